@@ -1,0 +1,1 @@
+"""TalentCrew: the domain package (models, ports, rules); adapters live in `talentcrew.adapters`."""

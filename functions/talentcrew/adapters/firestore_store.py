@@ -1,0 +1,72 @@
+"""Store on Firestore (native mode), for Google Cloud.
+
+Top-level collections only, keyset pagination with `where` on the ordered field, and idempotency
+by `create()` on a deterministic id: the operations the Firestore emulator and production agree
+on (see ARCHITECTURE.md). Documents hold the model's JSON form, the same as the SQLite store.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from google.api_core.exceptions import AlreadyExists
+from google.api_core.exceptions import NotFound as FirestoreNotFound
+from google.cloud import firestore
+
+from talentcrew.models import Document
+from talentcrew.ports import D, NotFound, Page, Scalar, field_name
+
+
+class FirestoreStore:
+    name = "firestore"
+
+    def __init__(self, project: str, database: str = "(default)") -> None:
+        self._db = firestore.Client(project=project, database=database)
+
+    def create(self, doc: Document) -> bool:
+        try:
+            self._db.collection(doc.collection).document(doc.id).create(doc.model_dump(mode="json"))
+        except AlreadyExists:
+            return False
+        return True
+
+    def get(self, kind: type[D], doc_id: str) -> D | None:
+        snapshot = self._db.collection(kind.collection).document(doc_id).get()
+        return kind.model_validate(snapshot.to_dict()) if snapshot.exists else None
+
+    def put(self, doc: Document) -> None:
+        self._db.collection(doc.collection).document(doc.id).set(doc.model_dump(mode="json"))
+
+    def update(self, kind: type[D], doc_id: str, changes: Mapping[str, Any]) -> D:
+        ref = self._db.collection(kind.collection).document(doc_id)
+        snapshot = ref.get()
+        if not snapshot.exists:
+            raise NotFound(f"{kind.collection}/{doc_id}")
+        merged = kind.model_validate({**(snapshot.to_dict() or {}), **changes})
+        stored = merged.model_dump(mode="json")
+        try:
+            ref.update({name: stored[name] for name in changes})
+        except FirestoreNotFound as error:
+            raise NotFound(f"{kind.collection}/{doc_id}") from error
+        return merged
+
+    def query(
+        self,
+        kind: type[D],
+        *,
+        where: Mapping[str, Scalar] | None = None,
+        order_by: str = "id",
+        descending: bool = False,
+        after: Scalar | None = None,
+        limit: int = 50,
+    ) -> Page[D]:
+        query: Any = self._db.collection(kind.collection)
+        for name, value in (where or {}).items():
+            query = query.where(filter=firestore.FieldFilter(field_name(name), "==", value))
+        if after is not None:
+            query = query.where(filter=firestore.FieldFilter(field_name(order_by), "<" if descending else ">", after))
+        direction = firestore.Query.DESCENDING if descending else firestore.Query.ASCENDING
+        query = query.order_by(field_name(order_by), direction=direction).limit(limit)
+        items = [kind.model_validate(snapshot.to_dict()) for snapshot in query.stream()]
+        return Page.of(items, order_by, limit)

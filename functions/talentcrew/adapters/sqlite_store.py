@@ -1,0 +1,126 @@
+"""Store on one SQLite file: the embedded default.
+
+WAL mode and a busy timeout let the api, the turn function and the outbox worker share the file
+from separate processes. Documents are JSON in one table keyed by (collection, id); queries use
+`json_extract`, so an equality or ordering compares the same JSON values Firestore would.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from talentcrew.models import Document
+from talentcrew.ports import D, NotFound, Page, Scalar, field_name
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS documents (
+    collection TEXT NOT NULL,
+    id TEXT NOT NULL,
+    data TEXT NOT NULL CHECK (json_valid(data)),
+    PRIMARY KEY (collection, id)
+) WITHOUT ROWID;
+"""
+
+
+def _field(name: str) -> str:
+    """The JSON path of a top-level field (checked: it goes into the SQL text)."""
+    return f"$.{field_name(name)}"
+
+
+class SqliteStore:
+    name = "sqlite"
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._local = threading.local()
+        with self._transaction() as db:
+            db.execute(_SCHEMA)
+
+    def _connection(self) -> sqlite3.Connection:
+        db: sqlite3.Connection | None = getattr(self._local, "db", None)
+        if db is None:
+            db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            self._local.db = db
+        return db
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        db = self._connection()
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            yield db
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+
+    def create(self, doc: Document) -> bool:
+        with self._transaction() as db:
+            cursor = db.execute(
+                "INSERT OR IGNORE INTO documents (collection, id, data) VALUES (?, ?, ?)",
+                (doc.collection, doc.id, doc.model_dump_json()),
+            )
+            return cursor.rowcount == 1
+
+    def get(self, kind: type[D], doc_id: str) -> D | None:
+        row = (
+            self._connection()
+            .execute("SELECT data FROM documents WHERE collection = ? AND id = ?", (kind.collection, doc_id))
+            .fetchone()
+        )
+        return kind.model_validate_json(row[0]) if row else None
+
+    def put(self, doc: Document) -> None:
+        with self._transaction() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO documents (collection, id, data) VALUES (?, ?, ?)",
+                (doc.collection, doc.id, doc.model_dump_json()),
+            )
+
+    def update(self, kind: type[D], doc_id: str, changes: Mapping[str, Any]) -> D:
+        with self._transaction() as db:
+            row = db.execute(
+                "SELECT data FROM documents WHERE collection = ? AND id = ?", (kind.collection, doc_id)
+            ).fetchone()
+            if row is None:
+                raise NotFound(f"{kind.collection}/{doc_id}")
+            merged = kind.model_validate({**json.loads(row[0]), **changes})
+            db.execute(
+                "UPDATE documents SET data = ? WHERE collection = ? AND id = ?",
+                (merged.model_dump_json(), kind.collection, doc_id),
+            )
+            return merged
+
+    def query(
+        self,
+        kind: type[D],
+        *,
+        where: Mapping[str, Scalar] | None = None,
+        order_by: str = "id",
+        descending: bool = False,
+        after: Scalar | None = None,
+        limit: int = 50,
+    ) -> Page[D]:
+        sql = ["SELECT data FROM documents WHERE collection = ?"]
+        params: list[Any] = [kind.collection]
+        for name, value in (where or {}).items():
+            sql.append(f"AND json_extract(data, '{_field(name)}') = ?")
+            params.append(value)
+        key = f"json_extract(data, '{_field(order_by)}')"
+        if after is not None:
+            sql.append(f"AND {key} {'<' if descending else '>'} ?")
+            params.append(after)
+        sql.append(f"ORDER BY {key} {'DESC' if descending else 'ASC'} LIMIT ?")
+        params.append(limit)
+        rows = self._connection().execute(" ".join(sql), params).fetchall()
+        items = [kind.model_validate_json(row[0]) for row in rows]
+        return Page.of(items, order_by, limit)

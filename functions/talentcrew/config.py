@@ -1,0 +1,142 @@
+"""Settings from the environment, and the adapter each port gets.
+
+With nothing set, every port is served by its embedded default, so the platform runs on one
+machine offline. Google Cloud deployments set `TALENTCREW_STORE=firestore` and friends (the
+Terraform does). Adapters are imported only when chosen, so the embedded platform never loads a
+cloud SDK it does not use.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+import secrets
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal, Self
+
+from pydantic import AliasChoices, Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from talentcrew import logs
+from talentcrew.ports import Blobs, Events, Store
+
+log = logging.getLogger(__name__)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="TALENTCREW_", extra="ignore", populate_by_name=True)
+
+    data_dir: Path = Field(default=Path(".talentcrew"), description="Folder of the embedded adapters' data.")
+    port: int = Field(default=8080, ge=1, le=65535, description="Port the local platform serves on.")
+    public_url: str = Field(default="", description="Base URL users reach the api at; default http://127.0.0.1:PORT.")
+    store: Literal["sqlite", "firestore"] = "sqlite"
+    blobs: Literal["local", "gcs"] = "local"
+    events: Literal["outbox", "pubsub"] = "outbox"
+    gcp_project: str = Field(
+        default="",
+        validation_alias=AliasChoices("TALENTCREW_GCP_PROJECT", "GOOGLE_CLOUD_PROJECT"),
+        description="Google Cloud project of Firestore, the bucket and the topics.",
+    )
+    firestore_database: str = "(default)"
+    bucket: str = Field(default="", description="Cloud Storage bucket for scorecards (blobs=gcs).")
+    secret_key: SecretStr | None = Field(
+        default=None,
+        min_length=32,
+        description="Signs local download links and tokens; generated into DATA_DIR if unset locally.",
+    )
+    log_level: str = "INFO"
+    log_format: Literal["auto", "json", "text"] = "auto"
+
+    @model_validator(mode="after")
+    def _cloud_needs_project(self) -> Self:
+        cloud = self.store == "firestore" or self.blobs == "gcs" or self.events == "pubsub"
+        if cloud and not self.gcp_project:
+            raise ValueError("TALENTCREW_GCP_PROJECT is required for firestore, gcs or pubsub adapters")
+        if self.blobs == "gcs" and not self.bucket:
+            raise ValueError("TALENTCREW_BUCKET is required when TALENTCREW_BLOBS=gcs")
+        return self
+
+    @property
+    def base_url(self) -> str:
+        return (self.public_url or f"http://127.0.0.1:{self.port}").rstrip("/")
+
+    def secret(self) -> bytes:
+        """The signing secret: configured, or created once in the data folder (mode 0600)."""
+        if self.secret_key is not None:
+            return self.secret_key.get_secret_value().encode()
+        path = self.data_dir / "secret.key"
+        if not path.exists():
+            # Several local processes may start at once: write aside, then link into place,
+            # which fails for all but the first; everyone then reads the same key.
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            fd, draft = tempfile.mkstemp(dir=self.data_dir, prefix=".secret-")
+            with os.fdopen(fd, "w") as out:
+                out.write(secrets.token_hex(32))
+            try:
+                os.link(draft, path)
+            except FileExistsError:
+                pass
+            finally:
+                os.unlink(draft)
+        return path.read_text().strip().encode()
+
+
+@dataclass(frozen=True)
+class Platform:
+    """The adapters serving each port in this process."""
+
+    settings: Settings
+    store: Store
+    blobs: Blobs
+    events: Events
+
+    def adapters(self) -> dict[str, str]:
+        return {"store": self.store.name, "blobs": self.blobs.name, "events": self.events.name}
+
+
+def build_store(settings: Settings) -> Store:
+    if settings.store == "firestore":
+        from talentcrew.adapters.firestore_store import FirestoreStore
+
+        return FirestoreStore(settings.gcp_project, settings.firestore_database)
+    from talentcrew.adapters.sqlite_store import SqliteStore
+
+    return SqliteStore(settings.data_dir / "talentcrew.db")
+
+
+def build_blobs(settings: Settings) -> Blobs:
+    if settings.blobs == "gcs":
+        from talentcrew.adapters.gcs_blobs import GcsBlobs
+
+        return GcsBlobs(settings.bucket, settings.gcp_project)
+    from talentcrew.adapters.local_blobs import LocalBlobs
+
+    return LocalBlobs(settings.data_dir / "blobs", settings.secret(), settings.base_url)
+
+
+def build_events(settings: Settings, store: Store) -> Events:
+    if settings.events == "pubsub":
+        from talentcrew.adapters.pubsub_events import PubSubEvents
+
+        return PubSubEvents(settings.gcp_project)
+    from talentcrew.adapters.outbox_events import OutboxEvents
+
+    return OutboxEvents(store)
+
+
+def build(settings: Settings) -> Platform:
+    store = build_store(settings)
+    return Platform(settings, store, build_blobs(settings), build_events(settings, store))
+
+
+@functools.cache
+def platform() -> Platform:
+    """This process's platform, built on first use from the environment; logs its adapters once."""
+    settings = Settings()
+    logs.setup(settings.log_level, settings.log_format)
+    built = build(settings)
+    log.info("adapters: %s", built.adapters(), extra={"adapters": built.adapters()})
+    return built

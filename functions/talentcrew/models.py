@@ -1,0 +1,214 @@
+"""The domain's models: one pydantic model per concept.
+
+The same classes are API bodies, stored documents and (for `Grade`-like parts of `Answer`) the
+LLM's response schema. A stored model subclasses `Document`, which names its collection and
+carries its id; adapters persist `model_dump(mode="json")` and read back with `model_validate`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Annotated, Any, ClassVar
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    PlainSerializer,
+    StringConstraints,
+    field_validator,
+)
+
+
+def utcnow() -> datetime:
+    """The server's clock, in UTC: every stored timestamp comes from here."""
+    return datetime.now(UTC)
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+def _to_utc(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        raise ValueError("timestamp must carry a timezone")
+    return value.astimezone(UTC)
+
+
+# Fixed-width ISO 8601 with microseconds, so stored timestamps sort as strings in every Store.
+Timestamp = Annotated[
+    datetime,
+    AfterValidator(_to_utc),
+    PlainSerializer(lambda v: v.strftime("%Y-%m-%dT%H:%M:%S.%fZ"), return_type=str, when_used="json"),
+]
+
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+LongText = Annotated[str, StringConstraints(max_length=20_000)]
+Score = Annotated[int, Field(ge=1, le=10)]
+
+
+class Document(BaseModel):
+    """A stored model: `collection` is its top-level collection, `id` its document id."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    collection: ClassVar[str]
+    id: str = Field(default_factory=new_id)
+
+
+class User(Document):
+    """A recruiter account; the password is stored only as a hash and never sent back."""
+
+    collection: ClassVar[str] = "users"
+
+    email: EmailStr
+    full_name: ShortText
+    company_name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] = ""
+    password_hash: str = Field(default="", repr=False)
+    created_at: Timestamp = Field(default_factory=utcnow)
+
+    @field_validator("email")
+    @classmethod
+    def _lower_email(cls, value: str) -> str:
+        return value.lower()
+
+
+class ExperienceLevel(StrEnum):
+    JUNIOR = "Junior"
+    MID = "Mid-Level"
+    SENIOR = "Senior"
+    STAFF = "Staff"
+
+
+def _distinct(values: list[str]) -> list[str]:
+    seen = {v.casefold() for v in values}
+    if len(seen) != len(values):
+        raise ValueError("entries must be distinct")
+    return values
+
+
+SkillList = Annotated[list[ShortText], AfterValidator(_distinct)]
+
+
+class Rubric(BaseModel):
+    """What the interview must cover and how it is judged (the prototype's rubric_template)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    languages: Annotated[SkillList, Field(min_length=1, max_length=10)]
+    core_skills: Annotated[SkillList, Field(min_length=1, max_length=12)]
+    experience_level: ExperienceLevel
+    evaluation_focus: Annotated[SkillList, Field(min_length=1, max_length=8)]
+
+
+class Job(Document):
+    collection: ClassVar[str] = "jobs"
+
+    owner_id: str
+    title: ShortText
+    stack: Annotated[SkillList, Field(max_length=20)] = []
+    rubric: Rubric
+    rubric_version: Annotated[int, Field(ge=1)] = 1
+    created_at: Timestamp = Field(default_factory=utcnow)
+
+
+class Stage(StrEnum):
+    INVITED = "invited"
+    INTRO = "intro"
+    TECHNICAL = "technical"
+    COMPLETED = "completed"
+
+
+class Recommendation(StrEnum):
+    HIRE = "HIRE"
+    REJECT = "REJECT"
+
+
+class Provenance(BaseModel):
+    """What produced a score, so any score can be traced and re-audited."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    rubric_version: int
+    question_bank_version: str
+    brain: str
+    model: str
+    prompt_version: str
+
+
+class InterviewSession(Document):
+    collection: ClassVar[str] = "sessions"
+
+    job_id: str
+    owner_id: str
+    candidate_name: ShortText
+    candidate_email: EmailStr
+    stage: Stage = Stage.INVITED
+    is_completed: bool = False
+    overall_score: Annotated[int, Field(ge=0, le=100)] | None = None
+    recommendation: Recommendation | None = None
+    report_object: str | None = None
+    provenance: Provenance | None = None
+    created_at: Timestamp = Field(default_factory=utcnow)
+    started_at: Timestamp | None = None
+    ended_at: Timestamp | None = None
+
+
+def answer_id(session_id: str, turn_index: int) -> str:
+    """Deterministic: a repeated turn message writes the same answer, never a second one."""
+    return f"{session_id}-{turn_index:03d}"
+
+
+class Answer(Document):
+    """One graded exchange (the prototype's PerAnswerMetric)."""
+
+    collection: ClassVar[str] = "answers"
+
+    session_id: str
+    owner_id: str
+    turn_index: Annotated[int, Field(ge=0, le=999)]
+    skill: ShortText
+    drill_depth: Annotated[int, Field(ge=0)] = 0
+    question_asked: LongText
+    candidate_answer: LongText
+    understanding_score: Score
+    explainability_score: Score
+    confidence_score: Score
+    evidence: LongText = ""
+    critique: LongText = ""
+    ideal_answer: LongText = ""
+    concepts_missed: list[ShortText] = []
+    is_cheating_suspected: bool = False
+    cheating_reasons: list[str] = []
+    bias_flag: bool = False
+    bias_reason: str = ""
+    pause_seconds: Annotated[float, Field(ge=0)] | None = None
+    provenance: Provenance
+    asked_at: Timestamp
+    answered_at: Timestamp = Field(default_factory=utcnow)
+
+
+class SignalKind(StrEnum):
+    LONG_PAUSE = "long_pause"
+    FLUENCY_SPIKE = "fluency_spike"
+    TEXTBOOK_ANSWER = "textbook_answer"
+    PASTE = "paste"
+    FOCUS_LOST = "focus_lost"
+
+
+class IntegritySignal(Document):
+    """An observation for a human to review; it never rejects anyone by itself."""
+
+    collection: ClassVar[str] = "integrity_signals"
+
+    session_id: str
+    owner_id: str
+    turn_index: Annotated[int, Field(ge=0)]
+    kind: SignalKind
+    reason: Annotated[str, StringConstraints(min_length=1, max_length=1000)]
+    detail: dict[str, Any] = {}
+    observed_at: Timestamp = Field(default_factory=utcnow)

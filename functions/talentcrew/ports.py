@@ -1,0 +1,119 @@
+"""The ports: what the domain needs from the outside world, as Protocols.
+
+Each port has an embedded adapter (runs offline on one machine) and a Google Cloud adapter; the
+contract tests in tests/contract run the same suite against both.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any, Generic, Protocol, TypeVar
+
+from talentcrew.models import Document
+
+D = TypeVar("D", bound=Document)
+
+# Values a query may compare: what a document's JSON form holds at the top level.
+Scalar = str | int | float | bool
+
+
+_FIELD_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def field_name(name: str) -> str:
+    """Queries name top-level fields only; adapters check names since some put them in query text."""
+    if not _FIELD_NAME.match(name):
+        raise ValueError(f"not a queryable field name: {name!r}")
+    return name
+
+
+class NotFound(LookupError):
+    """The named document or blob does not exist."""
+
+
+@dataclass(frozen=True)
+class Page(Generic[D]):
+    """One page of a keyset-paginated query; pass `next_after` back as `after` for the next."""
+
+    items: list[D]
+    next_after: Scalar | None
+
+    @classmethod
+    def of(cls, items: list[D], order_by: str, limit: int) -> Page[D]:
+        """The keyset cursor is the last item's ordered value, when the page came back full."""
+        if len(items) < limit:
+            return cls(items, None)
+        last: Scalar = items[-1].model_dump(mode="json")[order_by]
+        return cls(items, last)
+
+
+class Store(Protocol):
+    """Documents in top-level collections, addressed by id.
+
+    Queries filter by equality and page by keyset on one ordered field, which must be unique
+    within the filtered set (an id, a turn index, a microsecond timestamp): that is what both
+    Firestore and SQLite can serve without offsets or collection-group queries.
+    """
+
+    name: str
+
+    def create(self, doc: Document) -> bool:
+        """Write `doc` if no document has its id; False means it already existed (idempotency)."""
+        ...
+
+    def get(self, kind: type[D], doc_id: str) -> D | None: ...
+
+    def put(self, doc: Document) -> None:
+        """Write `doc` whole, replacing any previous version."""
+        ...
+
+    def update(self, kind: type[D], doc_id: str, changes: Mapping[str, Any]) -> D:
+        """Change some top-level fields; the result is validated before it is written.
+
+        Raises NotFound if the document does not exist.
+        """
+        ...
+
+    def query(
+        self,
+        kind: type[D],
+        *,
+        where: Mapping[str, Scalar] | None = None,
+        order_by: str = "id",
+        descending: bool = False,
+        after: Scalar | None = None,
+        limit: int = 50,
+    ) -> Page[D]: ...
+
+
+class Blobs(Protocol):
+    """Binary objects (scorecard PDFs) and expiring links to download them."""
+
+    name: str
+
+    def put(self, object_name: str, data: bytes, content_type: str) -> None: ...
+
+    def get(self, object_name: str) -> bytes:
+        """Raises NotFound if there is no such object."""
+        ...
+
+    def signed_url(self, object_name: str, expires_in: timedelta, download_name: str) -> str:
+        """A link anyone holding it may use to download the object until it expires."""
+        ...
+
+
+class Events(Protocol):
+    """Publishes domain events; each reaches the subscribed handlers at least once."""
+
+    name: str
+
+    def publish(self, event_type: str, data: Mapping[str, Any], key: str) -> None:
+        """`key` makes publishing idempotent where the adapter can (the outbox uses it as id)."""
+        ...
+
+
+EventHandler = Callable[[Any], None]
+"""A CloudEvent function: it receives a `cloudevents` CloudEvent; raise to retry, return to drop."""

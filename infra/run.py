@@ -1,0 +1,109 @@
+"""Starts every process of the local platform, prints where to open it, stops them on Ctrl-C.
+
+Each process is the same code Google Cloud runs, served by its embedded adapters: the `api`
+function under functions-framework, and the outbox worker that stands in for Pub/Sub + Eventarc.
+If one process dies, the others are stopped too, so a broken platform never looks half alive.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+FUNCTIONS = ROOT / "functions"
+
+
+def _environment() -> dict[str, str]:
+    env = dict(os.environ)
+    env.setdefault("TALENTCREW_DATA_DIR", str(ROOT / ".talentcrew"))
+    env.setdefault("TALENTCREW_LOG_FORMAT", "text")
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(FUNCTIONS), env.get("PYTHONPATH")]))
+    env["PYTHONUNBUFFERED"] = "1"
+    return env
+
+
+def _processes(port: int) -> dict[str, list[str]]:
+    return {
+        "api": [
+            sys.executable, "-m", "functions_framework",
+            "--source", str(FUNCTIONS / "main.py"), "--target", "api",
+            "--host", "127.0.0.1", "--port", str(port),
+        ],
+        "outbox-worker": [sys.executable, str(ROOT / "infra" / "outbox_worker.py")],
+    }  # fmt: skip
+
+
+def _wait_healthy(url: str, children: dict[str, subprocess.Popen[bytes]], timeout: float = 60) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if any(child.poll() is not None for child in children.values()):
+            return False
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return True
+        except OSError:
+            pass
+        time.sleep(0.2)
+    return False
+
+
+def _stop(children: dict[str, subprocess.Popen[bytes]]) -> None:
+    for child in children.values():
+        if child.poll() is None:
+            child.terminate()
+    for name, child in children.items():
+        try:
+            child.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            print(f"[talentcrew] {name} did not stop in 10 s; killing it", flush=True)
+            child.kill()
+
+
+def main() -> int:
+    env = _environment()
+    port = int(env.get("TALENTCREW_PORT", "8080"))
+    base = f"http://127.0.0.1:{port}"
+    stopping = False
+
+    def request_stop(signum: int, _frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
+    print(f"[talentcrew] data in {env['TALENTCREW_DATA_DIR']}; starting processes...", flush=True)
+    children = {
+        name: subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
+        for name, command in _processes(port).items()
+    }
+    if not _wait_healthy(f"{base}/api/health", children):
+        print(f"[talentcrew] the platform did not come up on {base} (is the port free?)", flush=True)
+        _stop(children)
+        return 1
+    print(
+        f"\n[talentcrew] ready: API at {base}/api/  (health {base}/api/health, OpenAPI {base}/api/openapi.json)",
+        flush=True,
+    )
+    print("[talentcrew] press Ctrl-C to stop\n", flush=True)
+    while not stopping:
+        dead = [name for name, child in children.items() if child.poll() is not None]
+        if dead:
+            print(f"[talentcrew] {', '.join(dead)} exited; stopping the platform", flush=True)
+            _stop(children)
+            return 1
+        time.sleep(0.5)
+    print("\n[talentcrew] stopping...", flush=True)
+    _stop(children)
+    print("[talentcrew] stopped", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

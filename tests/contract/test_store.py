@@ -1,0 +1,156 @@
+"""The Store contract, run against SQLite (a real file) and Firestore (the emulator)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from talentcrew.models import Answer, ExperienceLevel, Job, Provenance, Rubric, User, answer_id, utcnow
+from talentcrew.ports import NotFound, Store
+
+RUBRIC = Rubric(
+    languages=["Python", "SQL"],
+    core_skills=["Database Query Optimization", "Caching Strategies"],
+    experience_level=ExperienceLevel.MID,
+    evaluation_focus=["Technical Depth"],
+)
+PROVENANCE = Provenance(
+    rubric_version=1, question_bank_version="2026.11", brain="local", model="minilm", prompt_version="1"
+)
+
+
+@pytest.fixture(params=["sqlite", "firestore"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    if request.param == "sqlite":
+        from talentcrew.adapters.sqlite_store import SqliteStore
+
+        yield SqliteStore(tmp_path / "talentcrew.db")
+    else:
+        from talentcrew.adapters.firestore_store import FirestoreStore
+
+        request.getfixturevalue("firestore_host")
+        yield FirestoreStore(project=request.getfixturevalue("project"))
+
+
+def _job(owner: str, title: str = "Python Developer", **changes: object) -> Job:
+    return Job(owner_id=owner, title=title, rubric=RUBRIC, **changes)
+
+
+def _answer(session: str, turn: int) -> Answer:
+    return Answer(
+        id=answer_id(session, turn),
+        session_id=session,
+        owner_id="owner-1",
+        turn_index=turn,
+        skill="Caching Strategies",
+        question_asked="How would you cache a slow query?",
+        candidate_answer="Put Redis in front, invalidate on write.",
+        understanding_score=7,
+        explainability_score=6,
+        confidence_score=7,
+        concepts_missed=["cache stampede"],
+        provenance=PROVENANCE,
+        asked_at=utcnow(),
+    )
+
+
+def test_create_then_get_returns_an_equal_document(store: Store) -> None:
+    job = _job("owner-1")
+    assert store.create(job) is True
+    assert store.get(Job, job.id) == job
+    assert store.get(Job, "missing") is None
+
+
+def test_create_if_absent_reports_already_exists_and_keeps_the_first(store: Store) -> None:
+    first = _answer("s-1", 0)
+    second = first.model_copy(update={"candidate_answer": "a different retry"})
+    assert store.create(first) is True
+    assert store.create(second) is False
+    stored = store.get(Answer, first.id)
+    assert stored is not None and stored.candidate_answer == first.candidate_answer
+
+
+def test_put_replaces_the_whole_document(store: Store) -> None:
+    user = User(email="jane@example.com", full_name="Jane Doe", company_name="Acme")
+    store.put(user)
+    store.put(user.model_copy(update={"company_name": ""}))
+    stored = store.get(User, user.id)
+    assert stored is not None and stored.company_name == ""
+
+
+def test_update_changes_fields_and_keeps_the_rest(store: Store) -> None:
+    job = _job("owner-1")
+    store.create(job)
+    updated = store.update(Job, job.id, {"title": "Staff Engineer", "rubric_version": 2})
+    assert (updated.title, updated.rubric_version) == ("Staff Engineer", 2)
+    stored = store.get(Job, job.id)
+    assert stored == updated and stored.rubric == RUBRIC and stored.owner_id == "owner-1"
+
+
+def test_update_of_a_missing_document_raises_not_found(store: Store) -> None:
+    with pytest.raises(NotFound):
+        store.update(Job, "missing", {"title": "x"})
+
+
+def test_update_that_breaks_the_model_is_refused_and_nothing_changes(store: Store) -> None:
+    job = _job("owner-1")
+    store.create(job)
+    with pytest.raises(ValidationError):
+        store.update(Job, job.id, {"rubric_version": 0})
+    assert store.get(Job, job.id) == job
+
+
+def test_query_filters_by_equality(store: Store) -> None:
+    mine = [_job("owner-1", f"Job {i}") for i in range(3)]
+    for job in [*mine, _job("owner-2")]:
+        store.create(job)
+    page = store.query(Job, where={"owner_id": "owner-1"}, order_by="id")
+    assert sorted(job.id for job in page.items) == sorted(job.id for job in mine)
+    assert page.next_after is None
+    assert store.query(Job, where={"owner_id": "nobody"}).items == []
+
+
+def test_query_orders_timestamps_and_pages_by_keyset_both_ways(store: Store) -> None:
+    start = utcnow()
+    jobs = [_job("owner-1", f"Job {i}", created_at=start + timedelta(seconds=i)) for i in range(5)]
+    for job in reversed(jobs):
+        store.create(job)
+
+    def walk(descending: bool) -> list[str]:
+        titles: list[str] = []
+        after = None
+        while True:
+            page = store.query(
+                Job, where={"owner_id": "owner-1"}, order_by="created_at", descending=descending, after=after, limit=2
+            )
+            titles += [job.title for job in page.items]
+            if page.next_after is None:
+                return titles
+            after = page.next_after
+
+    assert walk(descending=False) == [f"Job {i}" for i in range(5)]
+    assert walk(descending=True) == [f"Job {i}" for i in reversed(range(5))]
+
+
+def test_query_orders_integers_numerically(store: Store) -> None:
+    for turn in (10, 2, 1):
+        store.create(_answer("s-2", turn))
+    page = store.query(Answer, where={"session_id": "s-2"}, order_by="turn_index")
+    assert [answer.turn_index for answer in page.items] == [1, 2, 10]
+
+
+def test_query_filters_on_booleans(store: Store) -> None:
+    store.create(_answer("s-3", 0))
+    flagged = _answer("s-3", 1).model_copy(update={"is_cheating_suspected": True})
+    store.create(flagged)
+    page = store.query(Answer, where={"session_id": "s-3", "is_cheating_suspected": True}, order_by="turn_index")
+    assert [answer.id for answer in page.items] == [flagged.id]
+
+
+def test_query_refuses_a_field_name_that_is_not_an_identifier(store: Store) -> None:
+    with pytest.raises(ValueError):
+        store.query(Job, where={"owner_id') OR 1=1 --": "x"})

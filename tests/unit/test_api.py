@@ -1,0 +1,61 @@
+"""The api function through functions-framework: health, the OpenAPI document, problem+json."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import functions_framework
+import pytest
+from flask.testing import FlaskClient
+
+import talentcrew.config
+
+MAIN = Path(__file__).resolve().parents[2] / "functions" / "main.py"
+
+
+@pytest.fixture
+def client(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FlaskClient]:
+    monkeypatch.setenv("TALENTCREW_DATA_DIR", str(tmp_path))
+    talentcrew.config.platform.cache_clear()
+    import api.main
+
+    api.main._app.cache_clear()
+    yield functions_framework.create_app("api", str(MAIN)).test_client()
+    talentcrew.config.platform.cache_clear()
+    api.main._app.cache_clear()
+
+
+def test_health_names_the_embedded_adapters(client: FlaskClient) -> None:
+    response = client.get("/api/health")
+    assert response.status_code == 200
+    assert response.json == {"status": "ok", "adapters": {"store": "sqlite", "blobs": "local", "events": "outbox"}}
+
+
+def test_openapi_document_is_generated_from_the_models(client: FlaskClient) -> None:
+    document = client.get("/api/openapi.json").json
+    assert document is not None
+    assert document["openapi"].startswith("3.")
+    assert "/api/health" in document["paths"]
+    assert "Health" in document["components"]["schemas"]
+
+
+def test_unknown_path_is_a_problem_json_404(client: FlaskClient) -> None:
+    response = client.get("/api/nothing-here/")
+    assert response.status_code == 404
+    assert response.mimetype == "application/problem+json"
+    assert response.json is not None and response.json["status"] == 404 and response.json["title"] == "Not Found"
+
+
+def test_wrong_method_is_a_problem_json_405(client: FlaskClient) -> None:
+    response = client.post("/api/health")
+    assert response.status_code == 405
+    assert response.mimetype == "application/problem+json"
+
+
+def test_invalid_query_is_a_problem_json_422_naming_each_field(client: FlaskClient) -> None:
+    response = client.get("/api/blobs/scorecards/x.pdf?expires=1")
+    assert response.status_code == 422
+    assert response.mimetype == "application/problem+json"
+    assert response.json is not None
+    assert sorted(error["loc"][-1] for error in response.json["errors"]) == ["filename", "signature"]

@@ -1,0 +1,44 @@
+"""The house rules that code review alone would let slip."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+FUNCTIONS = Path(__file__).resolve().parents[2] / "functions"
+DOMAIN = FUNCTIONS / "talentcrew"
+VENDOR_SDKS = ("google.cloud", "google.genai", "google.api_core", "google.auth", "google.oauth2", "deepgram")
+
+
+def _imports(path: Path) -> set[str]:
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+            names.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return names
+
+
+def _domain_modules() -> list[Path]:
+    return [path for path in sorted(DOMAIN.rglob("*.py")) if "adapters" not in path.relative_to(DOMAIN).parts]
+
+
+@pytest.mark.parametrize("module", _domain_modules(), ids=lambda path: str(path.relative_to(FUNCTIONS)))
+def test_domain_modules_import_no_vendor_sdk(module: Path) -> None:
+    offending = sorted(name for name in _imports(module) if name.startswith(VENDOR_SDKS))
+    assert offending == [], f"{module.name} imports {offending}; only talentcrew/adapters may"
+
+
+def test_the_rule_catches_a_vendor_import(tmp_path: Path) -> None:
+    sneaky = tmp_path / "sneaky.py"
+    sneaky.write_text("from google.cloud import firestore\nimport deepgram.clients\n")
+    assert {"google.cloud.firestore", "deepgram.clients"} <= _imports(sneaky)
+
+
+@pytest.mark.parametrize("entry", sorted(FUNCTIONS.glob("*/main.py")), ids=lambda path: path.parent.name)
+def test_entry_points_stay_thin(entry: Path) -> None:
+    assert len(entry.read_text().splitlines()) <= 60
