@@ -55,6 +55,10 @@ class Settings(BaseSettings):
         cloud = self.store == "firestore" or self.blobs == "gcs" or self.events == "pubsub"
         if cloud and not self.gcp_project:
             raise ValueError("TALENTCREW_GCP_PROJECT is required for firestore, gcs or pubsub adapters")
+        if cloud and self.secret_key is None:
+            # Instances share nothing but configuration: a key generated per instance would
+            # make one instance's tokens and links useless on the next.
+            raise ValueError("TALENTCREW_SECRET_KEY is required with Google Cloud adapters")
         if self.blobs == "gcs" and not self.bucket:
             raise ValueError("TALENTCREW_BUCKET is required when TALENTCREW_BLOBS=gcs")
         return self

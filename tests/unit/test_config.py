@@ -42,9 +42,13 @@ def test_cloud_adapter_without_project_raises(
         make(tmp_path)
 
 
+CLOUD_SECRET = "k" * 40
+
+
 def test_gcs_without_bucket_raises(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("TALENTCREW_BLOBS", "gcs")
     monkeypatch.setenv("TALENTCREW_GCP_PROJECT", "proj")
+    monkeypatch.setenv("TALENTCREW_SECRET_KEY", CLOUD_SECRET)
     with pytest.raises(ValidationError, match="TALENTCREW_BUCKET is required"):
         make(tmp_path)
 
@@ -59,9 +63,18 @@ def test_unknown_adapter_name_raises(monkeypatch: pytest.MonkeyPatch, tmp_path: 
 def test_project_from_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, variable: str) -> None:
     monkeypatch.setenv(variable, "my-proj")
     monkeypatch.setenv("TALENTCREW_EVENTS", "pubsub")
+    monkeypatch.setenv("TALENTCREW_SECRET_KEY", CLOUD_SECRET)
     settings = make(tmp_path)
     assert settings.gcp_project == "my-proj"
     assert settings.events == "pubsub"
+
+
+def test_cloud_adapters_need_a_configured_secret(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("TALENTCREW_STORE", "firestore")
+    monkeypatch.setenv("TALENTCREW_GCP_PROJECT", "my-proj")
+    with pytest.raises(ValidationError, match="TALENTCREW_SECRET_KEY is required"):
+        make(tmp_path)
+    assert not (tmp_path / "secret.key").exists()
 
 
 def test_secret_is_created_once_with_private_mode(tmp_path: Path) -> None:
