@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
+import functions_framework
 import pytest
+from flask.testing import FlaskClient
 
 from tests import servers
+
+FUNCTIONS = Path(__file__).resolve().parents[1] / "functions"
 
 
 @pytest.fixture(scope="session")
@@ -32,3 +37,37 @@ def pubsub_host() -> Iterator[str]:
 def project() -> str:
     """A Google Cloud project id of its own per test: the emulators keep data per project."""
     return f"test-{uuid.uuid4().hex[:12]}"
+
+
+SECRET = "test-secret-" + "s" * 40
+
+
+@pytest.fixture(params=["sqlite", "firestore"])
+def api_client(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[FlaskClient]:
+    """The real `api` function through functions-framework's test client, over each Store adapter.
+
+    Firestore runs on the local emulator (a project of its own per test); the other ports stay
+    embedded. The platform is built on the first request, so a test may still set TALENTCREW_*
+    variables (login limits, say) before it makes one.
+    """
+    monkeypatch.setenv("TALENTCREW_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("TALENTCREW_SECRET_KEY", SECRET)
+    monkeypatch.setenv("TALENTCREW_LOG_FORMAT", "text")
+    if request.param == "firestore":
+        request.getfixturevalue("firestore_host")
+        monkeypatch.setenv("TALENTCREW_STORE", "firestore")
+        monkeypatch.setenv("TALENTCREW_GCP_PROJECT", request.getfixturevalue("project"))
+    yield from _fresh_api_client()
+
+
+def _fresh_api_client() -> Iterator[FlaskClient]:
+    import api.main
+    import talentcrew.config
+
+    talentcrew.config.platform.cache_clear()
+    api.main._app.cache_clear()
+    yield functions_framework.create_app("api", str(FUNCTIONS / "main.py")).test_client()
+    talentcrew.config.platform.cache_clear()
+    api.main._app.cache_clear()

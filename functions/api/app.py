@@ -1,18 +1,37 @@
-"""The REST API as a Flask app with an OpenAPI document generated from the pydantic models."""
+"""The REST API: a Flask app whose OpenAPI document is generated from the pydantic models.
+
+Every response carries security headers; errors are problem+json; bodies over the configured size
+get 413; cross-origin calls are allowed only from configured origins.
+"""
 
 from __future__ import annotations
 
-from flask import Response
-from flask_openapi3 import Info, OpenAPI, Tag
-from pydantic import BaseModel, Field
-from werkzeug.exceptions import HTTPException
+from typing import Any
 
-from api.problems import from_http_exception, from_validation_error, problem
+from flask import Response
+from flask_cors import CORS
+from flask_openapi3 import Info, OpenAPI, Tag
+from pydantic import BaseModel, Field, ValidationError
+from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from api import problems
+from api.problems import Problem, from_domain_error, from_http_exception, from_validation_error, problem
+from api.routes import accounts, jobs, sessions
 from talentcrew.adapters.local_blobs import LinkRefused, LocalBlobs
 from talentcrew.config import Platform
+from talentcrew.errors import DomainError
 
 SERVICE = Tag(name="service", description="Health and the API description")
 DOWNLOADS = Tag(name="downloads", description="Signed, expiring download links (embedded Blobs)")
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
+    "Strict-Transport-Security": "max-age=31536000; includeSubDomains",
+    "Cross-Origin-Resource-Policy": "same-origin",
+}
 
 
 class Health(BaseModel):
@@ -30,23 +49,42 @@ class SignedLink(BaseModel):
     signature: str
 
 
+def _secure(response: Response) -> Response:
+    response.headers.update({k: v for k, v in SECURITY_HEADERS.items() if k not in response.headers})
+    response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
 def create_app(platform: Platform) -> OpenAPI:
+    settings = platform.settings
     app = OpenAPI(
         __name__,
-        info=Info(title="TalentCrew API", version="0.1.0"),
+        info=Info(title="TalentCrew API", version="0.2.0"),
+        security_schemes={"bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
         doc_ui=False,
         validation_error_status=422,
+        validation_error_model=Problem,
         validation_error_callback=from_validation_error,
     )
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
+    if settings.trusted_proxy_hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxy_hops)  # type: ignore[method-assign]
+    if settings.allowed_origins:
+        CORS(app, origins=settings.allowed_origins, allow_headers=["Authorization", "Content-Type", "X-Invite-Token"])
     app.register_error_handler(HTTPException, from_http_exception)
-    app.add_url_rule("/api/openapi.json", "openapi", lambda: app.api_doc)
+    app.register_error_handler(DomainError, from_domain_error)
+    app.register_error_handler(ValidationError, from_validation_error)
+    app.after_request(_secure)
+    app.add_url_rule("/api/openapi.json", "openapi", lambda: problems.as_problem_json(app.api_doc))
+    for module in (accounts, jobs, sessions):
+        app.register_api(module.blueprint(platform))
 
     @app.get("/api/health", tags=[SERVICE], responses={200: Health})
-    def health() -> dict[str, object]:
+    def health() -> dict[str, Any]:
         """Answers 200 while the process is up, naming the adapter behind each port."""
         return Health(status="ok", adapters=platform.adapters()).model_dump()
 
-    @app.get("/api/blobs/<path:object_name>", tags=[DOWNLOADS], responses={200: None})
+    @app.get("/api/blobs/<path:object_name>", tags=[DOWNLOADS], responses={200: None, 403: Problem, 404: Problem})
     def download(path: BlobPath, query: SignedLink) -> Response:
         """Serves an object behind a link signed by the embedded Blobs adapter, until it expires."""
         blobs = platform.blobs
@@ -55,7 +93,7 @@ def create_app(platform: Platform) -> OpenAPI:
         try:
             data = blobs.open_link(path.object_name, query.expires, query.filename, query.signature)
         except LinkRefused as refused:
-            return problem(403, "Forbidden", f"This download link cannot be used: {refused}.")
+            return problem(403, "Forbidden", f"This download link cannot be used: {refused}.", slug="link-refused")
         return Response(
             data,
             mimetype="application/pdf" if path.object_name.endswith(".pdf") else "application/octet-stream",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import io
 
 import flask
 import functions_framework
@@ -25,6 +26,10 @@ def api(request: flask.Request) -> flask.Response:
         request.headers.get("X-Cloud-Trace-Context"),
         request.headers.get("traceparent"),
     )
+    # functions-framework reads the body again after we answer, so read it once here and give the
+    # API app its own copy (Cloud Functions itself caps request bodies at 32 MB).
+    body = request.get_data(cache=True)
+    environ = {**request.environ, "wsgi.input": io.BytesIO(body), "CONTENT_LENGTH": str(len(body))}
     app = _app()
-    with app.request_context(request.environ):
+    with app.request_context(environ):
         return app.full_dispatch_request()

@@ -14,6 +14,7 @@ import os
 import secrets
 import tempfile
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Literal, Self
 
@@ -21,6 +22,7 @@ from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from talentcrew import logs
+from talentcrew.auth import LoginThrottle, Tokens
 from talentcrew.ports import Blobs, Events, Store
 
 log = logging.getLogger(__name__)
@@ -47,6 +49,19 @@ class Settings(BaseSettings):
         min_length=32,
         description="Signs local download links and tokens; generated into DATA_DIR if unset locally.",
     )
+    access_token_minutes: int = Field(default=480, ge=5, le=7 * 24 * 60, description="Recruiter token lifetime.")
+    relay_ticket_seconds: int = Field(default=300, ge=30, le=3600, description="Candidate relay ticket lifetime.")
+    invite_days: int = Field(default=7, ge=1, le=90, description="Candidate invite link lifetime.")
+    scorecard_link_minutes: int = Field(default=15, ge=1, le=7 * 24 * 60, description="Signed PDF link lifetime.")
+    relay_url: str = Field(default="", description="Base URL of the relay; default the api's, as ws://.")
+    cors_origins: str = Field(default="", description="Comma-separated origins allowed to call the api.")
+    max_body_bytes: int = Field(default=64 * 1024, ge=1024, description="Larger request bodies get 413.")
+    trusted_proxy_hops: int = Field(
+        default=0, ge=0, le=5, description="Proxies in front of the api whose X-Forwarded-For is trusted."
+    )
+    login_window_minutes: int = Field(default=15, ge=1, description="Window for counting failed logins.")
+    login_failures_per_account: int = Field(default=5, ge=1)
+    login_failures_per_address: int = Field(default=30, ge=1)
     log_level: str = "INFO"
     log_format: Literal["auto", "json", "text"] = "auto"
 
@@ -66,6 +81,14 @@ class Settings(BaseSettings):
     @property
     def base_url(self) -> str:
         return (self.public_url or f"http://127.0.0.1:{self.port}").rstrip("/")
+
+    @property
+    def relay_base_url(self) -> str:
+        return (self.relay_url or self.base_url.replace("http", "ws", 1)).rstrip("/")
+
+    @property
+    def allowed_origins(self) -> list[str]:
+        return [origin.strip().rstrip("/") for origin in self.cors_origins.split(",") if origin.strip()]
 
     def secret(self) -> bytes:
         """The signing secret: configured, or created once in the data folder (mode 0600)."""
@@ -90,12 +113,14 @@ class Settings(BaseSettings):
 
 @dataclass(frozen=True)
 class Platform:
-    """The adapters serving each port in this process."""
+    """The adapters serving each port in this process, and the services built on them."""
 
     settings: Settings
     store: Store
     blobs: Blobs
     events: Events
+    tokens: Tokens
+    throttle: LoginThrottle
 
     def adapters(self) -> dict[str, str]:
         return {"store": self.store.name, "blobs": self.blobs.name, "events": self.events.name}
@@ -133,7 +158,18 @@ def build_events(settings: Settings, store: Store) -> Events:
 
 def build(settings: Settings) -> Platform:
     store = build_store(settings)
-    return Platform(settings, store, build_blobs(settings), build_events(settings, store))
+    tokens = Tokens(
+        settings.secret(),
+        store,
+        access_ttl=timedelta(minutes=settings.access_token_minutes),
+        ticket_ttl=timedelta(seconds=settings.relay_ticket_seconds),
+    )
+    throttle = LoginThrottle(
+        store,
+        window=timedelta(minutes=settings.login_window_minutes),
+        limits={"account": settings.login_failures_per_account, "address": settings.login_failures_per_address},
+    )
+    return Platform(settings, store, build_blobs(settings), build_events(settings, store), tokens, throttle)
 
 
 @functools.cache

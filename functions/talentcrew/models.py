@@ -7,6 +7,7 @@ carries its id; adapters persist `model_dump(mode="json")` and read back with `m
 
 from __future__ import annotations
 
+import time
 import uuid
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -33,17 +34,35 @@ def new_id() -> str:
     return str(uuid.uuid4())
 
 
+def sortable_id() -> str:
+    """Ids that sort by creation time (nanoseconds, then randomness): keyset order for logs."""
+    return f"{time.time_ns():020d}-{uuid.uuid4().hex[:12]}"
+
+
+_USER_IDS = uuid.UUID("5f0c7a52-8d7e-4a43-9a51-2f3d7c1f0e11")
+
+
+def user_id_for(email: str) -> str:
+    """A recruiter's id follows from the email: sign-up is create-if-absent, login a direct get."""
+    return str(uuid.uuid5(_USER_IDS, email.strip().lower()))
+
+
 def _to_utc(value: datetime) -> datetime:
     if value.tzinfo is None:
         raise ValueError("timestamp must carry a timezone")
     return value.astimezone(UTC)
 
 
-# Fixed-width ISO 8601 with microseconds, so stored timestamps sort as strings in every Store.
+def timestamp_text(value: datetime) -> str:
+    """Fixed-width ISO 8601 with microseconds: stored timestamps sort as strings in every Store,
+    and this is the form to compare them with (a keyset `after`, say)."""
+    return _to_utc(value).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
 Timestamp = Annotated[
     datetime,
     AfterValidator(_to_utc),
-    PlainSerializer(lambda v: v.strftime("%Y-%m-%dT%H:%M:%S.%fZ"), return_type=str, when_used="json"),
+    PlainSerializer(timestamp_text, return_type=str, when_used="json"),
 ]
 
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -61,14 +80,16 @@ class Document(BaseModel):
 
 
 class User(Document):
-    """A recruiter account; the password is stored only as a hash and never sent back."""
+    """A recruiter account (its password lives apart, as a `talentcrew.auth.Credential`)."""
 
     collection: ClassVar[str] = "users"
 
     email: EmailStr
     full_name: ShortText
     company_name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] = ""
-    password_hash: str = Field(default="", repr=False)
+    retention_days: Annotated[int, Field(ge=30, le=3650)] | None = Field(
+        default=None, description="Erase candidates' interviews this many days after they end; none keeps them."
+    )
     created_at: Timestamp = Field(default_factory=utcnow)
 
     @field_validator("email")
@@ -111,7 +132,7 @@ class Job(Document):
     owner_id: str
     title: ShortText
     stack: Annotated[SkillList, Field(max_length=20)] = []
-    rubric: Rubric
+    rubric_template: Rubric
     rubric_version: Annotated[int, Field(ge=1)] = 1
     created_at: Timestamp = Field(default_factory=utcnow)
 
@@ -151,8 +172,15 @@ class InterviewSession(Document):
     is_completed: bool = False
     overall_score: Annotated[int, Field(ge=0, le=100)] | None = None
     recommendation: Recommendation | None = None
+    max_questions: Annotated[int, Field(ge=1, le=50)]
     report_object: str | None = None
     provenance: Provenance | None = None
+    final_decision: Recommendation | None = Field(
+        default=None, description="The recruiter's decision, which may differ from the recommendation."
+    )
+    decision_note: Annotated[str, StringConstraints(max_length=2000)] = ""
+    decided_by: str | None = None
+    decided_at: Timestamp | None = None
     created_at: Timestamp = Field(default_factory=utcnow)
     started_at: Timestamp | None = None
     ended_at: Timestamp | None = None
@@ -212,3 +240,36 @@ class IntegritySignal(Document):
     reason: Annotated[str, StringConstraints(min_length=1, max_length=1000)]
     detail: dict[str, Any] = {}
     observed_at: Timestamp = Field(default_factory=utcnow)
+
+
+class FlagKind(StrEnum):
+    INTEGRITY = "integrity"
+    BIAS = "bias"
+
+
+class ReviewOutcome(StrEnum):
+    UPHELD = "upheld"
+    DISMISSED = "dismissed"
+
+
+class Review(Document):
+    """A recruiter's verdict on one flag: an answer's integrity or bias flag, or a signal.
+
+    One per flag (the id names it); reviewing again replaces the verdict, and the audit trail
+    keeps every change.
+    """
+
+    collection: ClassVar[str] = "reviews"
+
+    session_id: str
+    owner_id: str
+    subject_id: str = Field(description="The flagged answer's or integrity signal's id.")
+    kind: FlagKind
+    outcome: ReviewOutcome
+    note: Annotated[str, StringConstraints(max_length=2000)] = ""
+    reviewer_id: str
+    reviewed_at: Timestamp = Field(default_factory=utcnow)
+
+
+def review_id(kind: FlagKind, subject_id: str) -> str:
+    return f"{kind.value}-{subject_id}"

@@ -30,10 +30,6 @@ def field_name(name: str) -> str:
     return name
 
 
-class NotFound(LookupError):
-    """The named document or blob does not exist."""
-
-
 @dataclass(frozen=True)
 class Page(Generic[D]):
     """One page of a keyset-paginated query; pass `next_after` back as `after` for the next."""
@@ -73,8 +69,12 @@ class Store(Protocol):
     def update(self, kind: type[D], doc_id: str, changes: Mapping[str, Any]) -> D:
         """Change some top-level fields; the result is validated before it is written.
 
-        Raises NotFound if the document does not exist.
+        Raises `talentcrew.errors.NotFound` if the document does not exist.
         """
+        ...
+
+    def delete(self, kind: type[Document], doc_id: str) -> None:
+        """Removes the document if it exists (erasure is idempotent)."""
         ...
 
     def query(
@@ -88,6 +88,8 @@ class Store(Protocol):
         limit: int = 50,
     ) -> Page[D]: ...
 
+    def count(self, kind: type[Document], *, where: Mapping[str, Scalar] | None = None) -> int: ...
+
 
 class Blobs(Protocol):
     """Binary objects (scorecard PDFs) and expiring links to download them."""
@@ -97,7 +99,11 @@ class Blobs(Protocol):
     def put(self, object_name: str, data: bytes, content_type: str) -> None: ...
 
     def get(self, object_name: str) -> bytes:
-        """Raises NotFound if there is no such object."""
+        """Raises `talentcrew.errors.NotFound` if there is no such object."""
+        ...
+
+    def delete(self, object_name: str) -> None:
+        """Removes the object if it exists (erasure is idempotent)."""
         ...
 
     def signed_url(self, object_name: str, expires_in: timedelta, download_name: str) -> str:

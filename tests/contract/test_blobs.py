@@ -20,7 +20,8 @@ from werkzeug.serving import make_server
 from api.app import create_app
 from talentcrew.adapters.gcs_blobs import GcsBlobs
 from talentcrew.config import Platform, Settings, build
-from talentcrew.ports import Blobs, NotFound
+from talentcrew.errors import NotFound
+from talentcrew.ports import Blobs
 from tests import servers
 
 PDF = b"%PDF-1.7\n" + bytes(range(256)) * 40
@@ -75,6 +76,14 @@ def test_upload_replaces_an_object(blobs: Blobs) -> None:
     blobs.put("scorecards/s-2/card.pdf", b"first", "application/pdf")
     blobs.put("scorecards/s-2/card.pdf", PDF, "application/pdf")
     assert blobs.get("scorecards/s-2/card.pdf") == PDF
+
+
+def test_delete_erases_the_object_and_is_idempotent(blobs: Blobs) -> None:
+    blobs.put("scorecards/s-9/card.pdf", PDF, "application/pdf")
+    blobs.delete("scorecards/s-9/card.pdf")
+    blobs.delete("scorecards/s-9/card.pdf")
+    with pytest.raises(NotFound):
+        blobs.get("scorecards/s-9/card.pdf")
 
 
 def test_download_of_a_missing_object_raises_not_found(blobs: Blobs) -> None:

@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
+from talentcrew.errors import NotFound
 from talentcrew.models import Answer, ExperienceLevel, Job, Provenance, Rubric, User, answer_id, utcnow
-from talentcrew.ports import NotFound, Store
+from talentcrew.ports import Store
 
 RUBRIC = Rubric(
     languages=["Python", "SQL"],
@@ -37,7 +38,7 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
 
 
 def _job(owner: str, title: str = "Python Developer", **changes: object) -> Job:
-    return Job(owner_id=owner, title=title, rubric=RUBRIC, **changes)
+    return Job(owner_id=owner, title=title, rubric_template=RUBRIC, **changes)
 
 
 def _answer(session: str, turn: int) -> Answer:
@@ -88,7 +89,14 @@ def test_update_changes_fields_and_keeps_the_rest(store: Store) -> None:
     updated = store.update(Job, job.id, {"title": "Staff Engineer", "rubric_version": 2})
     assert (updated.title, updated.rubric_version) == ("Staff Engineer", 2)
     stored = store.get(Job, job.id)
-    assert stored == updated and stored.rubric == RUBRIC and stored.owner_id == "owner-1"
+    assert stored == updated and stored.rubric_template == RUBRIC and stored.owner_id == "owner-1"
+
+
+def test_update_with_no_changes_returns_the_document_unchanged(store: Store) -> None:
+    job = _job("owner-1")
+    store.create(job)
+    assert store.update(Job, job.id, {}) == job
+    assert store.get(Job, job.id) == job
 
 
 def test_update_of_a_missing_document_raises_not_found(store: Store) -> None:
@@ -154,3 +162,24 @@ def test_query_filters_on_booleans(store: Store) -> None:
 def test_query_refuses_a_field_name_that_is_not_an_identifier(store: Store) -> None:
     with pytest.raises(ValueError):
         store.query(Job, where={"owner_id') OR 1=1 --": "x"})
+
+
+def test_delete_removes_only_that_document_and_is_idempotent(store: Store) -> None:
+    keep, drop = _job("owner-1", "Keep"), _job("owner-1", "Drop")
+    store.create(keep)
+    store.create(drop)
+    store.delete(Job, drop.id)
+    store.delete(Job, drop.id)
+    assert store.get(Job, drop.id) is None
+    assert store.get(Job, keep.id) == keep
+    assert store.create(drop) is True  # the id is free again
+
+
+def test_count_follows_the_filter(store: Store) -> None:
+    for n in range(3):
+        store.create(_answer("s-9", n).model_copy(update={"bias_flag": n == 1}))
+    store.create(_answer("s-10", 0))
+    assert store.count(Answer, where={"session_id": "s-9"}) == 3
+    assert store.count(Answer, where={"session_id": "s-9", "bias_flag": True}) == 1
+    assert store.count(Answer, where={"session_id": "nobody"}) == 0
+    assert store.count(Answer) == 4

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -73,3 +74,31 @@ def test_run_command_serves_health_persists_data_and_stops_cleanly(tmp_path: Pat
         again.send_signal(signal.SIGINT)
         again.communicate(timeout=30)
     assert again.returncode == 0
+
+
+def _walkthrough() -> str:
+    readme = (ROOT / "README.md").read_text()
+    match = re.search(r"<!-- walkthrough:start -->\n```sh\n(.*?)```\n<!-- walkthrough:end -->", readme, re.S)
+    assert match, "README.md lost its curl walk-through"
+    return match.group(1)
+
+
+def test_readme_walkthrough_works_against_the_local_platform(tmp_path: Path) -> None:
+    port = free_port()
+    platform = _start(tmp_path, port)
+    try:
+        _read_until_ready(platform)
+        result = subprocess.run(
+            ["bash", "-euo", "pipefail", "-c", _walkthrough()],
+            env={**os.environ, "API": f"http://127.0.0.1:{port}/api"},
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    finally:
+        platform.send_signal(signal.SIGINT)
+        platform.communicate(timeout=30)
+    assert result.returncode == 0, result.stderr
+    invite_url = result.stdout.strip().splitlines()[-1]
+    assert re.fullmatch(rf"http://127\.0\.0\.1:{port}/interview/[A-Za-z0-9_-]{{43}}", invite_url), result.stdout

@@ -14,8 +14,9 @@ from google.api_core.exceptions import AlreadyExists
 from google.api_core.exceptions import NotFound as FirestoreNotFound
 from google.cloud import firestore
 
+from talentcrew.errors import NotFound
 from talentcrew.models import Document
-from talentcrew.ports import D, NotFound, Page, Scalar, field_name
+from talentcrew.ports import D, Page, Scalar, field_name
 
 
 class FirestoreStore:
@@ -44,12 +45,23 @@ class FirestoreStore:
         if not snapshot.exists:
             raise NotFound(f"{kind.collection}/{doc_id}")
         merged = kind.model_validate({**(snapshot.to_dict() or {}), **changes})
+        if not changes:
+            return merged
         stored = merged.model_dump(mode="json")
         try:
             ref.update({name: stored[name] for name in changes})
         except FirestoreNotFound as error:
             raise NotFound(f"{kind.collection}/{doc_id}") from error
         return merged
+
+    def delete(self, kind: type[Document], doc_id: str) -> None:
+        self._db.collection(kind.collection).document(doc_id).delete()
+
+    def _filtered(self, kind: type[Document], where: Mapping[str, Scalar] | None) -> Any:
+        query: Any = self._db.collection(kind.collection)
+        for name, value in (where or {}).items():
+            query = query.where(filter=firestore.FieldFilter(field_name(name), "==", value))
+        return query
 
     def query(
         self,
@@ -61,12 +73,14 @@ class FirestoreStore:
         after: Scalar | None = None,
         limit: int = 50,
     ) -> Page[D]:
-        query: Any = self._db.collection(kind.collection)
-        for name, value in (where or {}).items():
-            query = query.where(filter=firestore.FieldFilter(field_name(name), "==", value))
+        query = self._filtered(kind, where)
         if after is not None:
             query = query.where(filter=firestore.FieldFilter(field_name(order_by), "<" if descending else ">", after))
         direction = firestore.Query.DESCENDING if descending else firestore.Query.ASCENDING
         query = query.order_by(field_name(order_by), direction=direction).limit(limit)
         items = [kind.model_validate(snapshot.to_dict()) for snapshot in query.stream()]
         return Page.of(items, order_by, limit)
+
+    def count(self, kind: type[Document], *, where: Mapping[str, Scalar] | None = None) -> int:
+        result = self._filtered(kind, where).count().get()
+        return int(result[0][0].value)

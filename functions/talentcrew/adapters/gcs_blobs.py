@@ -7,6 +7,7 @@ itself): no key file anywhere. Credentials that can sign locally (tests) sign di
 
 from __future__ import annotations
 
+import contextlib
 from datetime import timedelta
 
 import google.auth
@@ -16,7 +17,7 @@ from google.auth.credentials import Credentials, Signing
 from google.cloud.storage import Client as StorageClient
 
 from talentcrew.adapters.local_blobs import check_object_name
-from talentcrew.ports import NotFound
+from talentcrew.errors import NotFound
 
 
 class GcsBlobs:
@@ -36,6 +37,10 @@ class GcsBlobs:
         except GcsNotFound as error:
             raise NotFound(object_name) from error
         return data
+
+    def delete(self, object_name: str) -> None:
+        with contextlib.suppress(GcsNotFound):
+            self._bucket.blob(check_object_name(object_name)).delete()
 
     def signed_url(self, object_name: str, expires_in: timedelta, download_name: str) -> str:
         blob = self._bucket.blob(check_object_name(object_name))

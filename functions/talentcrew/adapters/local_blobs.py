@@ -17,7 +17,7 @@ from datetime import timedelta
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
-from talentcrew.ports import NotFound
+from talentcrew.errors import NotFound
 
 _OBJECT_NAME = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9._-]*(/[A-Za-z0-9_-][A-Za-z0-9._-]*)*$")
 _DOWNLOAD_NAME = re.compile(r"^[\w .()-]{1,120}$")
@@ -65,6 +65,9 @@ class LocalBlobs:
             return self._path(object_name).read_bytes()
         except FileNotFoundError as error:
             raise NotFound(object_name) from error
+
+    def delete(self, object_name: str) -> None:
+        self._path(object_name).unlink(missing_ok=True)
 
     def _signature(self, object_name: str, expires: int, download_name: str) -> str:
         message = f"{object_name}\n{expires}\n{download_name}".encode()

@@ -15,8 +15,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from talentcrew.errors import NotFound
 from talentcrew.models import Document
-from talentcrew.ports import D, NotFound, Page, Scalar, field_name
+from talentcrew.ports import D, Page, Scalar, field_name
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (
@@ -100,6 +101,18 @@ class SqliteStore:
             )
             return merged
 
+    def delete(self, kind: type[Document], doc_id: str) -> None:
+        with self._transaction() as db:
+            db.execute("DELETE FROM documents WHERE collection = ? AND id = ?", (kind.collection, doc_id))
+
+    def _where(self, kind: type[Document], where: Mapping[str, Scalar] | None) -> tuple[list[str], list[Any]]:
+        sql = ["WHERE collection = ?"]
+        params: list[Any] = [kind.collection]
+        for name, value in (where or {}).items():
+            sql.append(f"AND json_extract(data, '{_field(name)}') = ?")
+            params.append(value)
+        return sql, params
+
     def query(
         self,
         kind: type[D],
@@ -110,17 +123,18 @@ class SqliteStore:
         after: Scalar | None = None,
         limit: int = 50,
     ) -> Page[D]:
-        sql = ["SELECT data FROM documents WHERE collection = ?"]
-        params: list[Any] = [kind.collection]
-        for name, value in (where or {}).items():
-            sql.append(f"AND json_extract(data, '{_field(name)}') = ?")
-            params.append(value)
+        sql, params = self._where(kind, where)
         key = f"json_extract(data, '{_field(order_by)}')"
         if after is not None:
             sql.append(f"AND {key} {'<' if descending else '>'} ?")
             params.append(after)
         sql.append(f"ORDER BY {key} {'DESC' if descending else 'ASC'} LIMIT ?")
         params.append(limit)
-        rows = self._connection().execute(" ".join(sql), params).fetchall()
+        rows = self._connection().execute(" ".join(["SELECT data FROM documents", *sql]), params).fetchall()
         items = [kind.model_validate_json(row[0]) for row in rows]
         return Page.of(items, order_by, limit)
+
+    def count(self, kind: type[Document], *, where: Mapping[str, Scalar] | None = None) -> int:
+        sql, params = self._where(kind, where)
+        row = self._connection().execute(" ".join(["SELECT COUNT(*) FROM documents", *sql]), params).fetchone()
+        return int(row[0])

@@ -1,0 +1,69 @@
+"""Request plumbing shared by the routes: the verified caller, pagination, candidate headers."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Generic, TypeVar
+
+from flask import g, request
+from pydantic import BaseModel, ConfigDict, Field
+
+from talentcrew.accounts import authenticate
+from talentcrew.auth import AccessClaims
+from talentcrew.config import Platform
+from talentcrew.errors import Unauthorized
+from talentcrew.models import User
+from talentcrew.ports import Page
+
+T = TypeVar("T")
+BEARER: list[dict[str, list[str]]] = [{"bearer": []}]
+
+
+def caller(platform: Platform) -> User:
+    """The recruiter the bearer token names, verified (signature, expiry, revocation, account)."""
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("a bearer token is required")
+    user, claims = authenticate(platform.store, platform.tokens, token.strip())
+    g.claims = claims
+    return user
+
+
+def caller_claims() -> AccessClaims:
+    claims: AccessClaims = g.claims
+    return claims
+
+
+class PageQuery(BaseModel):
+    model_config = ConfigDict(extra="ignore")  # the prototype's `email` parameter is ignored
+
+    limit: Annotated[int, Field(ge=1, le=100)] = 20
+    after: Annotated[str, Field(max_length=100)] | None = Field(
+        default=None, description="The `next_after` of the previous page."
+    )
+
+
+class Paged(BaseModel, Generic[T]):
+    """One page of a list, newest first unless said otherwise."""
+
+    items: list[T]
+    next_after: str | None = Field(description="Pass as `after` for the next page; null on the last page.")
+
+
+def paged(page: Page[Any]) -> dict[str, Any]:
+    after = page.next_after
+    return {
+        "items": [item.model_dump(mode="json") for item in page.items],
+        "next_after": None if after is None else str(after),
+    }
+
+
+Token = Annotated[str, Field(min_length=16, max_length=128, pattern=r"^[A-Za-z0-9_-]+$")]
+
+
+class InviteHeader(BaseModel):
+    x_invite_token: Annotated[Token, Field(alias="X-Invite-Token")]
+
+
+class IdPath(BaseModel):
+    id: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]

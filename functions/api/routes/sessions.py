@@ -1,0 +1,125 @@
+"""Interview sessions: invites, detail, the candidate's connect and end, reviews, decisions."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import redirect, request
+from flask_openapi3 import APIBlueprint, Tag
+from pydantic import BaseModel
+from werkzeug.wrappers import Response
+
+from api.http import BEARER, IdPath, InviteHeader, Paged, PageQuery, Token, caller, paged
+from api.problems import ERRORS, Problem
+from talentcrew import audit, reviews, sessions
+from talentcrew.audit import AuditEntry
+from talentcrew.config import Platform
+from talentcrew.errors import Unauthorized
+from talentcrew.models import InterviewSession, Review
+from talentcrew.reviews import DecisionDraft, ReviewDraft
+from talentcrew.sessions import CandidateView, CreatedSession, RelayTicket, SessionDetail, SessionDraft
+
+TAG = Tag(name="sessions", description="Interview sessions (the caller's own) and the candidate's way in")
+CANDIDATE_ERRORS: dict[int | str, type[BaseModel]] = {"401": Problem, "404": Problem, "409": Problem, "422": Problem}
+
+
+class SessionEnded(BaseModel):
+    """What ending tells the caller (a candidate sees no score)."""
+
+    session_id: str
+    is_completed: bool
+    ended_at: datetime | None
+
+
+class InvitePath(BaseModel):
+    token: Token
+
+
+def blueprint(platform: Platform) -> APIBlueprint:
+    bp = APIBlueprint("sessions", __name__, abp_tags=[TAG])
+    store, settings = platform.store, platform.settings
+    invite_ttl = timedelta(days=settings.invite_days)
+
+    @bp.post("/api/sessions/", responses={201: CreatedSession, **ERRORS}, security=BEARER)
+    def create(body: SessionDraft) -> tuple[dict[str, Any], int]:
+        """Creates a session for a candidate and returns their invite link (shown this once)."""
+        created = sessions.create_session(store, caller(platform), body, settings.base_url, invite_ttl)
+        return created.model_dump(mode="json"), 201
+
+    @bp.get("/api/sessions/<id>/", responses={200: SessionDetail, **ERRORS}, security=BEARER)
+    def detail(path: IdPath) -> dict[str, Any]:
+        """The session with every answer, integrity signal, flag count and review (audited read)."""
+        return sessions.session_detail(store, caller(platform), path.id).model_dump(mode="json")
+
+    @bp.delete("/api/sessions/<id>/", responses={204: None, **ERRORS}, security=BEARER)
+    def erase(path: IdPath) -> tuple[str, int]:
+        """Erases the session, its answers, signals, reviews, invites and scorecard."""
+        sessions.erase_session(store, platform.blobs, caller(platform), path.id)
+        return "", 204
+
+    @bp.post("/api/sessions/<id>/invite/", responses={201: CreatedSession, 409: Problem, **ERRORS}, security=BEARER)
+    def reissue(path: IdPath) -> tuple[dict[str, Any], int]:
+        """A new invite link; earlier links of the session stop working."""
+        created = sessions.reissue_invite(store, caller(platform), path.id, settings.base_url, invite_ttl)
+        return created.model_dump(mode="json"), 201
+
+    @bp.delete("/api/sessions/<id>/invite/", responses={204: None, **ERRORS}, security=BEARER)
+    def revoke(path: IdPath) -> tuple[str, int]:
+        """Revokes every invite link of the session."""
+        sessions.revoke_invites(store, caller(platform), path.id)
+        return "", 204
+
+    @bp.get("/api/sessions/<id>/connect/", responses={200: RelayTicket, **CANDIDATE_ERRORS})
+    def connect(path: IdPath, header: InviteHeader) -> dict[str, Any]:
+        """The candidate trades their invite token for a short-lived relay ticket."""
+        ticket = sessions.connect(store, platform.tokens, header.x_invite_token, path.id, settings.relay_base_url)
+        return ticket.model_dump(mode="json")
+
+    @bp.post("/api/sessions/<id>/end/", responses={200: SessionEnded, **CANDIDATE_ERRORS}, security=BEARER)
+    def end(path: IdPath) -> dict[str, Any]:
+        """Ends the interview (the recruiter's bearer token or the candidate's X-Invite-Token)."""
+        invite_token = request.headers.get("X-Invite-Token")
+        if request.headers.get("Authorization"):
+            recruiter = caller(platform)
+            session, actor = sessions.owned_session(store, recruiter, path.id), recruiter.id
+        elif invite_token:
+            session, actor = sessions.candidate_session(store, invite_token, path.id), sessions.CANDIDATE
+        else:
+            raise Unauthorized("a bearer token or an invite token is required")
+        ended = sessions.end_session(store, platform.events, session, actor)
+        return SessionEnded(session_id=ended.id, is_completed=True, ended_at=ended.ended_at).model_dump(mode="json")
+
+    @bp.get("/api/sessions/<id>/download-pdf/", responses={302: None, 409: Problem, **ERRORS}, security=BEARER)
+    def download_pdf(path: IdPath) -> Response:
+        """Redirects to a signed, expiring link to the scorecard PDF, once it exists."""
+        ttl = timedelta(minutes=settings.scorecard_link_minutes)
+        return redirect(sessions.scorecard_link(store, platform.blobs, caller(platform), path.id, ttl), code=302)
+
+    @bp.post("/api/sessions/<id>/reviews/", responses={200: Review, **ERRORS}, security=BEARER)
+    def review(path: IdPath, body: ReviewDraft) -> dict[str, Any]:
+        """Upholds or dismisses one integrity or bias flag, with a note."""
+        return reviews.review_flag(store, caller(platform), path.id, body).model_dump(mode="json")
+
+    @bp.put("/api/sessions/<id>/decision/", responses={200: InterviewSession, **ERRORS}, security=BEARER)
+    def decide(path: IdPath, body: DecisionDraft) -> dict[str, Any]:
+        """Records the recruiter's final decision, which may differ from the recommendation."""
+        return reviews.decide(store, caller(platform), path.id, body).model_dump(mode="json")
+
+    @bp.get("/api/sessions/<id>/audit/", responses={200: Paged[AuditEntry], **ERRORS}, security=BEARER)
+    def audit_trail(path: IdPath, query: PageQuery) -> dict[str, Any]:
+        """Who changed or read what in this session, oldest first."""
+        session = sessions.owned_session(store, caller(platform), path.id)
+        return paged(audit.for_session(store, session.id, query.after, query.limit))
+
+    @bp.get("/api/interview/<token>", responses={200: CandidateView, 401: Problem, 404: Problem, 422: Problem})
+    def candidate_view(path: InvitePath) -> dict[str, Any]:
+        """What the candidate's page shows before the interview: no scores, ever."""
+        return sessions.candidate_view(store, path.token).model_dump(mode="json")
+
+    @bp.get("/api/results/", responses={200: Paged[InterviewSession], **ERRORS}, security=BEARER)
+    def results(query: PageQuery) -> dict[str, Any]:
+        """The caller's completed sessions with score and recommendation, newest first."""
+        return paged(sessions.list_sessions(store, caller(platform), query.after, query.limit, completed=True))
+
+    return bp

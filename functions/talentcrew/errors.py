@@ -1,0 +1,41 @@
+"""The domain's errors. Each has a stable `slug`; the HTTP layer maps it to a problem type."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    slug = "error"
+
+
+class NotFound(DomainError, LookupError):
+    """No such resource, or not the caller's: the two are indistinguishable on purpose."""
+
+    slug = "not-found"
+
+
+class Unauthorized(DomainError):
+    """Missing, malformed, expired, forged or revoked credentials."""
+
+    slug = "unauthorized"
+
+
+class Conflict(DomainError):
+    """The request contradicts the resource's state (an email already registered, say)."""
+
+    slug = "conflict"
+
+
+class NotReady(DomainError):
+    """The thing asked for will exist later (a scorecard still being rendered)."""
+
+    slug = "not-ready"
+
+
+class RateLimited(DomainError):
+    """Too many attempts; `retry_after` seconds until the next one may succeed."""
+
+    slug = "rate-limited"
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

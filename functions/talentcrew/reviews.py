@@ -1,0 +1,99 @@
+"""The human in the loop: a recruiter rules on every flag and records the final decision."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, StringConstraints
+
+from talentcrew import audit
+from talentcrew.errors import NotFound
+from talentcrew.models import (
+    Answer,
+    FlagKind,
+    IntegritySignal,
+    InterviewSession,
+    Recommendation,
+    Review,
+    ReviewOutcome,
+    User,
+    review_id,
+    utcnow,
+)
+from talentcrew.ports import Store
+from talentcrew.sessions import owned_session
+
+Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
+
+
+class ReviewDraft(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    subject_id: str
+    kind: FlagKind
+    outcome: ReviewOutcome
+    note: Note = ""
+
+
+class DecisionDraft(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    decision: Recommendation
+    note: Note = ""
+
+
+def _is_flagged(store: Store, session: InterviewSession, kind: FlagKind, subject_id: str) -> bool:
+    answer = store.get(Answer, subject_id)
+    if answer is not None and answer.session_id == session.id:
+        return answer.bias_flag if kind is FlagKind.BIAS else answer.is_cheating_suspected
+    signal = store.get(IntegritySignal, subject_id)
+    return kind is FlagKind.INTEGRITY and signal is not None and signal.session_id == session.id
+
+
+def review_flag(store: Store, caller: User, session_id: str, draft: ReviewDraft) -> Review:
+    session = owned_session(store, caller, session_id)
+    if not _is_flagged(store, session, draft.kind, draft.subject_id):
+        raise NotFound(f"no {draft.kind.value} flag with this id in the session")
+    review = Review(
+        id=review_id(draft.kind, draft.subject_id),
+        session_id=session.id,
+        owner_id=caller.id,
+        reviewer_id=caller.id,
+        **draft.model_dump(),
+    )
+    store.put(review)
+    audit.record(
+        store,
+        owner_id=caller.id,
+        actor=caller.id,
+        action="flag.reviewed",
+        session_id=session.id,
+        subject_id=draft.subject_id,
+        kind=draft.kind.value,
+        outcome=draft.outcome.value,
+    )
+    return review
+
+
+def decide(store: Store, caller: User, session_id: str, draft: DecisionDraft) -> InterviewSession:
+    session = owned_session(store, caller, session_id)
+    decided = store.update(
+        InterviewSession,
+        session.id,
+        {
+            "final_decision": draft.decision,
+            "decision_note": draft.note,
+            "decided_by": caller.id,
+            "decided_at": utcnow(),
+        },
+    )
+    audit.record(
+        store,
+        owner_id=caller.id,
+        actor=caller.id,
+        action="session.decided",
+        session_id=session.id,
+        decision=draft.decision.value,
+        recommendation=session.recommendation.value if session.recommendation else None,
+    )
+    return decided

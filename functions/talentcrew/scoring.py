@@ -1,0 +1,26 @@
+"""The final score and recommendation: the prototype's rules, kept exactly.
+
+Each answer's confidence score is 1-10; the session's score is their mean times ten, truncated
+(`int(avg * 10)`), and HIRE is recommended at 70 or more. A recommendation only: a recruiter
+records the decision.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from statistics import fmean
+
+from talentcrew.models import Answer, Recommendation
+
+HIRE_THRESHOLD = 70
+
+
+def final_score(answers: Sequence[Answer]) -> int | None:
+    """None when nothing was answered: no score is better than an invented one."""
+    if not answers:
+        return None
+    return int(fmean(answer.confidence_score for answer in answers) * 10)
+
+
+def recommend(score: int) -> Recommendation:
+    return Recommendation.HIRE if score >= HIRE_THRESHOLD else Recommendation.REJECT

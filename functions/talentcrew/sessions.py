@@ -1,0 +1,254 @@
+"""Interview sessions: invites, the candidate's way in, ending, results, erasure."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from typing import TypeVar
+
+from pydantic import BaseModel, ConfigDict, EmailStr
+
+from talentcrew import audit, auth
+from talentcrew.errors import Conflict, NotFound, NotReady
+from talentcrew.events import SESSION_COMPLETED
+from talentcrew.interview.policy import question_budget
+from talentcrew.jobs import owned_job
+from talentcrew.models import (
+    Answer,
+    Document,
+    IntegritySignal,
+    InterviewSession,
+    Job,
+    Review,
+    ShortText,
+    Stage,
+    User,
+    utcnow,
+)
+from talentcrew.ports import Blobs, Events, Page, Store
+from talentcrew.scoring import final_score, recommend
+from talentcrew.tenancy import owned
+
+CANDIDATE = "candidate"
+CONSENT_NOTICE = (
+    "This interview is run by an AI interviewer. Your answers are transcribed and graded, and a "
+    "recruiter reviews the results. Signals such as long pauses, pasted text or leaving the page "
+    "are recorded for that human review; nothing is decided automatically. By starting you agree "
+    "to this; you may stop at any time."
+)
+D = TypeVar("D", bound=Document)
+
+
+class SessionDraft(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    job: str
+    candidate_name: ShortText
+    candidate_email: EmailStr
+
+
+class CreatedSession(BaseModel):
+    session: InterviewSession
+    invite_url: str
+    invite_expires_at: datetime
+
+
+class SessionDetail(BaseModel):
+    """The prototype's session_detail, with the human reviews beside the flags."""
+
+    session: InterviewSession
+    job_title: str
+    answers: list[Answer]
+    integrity_signals: list[IntegritySignal]
+    reviews: list[Review]
+    cheating_incidents: int
+    bias_incidents: int
+
+
+class CandidateView(BaseModel):
+    """What the candidate's page needs, and nothing about scores."""
+
+    session_id: str
+    job_title: str
+    candidate_name: str
+    questions: int
+    consent_notice: str
+    is_completed: bool
+
+
+class RelayTicket(BaseModel):
+    ticket: str
+    expires_at: datetime
+    relay_url: str
+
+
+def owned_session(store: Store, caller: User, session_id: str) -> InterviewSession:
+    return owned(store, InterviewSession, caller, session_id)
+
+
+def _all(store: Store, kind: type[D], session_id: str, order_by: str) -> Iterator[D]:
+    after = None
+    while True:
+        page = store.query(kind, where={"session_id": session_id}, order_by=order_by, after=after, limit=200)
+        yield from page.items
+        if page.next_after is None:
+            return
+        after = page.next_after
+
+
+def create_session(
+    store: Store, caller: User, draft: SessionDraft, base_url: str, invite_ttl: timedelta
+) -> CreatedSession:
+    job = owned_job(store, caller, draft.job)
+    session = InterviewSession(
+        job_id=job.id,
+        owner_id=caller.id,
+        candidate_name=draft.candidate_name,
+        candidate_email=draft.candidate_email,
+        max_questions=question_budget(job.rubric_template),
+    )
+    store.create(session)
+    audit.record(store, owner_id=caller.id, actor=caller.id, action="session.created", session_id=session.id)
+    return _invite(store, session, base_url, invite_ttl)
+
+
+def _invite(store: Store, session: InterviewSession, base_url: str, ttl: timedelta) -> CreatedSession:
+    token, invite = auth.new_invite(store, session.id, session.owner_id, ttl)
+    return CreatedSession(
+        session=session, invite_url=f"{base_url}/interview/{token}", invite_expires_at=invite.expires_at
+    )
+
+
+def reissue_invite(store: Store, caller: User, session_id: str, base_url: str, invite_ttl: timedelta) -> CreatedSession:
+    """A new link; every earlier link of the session stops working."""
+    session = owned_session(store, caller, session_id)
+    if session.is_completed:
+        raise Conflict("the interview has ended")
+    _revoke_invites(store, session.id)
+    audit.record(store, owner_id=caller.id, actor=caller.id, action="session.invite_reissued", session_id=session.id)
+    return _invite(store, session, base_url, invite_ttl)
+
+
+def revoke_invites(store: Store, caller: User, session_id: str) -> None:
+    session = owned_session(store, caller, session_id)
+    _revoke_invites(store, session.id)
+    audit.record(store, owner_id=caller.id, actor=caller.id, action="session.invite_revoked", session_id=session.id)
+
+
+def _revoke_invites(store: Store, session_id: str) -> None:
+    for invite in _all(store, auth.Invite, session_id, "id"):
+        if not invite.revoked:
+            store.update(auth.Invite, invite.id, {"revoked": True})
+
+
+def list_sessions(
+    store: Store, caller: User, after: str | None, limit: int, *, completed: bool = False
+) -> Page[InterviewSession]:
+    where: dict[str, str | bool] = {"owner_id": caller.id}
+    if completed:
+        where["is_completed"] = True
+    return store.query(InterviewSession, where=where, order_by="created_at", descending=True, after=after, limit=limit)
+
+
+def session_detail(store: Store, caller: User, session_id: str) -> SessionDetail:
+    """Reading a candidate's answers is itself recorded in the audit trail."""
+    session = owned_session(store, caller, session_id)
+    job = store.get(Job, session.job_id)
+    answers = list(_all(store, Answer, session.id, "turn_index"))
+    signals = list(_all(store, IntegritySignal, session.id, "id"))
+    audit.record(store, owner_id=caller.id, actor=caller.id, action="session.answers_read", session_id=session.id)
+    return SessionDetail(
+        session=session,
+        job_title=job.title if job else "",
+        answers=answers,
+        integrity_signals=signals,
+        reviews=list(_all(store, Review, session.id, "id")),
+        cheating_incidents=sum(a.is_cheating_suspected for a in answers) + len(signals),
+        bias_incidents=sum(a.bias_flag for a in answers),
+    )
+
+
+def candidate_view(store: Store, invite_token: str) -> CandidateView:
+    invite = auth.open_invite(store, invite_token)
+    session = store.get(InterviewSession, invite.session_id)
+    job = store.get(Job, session.job_id) if session else None
+    if session is None or job is None:
+        raise NotFound("no such interview")
+    return CandidateView(
+        session_id=session.id,
+        job_title=job.title,
+        candidate_name=session.candidate_name,
+        questions=session.max_questions,
+        consent_notice=CONSENT_NOTICE,
+        is_completed=session.is_completed,
+    )
+
+
+def candidate_session(store: Store, invite_token: str, session_id: str) -> InterviewSession:
+    """The session an invite token opens; a token for another session opens nothing."""
+    invite = auth.open_invite(store, invite_token)
+    session = store.get(InterviewSession, session_id)
+    if invite.session_id != session_id or session is None:
+        raise NotFound("no such session")
+    return session
+
+
+def connect(store: Store, tokens: auth.Tokens, invite_token: str, session_id: str, relay_url: str) -> RelayTicket:
+    session = candidate_session(store, invite_token, session_id)
+    if session.is_completed:
+        raise Conflict("the interview has ended")
+    ticket, expires_at = tokens.issue_relay_ticket(session.id)
+    audit.record(store, owner_id=session.owner_id, actor=CANDIDATE, action="session.connected", session_id=session.id)
+    return RelayTicket(ticket=ticket, expires_at=expires_at, relay_url=f"{relay_url}/ws/interview/{session.id}")
+
+
+def end_session(store: Store, events: Events, session: InterviewSession, actor: str) -> InterviewSession:
+    """Scores the session and announces it once; ending an ended session changes nothing."""
+    if session.is_completed:
+        return session
+    answers = list(_all(store, Answer, session.id, "turn_index"))
+    score = final_score(answers)
+    ended = store.update(
+        InterviewSession,
+        session.id,
+        {
+            "is_completed": True,
+            "stage": Stage.COMPLETED,
+            "ended_at": utcnow(),
+            "overall_score": score,
+            "recommendation": recommend(score) if score is not None else None,
+            "provenance": answers[-1].provenance if answers else None,
+        },
+    )
+    events.publish(SESSION_COMPLETED, {"session_id": session.id}, key=f"session-completed-{session.id}")
+    audit.record(store, owner_id=session.owner_id, actor=actor, action="session.ended", session_id=session.id)
+    return ended
+
+
+def download_name(session: InterviewSession) -> str:
+    name = re.sub(r"[^\w .()-]", "", session.candidate_name).strip()[:80] or "candidate"
+    return f"Interview_Scorecard_{name}.pdf"
+
+
+def scorecard_link(store: Store, blobs: Blobs, caller: User, session_id: str, ttl: timedelta) -> str:
+    session = owned_session(store, caller, session_id)
+    if session.report_object is None:
+        raise NotReady("the scorecard is not ready yet")
+    audit.record(store, owner_id=caller.id, actor=caller.id, action="session.scorecard_read", session_id=session.id)
+    return blobs.signed_url(session.report_object, ttl, download_name(session))
+
+
+def erase_session(store: Store, blobs: Blobs, caller: User, session_id: str) -> None:
+    """Erases the candidate's data: answers, signals, reviews, invites, scorecard, the session.
+
+    The session document goes last, so an erasure cut short can simply be run again.
+    """
+    session = owned_session(store, caller, session_id)
+    for kind, order in ((Answer, "turn_index"), (IntegritySignal, "id"), (Review, "id"), (auth.Invite, "id")):
+        for doc in list(_all(store, kind, session.id, order)):
+            store.delete(kind, doc.id)
+    if session.report_object:
+        blobs.delete(session.report_object)
+    store.delete(InterviewSession, session.id)
+    audit.record(store, owner_id=caller.id, actor=caller.id, action="session.erased", session_id=session.id)

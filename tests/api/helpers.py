@@ -1,0 +1,118 @@
+"""Helpers for the API tests: accounts, jobs, sessions, and documents no endpoint writes yet."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask.testing import FlaskClient
+
+from talentcrew.config import platform
+from talentcrew.models import Answer, IntegritySignal, Provenance, SignalKind, answer_id, utcnow
+
+PASSWORD = "correct horse battery"
+
+RUBRIC: dict[str, Any] = {
+    "languages": ["Python"],
+    "core_skills": ["APIs", "Databases"],
+    "experience_level": "Senior",
+    "evaluation_focus": ["Depth"],
+}
+
+PROVENANCE = Provenance(
+    rubric_version=1, question_bank_version="test", brain="fake", model="fake-model", prompt_version="test"
+)
+
+
+def sign_up(client: FlaskClient, email: str, password: str = PASSWORD) -> dict[str, Any]:
+    """Creates an account and returns the response JSON (asserting 201)."""
+    response = client.post("/api/users/", json={"email": email, "password": password, "full_name": "Rita Recruiter"})
+    assert response.status_code == 201, response.get_data(as_text=True)
+    body: dict[str, Any] = response.get_json()
+    return body
+
+
+def log_in(client: FlaskClient, email: str, password: str = PASSWORD) -> dict[str, Any]:
+    """Logs in and returns the AccessToken JSON (asserting 200)."""
+    response = client.post("/api/auth/login/", json={"email": email, "password": password})
+    assert response.status_code == 200, response.get_data(as_text=True)
+    body: dict[str, Any] = response.get_json()
+    return body
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def auth_headers(client: FlaskClient, email: str, password: str = PASSWORD) -> dict[str, str]:
+    """Signs up and logs in; returns the Authorization header."""
+    sign_up(client, email, password)
+    return bearer(log_in(client, email, password)["access_token"])
+
+
+def create_job(client: FlaskClient, headers: dict[str, str], title: str = "Backend Engineer") -> dict[str, Any]:
+    response = client.post(
+        "/api/jobs/",
+        json={"title": title, "stack": ["Python", "PostgreSQL"], "rubric_template": RUBRIC},
+        headers=headers,
+    )
+    assert response.status_code == 201, response.get_data(as_text=True)
+    body: dict[str, Any] = response.get_json()
+    return body
+
+
+def create_session(
+    client: FlaskClient, headers: dict[str, str], job_id: str, candidate_name: str = "Casey Candidate"
+) -> tuple[dict[str, Any], str]:
+    """Creates a session; returns its JSON and the invite token (the invite URL's last segment)."""
+    response = client.post(
+        "/api/sessions/",
+        json={"job": job_id, "candidate_name": candidate_name, "candidate_email": "casey@example.com"},
+        headers=headers,
+    )
+    assert response.status_code == 201, response.get_data(as_text=True)
+    body: dict[str, Any] = response.get_json()
+    return body["session"], invite_token(body["invite_url"])
+
+
+def invite_token(invite_url: str) -> str:
+    return invite_url.rstrip("/").rsplit("/", 1)[-1]
+
+
+def seed_answer(
+    session_id: str, owner_id: str, turn: int, confidence: int, *, cheating: bool = False, bias: bool = False
+) -> Answer:
+    """Writes an Answer as the turn function will (straight into the store)."""
+    answer = Answer(
+        id=answer_id(session_id, turn),
+        session_id=session_id,
+        owner_id=owner_id,
+        turn_index=turn,
+        skill="APIs",
+        question_asked=f"Question {turn}?",
+        candidate_answer=f"Answer {turn}.",
+        understanding_score=confidence,
+        explainability_score=confidence,
+        confidence_score=confidence,
+        is_cheating_suspected=cheating,
+        cheating_reasons=["pasted text"] if cheating else [],
+        bias_flag=bias,
+        bias_reason="question about age" if bias else "",
+        provenance=PROVENANCE,
+        asked_at=utcnow(),
+    )
+    platform().store.put(answer)
+    return answer
+
+
+def seed_signal(session_id: str, owner_id: str, turn: int = 0) -> IntegritySignal:
+    """Writes an IntegritySignal as the turn function will (straight into the store)."""
+    signal = IntegritySignal(
+        session_id=session_id,
+        owner_id=owner_id,
+        turn_index=turn,
+        kind=SignalKind.PASTE,
+        reason="a large paste into the answer box",
+        detail={"characters": 900},
+    )
+    platform().store.put(signal)
+    return signal
