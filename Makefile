@@ -5,13 +5,14 @@ VENV := .venv
 PY := $(VENV)/bin/python
 CODE := functions realtime-relay infra tests bench
 
-.PHONY: dev test lint typecheck unit bench clean
+.PHONY: dev test lint typecheck bench-grading clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 
 $(VENV)/.local-installed: requirements.txt requirements-local.txt | $(PY)
+	$(PY) -m pip install --quiet $$(grep -E '^torch==' requirements-local.txt)
 	$(PY) -m pip install --quiet -r requirements-local.txt
 	touch $@
 
@@ -34,6 +35,10 @@ lint: $(VENV)/.dev-installed
 
 typecheck: $(VENV)/.dev-installed
 	$(PY) -m mypy
+
+## Grade the shared human-graded answers with the offline brain; prints Pearson, Spearman, RMSE, speed.
+bench-grading: $(VENV)/.local-installed
+	PYTHONPATH=functions $(PY) bench/grading.py
 
 clean:
 	rm -rf $(VENV) tests/emulators/node_modules .mypy_cache .ruff_cache

@@ -1,7 +1,8 @@
 """Starts every process of the local platform, prints where to open it, stops them on Ctrl-C.
 
 Each process is the same code Google Cloud runs, served by its embedded adapters: the `api`
-function under functions-framework, and the outbox worker that stands in for Pub/Sub + Eventarc.
+function (on PORT) and the `turn` function (on PORT + 1) under functions-framework, and the
+outbox worker that stands in for Pub/Sub + Eventarc.
 If one process dies, the others are stopped too, so a broken platform never looks half alive.
 """
 
@@ -34,6 +35,11 @@ def _processes(port: int) -> dict[str, list[str]]:
             sys.executable, "-m", "functions_framework",
             "--source", str(FUNCTIONS / "main.py"), "--target", "api",
             "--host", "127.0.0.1", "--port", str(port),
+        ],
+        "turn": [
+            sys.executable, "-m", "functions_framework",
+            "--source", str(FUNCTIONS / "main.py"), "--target", "turn",
+            "--host", "127.0.0.1", "--port", str(port + 1),
         ],
         "outbox-worker": [sys.executable, str(ROOT / "infra" / "outbox_worker.py")],
     }  # fmt: skip

@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -144,6 +145,13 @@ class Tokens:
         """The relay's check: the ticket is ours, unexpired, and names this session."""
         if self._decode(ticket, RELAY_AUDIENCE)["sub"] != session_id:
             raise Unauthorized("the ticket is for another session")
+
+
+def check_service_call(authorization: str | None, expected_bearer: str) -> None:
+    """The turn function's gate when no Cloud IAM stands in front of it: the relay's shared secret."""
+    scheme, _, token = (authorization or "").partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(token.strip().encode(), expected_bearer.encode()):
+        raise Unauthorized("this function accepts calls from the relay only")
 
 
 def new_invite(store: Store, session_id: str, owner_id: str, ttl: timedelta) -> tuple[str, Invite]:

@@ -9,6 +9,8 @@ cloud SDK it does not use.
 from __future__ import annotations
 
 import functools
+import hashlib
+import hmac
 import logging
 import os
 import secrets
@@ -23,6 +25,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from talentcrew import logs
 from talentcrew.auth import LoginThrottle, Tokens
+from talentcrew.interview.bank import bank
+from talentcrew.interview.brain import Brain
+from talentcrew.interview.turn import Interviewer
 from talentcrew.ports import Blobs, Events, Store
 
 log = logging.getLogger(__name__)
@@ -49,6 +54,20 @@ class Settings(BaseSettings):
         min_length=32,
         description="Signs local download links and tokens; generated into DATA_DIR if unset locally.",
     )
+    max_turns: int = Field(default=6, ge=1, le=20, description="Graded answers per interview.")
+    brain: Literal["local", "gemini"] = "local"
+    gemini_model: str = Field(default="gemini-2.5-flash", description="Gemini model that grades (brain=gemini).")
+    gemini_api_key: SecretStr | None = Field(default=None, description="Gemini API key; without one, Vertex AI.")
+    gemini_location: str = Field(default="us-central1", description="Vertex AI region (brain=gemini, no key).")
+    gemini_base_url: str = Field(default="", description="Another endpoint for the Gemini API (a proxy, a stand-in).")
+    turn_auth: Literal["shared-secret", "iam"] = Field(
+        default="shared-secret",
+        description="How the turn function knows its caller: a shared secret, or Cloud IAM (invoker role) in front.",
+    )
+    turn_secret: SecretStr | None = Field(
+        default=None, description="Bearer the relay sends to the turn function; derived from SECRET_KEY if unset."
+    )
+    turn_url: str = Field(default="", description="Where the relay reaches the turn function; default local port+1.")
     access_token_minutes: int = Field(default=480, ge=5, le=7 * 24 * 60, description="Recruiter token lifetime.")
     relay_ticket_seconds: int = Field(default=300, ge=30, le=3600, description="Candidate relay ticket lifetime.")
     invite_days: int = Field(default=7, ge=1, le=90, description="Candidate invite link lifetime.")
@@ -89,6 +108,16 @@ class Settings(BaseSettings):
     @property
     def allowed_origins(self) -> list[str]:
         return [origin.strip().rstrip("/") for origin in self.cors_origins.split(",") if origin.strip()]
+
+    @property
+    def turn_base_url(self) -> str:
+        return (self.turn_url or f"http://127.0.0.1:{self.port + 1}").rstrip("/")
+
+    def turn_bearer(self) -> str:
+        """The shared secret of the relay and the turn function (distinct from the signing key)."""
+        if self.turn_secret is not None:
+            return self.turn_secret.get_secret_value()
+        return hmac.new(self.secret(), b"talentcrew turn function", hashlib.sha256).hexdigest()
 
     def secret(self) -> bytes:
         """The signing secret: configured, or created once in the data folder (mode 0600)."""
@@ -170,6 +199,25 @@ def build(settings: Settings) -> Platform:
         limits={"account": settings.login_failures_per_account, "address": settings.login_failures_per_address},
     )
     return Platform(settings, store, build_blobs(settings), build_events(settings, store), tokens, throttle)
+
+
+def build_brain(settings: Settings) -> Brain:
+    if settings.brain == "gemini":
+        from talentcrew.adapters import gemini_brain
+
+        return gemini_brain.connect(settings)
+    from talentcrew.adapters.local_brain import LocalBrain
+
+    return LocalBrain()
+
+
+@functools.cache
+def interviewer() -> Interviewer:
+    """This process's interviewer (the turn function's); built on first use, as the brain is heavy."""
+    built = platform()
+    brain = build_brain(built.settings)
+    log.info("brain: %s (%s)", brain.name, brain.model, extra={"brain": brain.name, "model": brain.model})
+    return Interviewer(built.store, built.events, brain, bank(), built.settings.max_turns)
 
 
 @functools.cache

@@ -1,7 +1,9 @@
 """Logging: JSON lines that Cloud Logging reads, or plain lines in a terminal.
 
-Cloud Logging takes `severity`, `message` and `logging.googleapis.com/trace` from a JSON line on
-stdout; `trace_from_headers` reads the request's trace header so a request's lines group together.
+Cloud Logging takes `severity`, `message` and `logging.googleapis.com/trace` from a JSON line that
+a Cloud Run or Cloud Functions process writes (stderr serves as well as stdout, and keeps stdout
+free for a command's own output); `set_trace` reads the request's trace header so a request's lines
+group together.
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ class _TraceFilter(logging.Filter):
 def setup(level: str = "INFO", fmt: Literal["auto", "json", "text"] = "auto") -> None:
     """Configures the root logger once per process; calling again replaces the handler."""
     use_json = fmt == "json" or (fmt == "auto" and not sys.stderr.isatty())
-    handler = logging.StreamHandler(sys.stdout if use_json else sys.stderr)
+    handler = logging.StreamHandler(sys.stderr)
     handler.addFilter(_TraceFilter())
     if use_json:
         handler.setFormatter(

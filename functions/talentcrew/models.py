@@ -24,6 +24,8 @@ from pydantic import (
     field_validator,
 )
 
+from talentcrew.interview.bank import Prompt
+
 
 def utcnow() -> datetime:
     """The server's clock, in UTC: every stored timestamp comes from here."""
@@ -186,6 +188,25 @@ class InterviewSession(Document):
     ended_at: Timestamp | None = None
 
 
+class Question(Document):
+    """A question as asked at one turn: what was said, and what the policy knew about it."""
+
+    collection: ClassVar[str] = "questions"
+
+    session_id: str
+    owner_id: str
+    turn_index: int
+    skill: str
+    depth: int
+    bank_question_id: str | None
+    reference: Prompt | None
+    wording: str = Field(description="The question itself, as the bank or the brain worded it.")
+    text: str = Field(description="What the candidate is told: the wording in its phrase (a pivot, a drill...).")
+    rephrased: bool = False
+    notice: str = ""
+    asked_at: Timestamp = Field(default_factory=utcnow)
+
+
 def answer_id(session_id: str, turn_index: int) -> str:
     """Deterministic: a repeated turn message writes the same answer, never a second one."""
     return f"{session_id}-{turn_index:03d}"
@@ -210,6 +231,11 @@ class Answer(Document):
     critique: LongText = ""
     ideal_answer: LongText = ""
     concepts_missed: list[ShortText] = []
+    off_topic: bool = False
+    needs_clarification: bool = Field(default=False, description="Asked for the question again: not scored.")
+    needs_human_grade: bool = Field(
+        default=False, description="Not graded automatically: not scored until a person does."
+    )
     is_cheating_suspected: bool = False
     cheating_reasons: list[str] = []
     bias_flag: bool = False
@@ -222,10 +248,13 @@ class Answer(Document):
 
 class SignalKind(StrEnum):
     LONG_PAUSE = "long_pause"
+    UNIFORM_PAUSES = "uniform_pauses"
     FLUENCY_SPIKE = "fluency_spike"
     TEXTBOOK_ANSWER = "textbook_answer"
+    IDEAL_SIMILARITY = "ideal_similarity"
     PASTE = "paste"
     FOCUS_LOST = "focus_lost"
+    TYPING_CADENCE = "typing_cadence"
 
 
 class IntegritySignal(Document):
@@ -237,6 +266,7 @@ class IntegritySignal(Document):
     owner_id: str
     turn_index: Annotated[int, Field(ge=0)]
     kind: SignalKind
+    strength: Annotated[float, Field(ge=0, le=1, description="How strongly it points at outside help, 0-1.")] = 0.5
     reason: Annotated[str, StringConstraints(min_length=1, max_length=1000)]
     detail: dict[str, Any] = {}
     observed_at: Timestamp = Field(default_factory=utcnow)

@@ -16,10 +16,13 @@ HIRE_THRESHOLD = 70
 
 
 def final_score(answers: Sequence[Answer]) -> int | None:
-    """None when nothing was answered: no score is better than an invented one."""
-    if not answers:
+    """None when nothing was answered: no score is better than an invented one. A request to
+    have the question rephrased is not an answer, and an answer the brain could not grade waits
+    for a person: neither counts."""
+    scored = [a.confidence_score for a in answers if not (a.needs_clarification or a.needs_human_grade)]
+    if not scored:
         return None
-    return int(fmean(answer.confidence_score for answer in answers) * 10)
+    return int(fmean(scored) * 10)
 
 
 def recommend(score: int) -> Recommendation:

@@ -12,7 +12,6 @@ from pydantic import BaseModel, ConfigDict, EmailStr
 from talentcrew import audit, auth
 from talentcrew.errors import Conflict, NotFound, NotReady
 from talentcrew.events import SESSION_COMPLETED
-from talentcrew.interview.policy import question_budget
 from talentcrew.jobs import owned_job
 from talentcrew.models import (
     Answer,
@@ -20,6 +19,7 @@ from talentcrew.models import (
     IntegritySignal,
     InterviewSession,
     Job,
+    Question,
     Review,
     ShortText,
     Stage,
@@ -87,7 +87,8 @@ def owned_session(store: Store, caller: User, session_id: str) -> InterviewSessi
     return owned(store, InterviewSession, caller, session_id)
 
 
-def _all(store: Store, kind: type[D], session_id: str, order_by: str) -> Iterator[D]:
+def all_of(store: Store, kind: type[D], session_id: str, order_by: str) -> Iterator[D]:
+    """Every document of `kind` in the session, page by page."""
     after = None
     while True:
         page = store.query(kind, where={"session_id": session_id}, order_by=order_by, after=after, limit=200)
@@ -98,7 +99,7 @@ def _all(store: Store, kind: type[D], session_id: str, order_by: str) -> Iterato
 
 
 def create_session(
-    store: Store, caller: User, draft: SessionDraft, base_url: str, invite_ttl: timedelta
+    store: Store, caller: User, draft: SessionDraft, base_url: str, invite_ttl: timedelta, max_questions: int
 ) -> CreatedSession:
     job = owned_job(store, caller, draft.job)
     session = InterviewSession(
@@ -106,7 +107,7 @@ def create_session(
         owner_id=caller.id,
         candidate_name=draft.candidate_name,
         candidate_email=draft.candidate_email,
-        max_questions=question_budget(job.rubric_template),
+        max_questions=max_questions,
     )
     store.create(session)
     audit.record(store, owner_id=caller.id, actor=caller.id, action="session.created", session_id=session.id)
@@ -137,7 +138,7 @@ def revoke_invites(store: Store, caller: User, session_id: str) -> None:
 
 
 def _revoke_invites(store: Store, session_id: str) -> None:
-    for invite in _all(store, auth.Invite, session_id, "id"):
+    for invite in all_of(store, auth.Invite, session_id, "id"):
         if not invite.revoked:
             store.update(auth.Invite, invite.id, {"revoked": True})
 
@@ -155,15 +156,15 @@ def session_detail(store: Store, caller: User, session_id: str) -> SessionDetail
     """Reading a candidate's answers is itself recorded in the audit trail."""
     session = owned_session(store, caller, session_id)
     job = store.get(Job, session.job_id)
-    answers = list(_all(store, Answer, session.id, "turn_index"))
-    signals = list(_all(store, IntegritySignal, session.id, "id"))
+    answers = list(all_of(store, Answer, session.id, "turn_index"))
+    signals = list(all_of(store, IntegritySignal, session.id, "id"))
     audit.record(store, owner_id=caller.id, actor=caller.id, action="session.answers_read", session_id=session.id)
     return SessionDetail(
         session=session,
         job_title=job.title if job else "",
         answers=answers,
         integrity_signals=signals,
-        reviews=list(_all(store, Review, session.id, "id")),
+        reviews=list(all_of(store, Review, session.id, "id")),
         cheating_incidents=sum(a.is_cheating_suspected for a in answers) + len(signals),
         bias_incidents=sum(a.bias_flag for a in answers),
     )
@@ -207,7 +208,7 @@ def end_session(store: Store, events: Events, session: InterviewSession, actor: 
     """Scores the session and announces it once; ending an ended session changes nothing."""
     if session.is_completed:
         return session
-    answers = list(_all(store, Answer, session.id, "turn_index"))
+    answers = list(all_of(store, Answer, session.id, "turn_index"))
     score = final_score(answers)
     ended = store.update(
         InterviewSession,
@@ -240,13 +241,20 @@ def scorecard_link(store: Store, blobs: Blobs, caller: User, session_id: str, tt
 
 
 def erase_session(store: Store, blobs: Blobs, caller: User, session_id: str) -> None:
-    """Erases the candidate's data: answers, signals, reviews, invites, scorecard, the session.
+    """Erases the candidate's data: answers, questions, signals, reviews, invites, scorecard, the session.
 
     The session document goes last, so an erasure cut short can simply be run again.
     """
     session = owned_session(store, caller, session_id)
-    for kind, order in ((Answer, "turn_index"), (IntegritySignal, "id"), (Review, "id"), (auth.Invite, "id")):
-        for doc in list(_all(store, kind, session.id, order)):
+    kinds = (
+        (Answer, "turn_index"),
+        (Question, "turn_index"),
+        (IntegritySignal, "id"),
+        (Review, "id"),
+        (auth.Invite, "id"),
+    )
+    for kind, order in kinds:
+        for doc in list(all_of(store, kind, session.id, order)):
             store.delete(kind, doc.id)
     if session.report_object:
         blobs.delete(session.report_object)

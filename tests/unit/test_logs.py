@@ -26,7 +26,7 @@ def clean_logging() -> Iterator[None]:
 
 
 def json_lines(capsys: pytest.CaptureFixture[str]) -> list[dict[str, Any]]:
-    out = capsys.readouterr().out
+    out = capsys.readouterr().err
     return [json.loads(line) for line in out.splitlines()]
 
 

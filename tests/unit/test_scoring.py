@@ -1,11 +1,10 @@
-"""The prototype's scoring rules and the interview length, kept exactly."""
+"""The prototype's scoring rules, kept exactly."""
 
 from __future__ import annotations
 
 import pytest
 
-from talentcrew.interview.policy import MAX_QUESTIONS, question_budget
-from talentcrew.models import Answer, ExperienceLevel, Provenance, Recommendation, Rubric, utcnow
+from talentcrew.models import Answer, Provenance, Recommendation, utcnow
 from talentcrew.scoring import final_score, recommend
 
 PROVENANCE = Provenance(rubric_version=1, question_bank_version="1", brain="local", model="m", prompt_version="1")
@@ -45,14 +44,3 @@ def test_no_answers_means_no_score() -> None:
 @pytest.mark.parametrize(("score", "expected"), [(70, Recommendation.HIRE), (69, Recommendation.REJECT), (100, "HIRE")])
 def test_hire_at_seventy_or_more(score: int, expected: Recommendation) -> None:
     assert recommend(score) == expected
-
-
-@pytest.mark.parametrize(("skills", "budget"), [(1, 3), (2, 5), (5, 11), (6, MAX_QUESTIONS), (12, MAX_QUESTIONS)])
-def test_question_budget_grows_with_skills_up_to_the_cap(skills: int, budget: int) -> None:
-    rubric = Rubric(
-        languages=["Python"],
-        core_skills=[f"Skill {n}" for n in range(skills)],
-        experience_level=ExperienceLevel.SENIOR,
-        evaluation_focus=["Depth"],
-    )
-    assert question_budget(rubric) == budget

@@ -1,0 +1,123 @@
+"""Command line: run a text interview in the terminal against the same data as `make dev`.
+
+    python -m talentcrew demo-job                 # a demo recruiter and job; prints the job id
+    python -m talentcrew interview --job JOB_ID   # answer each question, end with an empty line
+
+Runs the real turn logic (the configured brain, store and events) in this process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import timedelta
+from typing import TextIO
+
+from talentcrew import sessions
+from talentcrew.accounts import SignUp, sign_up
+from talentcrew.config import interviewer, platform
+from talentcrew.interview.turn import TurnReply, TurnRequest
+from talentcrew.jobs import JobDraft, create_job
+from talentcrew.models import Answer, ExperienceLevel, InterviewSession, Job, Rubric, User, user_id_for
+
+DEMO_EMAIL = "demo.recruiter@example.com"
+
+
+def demo_job(out: TextIO) -> str:
+    store = platform().store
+    user = store.get(User, user_id_for(DEMO_EMAIL)) or sign_up(
+        store, SignUp(email=DEMO_EMAIL, password="demo-password-not-for-use", full_name="Demo Recruiter")
+    )
+    rubric = Rubric(
+        languages=["Python", "SQL"],
+        core_skills=["Database Query Optimization", "Caching Strategies", "RESTful API Design"],
+        experience_level=ExperienceLevel.MID,
+        evaluation_focus=["Problem Solving", "Technical Depth"],
+    )
+    job = create_job(store, user, JobDraft(title="Backend Engineer (demo)", stack=["Python"], rubric_template=rubric))
+    print(job.id, file=out)
+    return job.id
+
+
+def _read_answer(source: TextIO, out: TextIO) -> str | None:
+    """Lines until an empty one; None at end of input."""
+    lines: list[str] = []
+    while True:
+        out.write("> " if not lines else "  ")
+        out.flush()
+        line = source.readline()
+        if not line:
+            return "\n".join(lines) if lines else None
+        if not line.strip():
+            if lines:
+                return "\n".join(lines)
+            continue
+        lines.append(line.rstrip("\n"))
+
+
+def interview(job_id: str, name: str, email: str, source: TextIO, out: TextIO) -> int:
+    built = platform()
+    store, settings = built.store, built.settings
+    job = store.get(Job, job_id)
+    owner = store.get(User, job.owner_id) if job else None
+    if job is None or owner is None:
+        print(f"no job {job_id!r} (create one with `python -m talentcrew demo-job`)", file=sys.stderr)
+        return 2
+    created = sessions.create_session(
+        store,
+        owner,
+        sessions.SessionDraft(job=job.id, candidate_name=name, candidate_email=email),
+        settings.base_url,
+        timedelta(days=settings.invite_days),
+        settings.max_turns,
+    )
+    session_id = created.session.id
+    print(f"Interview for {job.title} (session {session_id}). End each answer with an empty line.\n", file=out)
+    reply: TurnReply = interviewer().take(TurnRequest(session_id=session_id, turn_index=0))
+    while not reply.finished:
+        if reply.notice:
+            print(f"({reply.notice})", file=out)
+        print(f"\n[{reply.skill}] {reply.question}", file=out)
+        answer = _read_answer(source, out)
+        if answer is None:
+            print("\nInput ended; the interview stops here.", file=out)
+            session = store.get(InterviewSession, session_id)
+            if session is not None:
+                sessions.end_session(store, built.events, session, sessions.CANDIDATE)
+            break
+        reply = interviewer().take(
+            TurnRequest(session_id=session_id, turn_index=reply.turn_index + 1, answer_text=answer)
+        )
+    _summary(session_id, out)
+    return 0
+
+
+def _summary(session_id: str, out: TextIO) -> None:
+    store = platform().store
+    session = store.get(InterviewSession, session_id)
+    if session is None:
+        return
+    print("\nThank you. Scores (for the recruiter):", file=out)
+    for answer in sessions.all_of(store, Answer, session_id, "turn_index"):
+        missed = ", ".join(answer.concepts_missed) or "none"
+        print(f"  {answer.turn_index}. {answer.skill}: {answer.confidence_score}/10 (missed: {missed})", file=out)
+    print(f"Overall: {session.overall_score} -> {session.recommendation}", file=out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m talentcrew", description=__doc__.split("\n\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("demo-job", help="create a demo recruiter and job; print the job id")
+    run = commands.add_parser("interview", help="run a text interview in this terminal")
+    run.add_argument("--job", required=True, help="the job's id")
+    run.add_argument("--name", default="Terminal Candidate", help="the candidate's name")
+    run.add_argument("--email", default="candidate@example.com", help="the candidate's email")
+    args = parser.parse_args(argv)
+    if args.command == "demo-job":
+        demo_job(sys.stdout)
+        return 0
+    return interview(args.job, args.name, args.email, sys.stdin, sys.stdout)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

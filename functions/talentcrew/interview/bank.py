@@ -1,0 +1,112 @@
+"""The question bank: versioned data files, one per skill, read once per process.
+
+Governance lives in the files: every candidate for a job is asked from the same bank version, and
+every answer records that version. A rubric names skills in its own words ("Caching Strategies");
+`QuestionBank.skill_for` maps them onto bank skills through each skill's aliases.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+BANK_ROOT = Path(__file__).parent / "question_bank"
+CURRENT_VERSION = "2026.11"
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=4000)]
+
+
+class Concept(BaseModel):
+    """A key concept of an ideal answer, and the words that show an answer touched it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: Text
+    terms: Annotated[list[Text], Field(min_length=1)]
+
+
+class Prompt(BaseModel):
+    """A question with what a strong answer says."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    question: Text
+    ideal_answer: Text
+    key_concepts: Annotated[list[Concept], Field(min_length=2)]
+
+
+class BankQuestion(Prompt):
+    id: Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]+$")]
+    level: Annotated[int, Field(ge=1, le=3, description="1 junior, 2 mid-level, 3 senior")]
+    follow_ups: Annotated[list[Prompt], Field(min_length=2, description="Drill-down questions, depth 1 and 2.")]
+
+
+class BankSkill(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    skill: Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]+$")]
+    title: Text
+    aliases: Annotated[list[Text], Field(min_length=1)]
+    questions: Annotated[list[BankQuestion], Field(min_length=5)]
+
+
+class Phrases(BaseModel):
+    """Templates the offline brain words its turns with ({skill}, {question} placeholders)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    opening: list[Text]
+    drill: list[Text]
+    acknowledge_and_pivot: list[Text]
+    gentle_pivot: list[Text]
+    off_topic: list[Text]
+    rephrase: list[Text]
+    uncovered_skill: list[Text]
+    closing: list[Text]
+
+
+def _normalise(text: str) -> str:
+    return re.sub(r"[^a-z0-9+#]+", " ", text.lower()).strip()
+
+
+class QuestionBank:
+    def __init__(self, version: str, skills: list[BankSkill], phrases: Phrases) -> None:
+        self.version = version
+        self.skills = {skill.skill: skill for skill in skills}
+        self.phrases = phrases
+        self._questions = {q.id: q for skill in skills for q in skill.questions}
+
+    @classmethod
+    def load(cls, version: str = CURRENT_VERSION) -> QuestionBank:
+        folder = BANK_ROOT / version
+        skills = [
+            BankSkill.model_validate(json.loads(path.read_text()))
+            for path in sorted(folder.glob("*.json"))
+            if path.name != "phrases.json"
+        ]
+        phrases = Phrases.model_validate(json.loads((folder / "phrases.json").read_text()))
+        return cls(version, skills, phrases)
+
+    def skill_for(self, rubric_skill: str) -> BankSkill | None:
+        """The bank skill a rubric's skill names: an alias equal to, or contained in, its words."""
+        wanted = f" {_normalise(rubric_skill)} "
+        best: tuple[int, BankSkill] | None = None
+        for skill in self.skills.values():
+            for alias in [skill.skill.replace("-", " "), skill.title, *skill.aliases]:
+                needle = _normalise(alias)
+                if needle and f" {needle} " in wanted and (best is None or len(needle) > best[0]):
+                    best = (len(needle), skill)
+        return best[1] if best else None
+
+    def question(self, question_id: str) -> BankQuestion:
+        return self._questions[question_id]
+
+
+@functools.cache
+def bank(version: str = CURRENT_VERSION) -> QuestionBank:
+    return QuestionBank.load(version)

@@ -1,0 +1,288 @@
+"""One interview turn: grade the answer, record it, decide and word the next question.
+
+Turn 0 carries no answer and returns the opening question. Turn n (n >= 1) carries the answer to
+the question returned by turn n - 1. Every write is create-if-absent on a deterministic id (the
+question and the answer of turn n are `{session}-{n:03d}`), so a retried turn records nothing
+twice and returns the question it returned the first time.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from talentcrew import sessions
+from talentcrew.errors import Conflict, NotFound
+from talentcrew.interview import integrity, policy
+from talentcrew.interview.bank import QuestionBank
+from talentcrew.interview.brain import Brain, Exchange, TurnContext, TurnResult
+from talentcrew.interview.policy import Asked, Decision, Move, Next, Tone
+from talentcrew.models import (
+    Answer,
+    IntegritySignal,
+    InterviewSession,
+    Job,
+    LongText,
+    Provenance,
+    Question,
+    Rubric,
+    Stage,
+    answer_id,
+    utcnow,
+)
+from talentcrew.ports import Events, Store
+
+log = logging.getLogger(__name__)
+HISTORY = 3  # earlier exchanges the brain sees
+
+
+class TurnRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    session_id: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
+    turn_index: Annotated[int, Field(ge=0, le=100)]
+    answer_text: LongText = ""
+    pause_seconds: Annotated[float, Field(ge=0, le=3600)] | None = None
+    telemetry: integrity.Telemetry | None = None
+
+
+class TurnReply(BaseModel):
+    turn_index: int
+    question: str | None = Field(description="What to ask next; null once the interview is finished.")
+    skill: str | None
+    finished: bool
+    notice: str = Field(default="", description="Something the candidate should be told, e.g. a skill not covered.")
+
+
+def _asked(question: Question) -> Asked:
+    return Asked(question.skill, question.depth, question.bank_question_id, question.rephrased)
+
+
+def _reply(question: Question | None, turn_index: int) -> TurnReply:
+    if question is None:
+        return TurnReply(turn_index=turn_index, question=None, skill=None, finished=True)
+    return TurnReply(
+        turn_index=turn_index, question=question.text, skill=question.skill, finished=False, notice=question.notice
+    )
+
+
+class Interviewer:
+    """Runs turns for one process: the store, the events, the brain and the bank it was given."""
+
+    def __init__(self, store: Store, events: Events, brain: Brain, bank: QuestionBank, max_turns: int) -> None:
+        self.store = store
+        self.events = events
+        self.brain = brain
+        self.bank = bank
+        self.max_turns = max_turns
+
+    def _id(self, session_id: str, turn_index: int) -> str:
+        return answer_id(session_id, turn_index)
+
+    def _questions(self, session_id: str) -> list[Question]:
+        return list(sessions.all_of(self.store, Question, session_id, "turn_index"))
+
+    def _phrase(self, tone: Tone, skill: str, question: str, turn: int) -> str:
+        """The bank's phrase for the move; which variant follows from the turn, so retries match."""
+        templates: list[str] = getattr(self.bank.phrases, tone.value)
+        return templates[turn % len(templates)].format(skill=skill, question=question)
+
+    def take(self, request: TurnRequest) -> TurnReply:
+        session = self.store.get(InterviewSession, request.session_id)
+        if session is None:
+            raise NotFound("no such session")
+        job = self.store.get(Job, session.job_id)
+        if job is None:
+            raise NotFound("the session's job no longer exists")
+        if request.turn_index == 0:
+            return _reply(self._open(session, job), 0)
+        existing = self.store.get(Question, self._id(session.id, request.turn_index))
+        if self.store.get(Answer, self._id(session.id, request.turn_index)) is not None:
+            if existing is None:  # the last turn: make sure the ending happened
+                sessions.end_session(self.store, self.events, session, sessions.CANDIDATE)
+            return _reply(existing, request.turn_index)
+        if session.is_completed:
+            raise Conflict("the interview has ended")
+        return self._answer(session, job, request)
+
+    def _open(self, session: InterviewSession, job: Job) -> Question:
+        existing = self.store.get(Question, self._id(session.id, 0))
+        if existing is not None:
+            return existing
+        if session.is_completed:
+            raise Conflict("the interview has ended")
+        rubric = job.rubric_template
+        skills, uncovered = policy.plan(rubric, self.bank, self.brain.writes_questions)
+        first = policy.next_opening(skills, [], rubric)
+        if first is None:
+            raise Conflict("none of the job's skills can be asked with this interviewer")
+        notice = " ".join(self._phrase_uncovered(skill) for skill in uncovered)
+        question = self._question(session, 0, first, Tone.OPENING, self.brain.opening(rubric, first.target), notice)
+        self.store.update(InterviewSession, session.id, {"stage": Stage.TECHNICAL, "started_at": utcnow()})
+        return question
+
+    def _phrase_uncovered(self, skill: str) -> str:
+        return self.bank.phrases.uncovered_skill[0].format(skill=skill, question="")
+
+    def _question(
+        self, session: InterviewSession, turn: int, nxt: Next, tone: Tone, wording: str, notice: str = ""
+    ) -> Question:
+        """Stores the question of `turn` once; a concurrent or retried turn gets the first one back."""
+        question = Question(
+            id=self._id(session.id, turn),
+            session_id=session.id,
+            owner_id=session.owner_id,
+            turn_index=turn,
+            skill=nxt.skill,
+            depth=nxt.depth,
+            bank_question_id=nxt.bank_question_id,
+            reference=nxt.reference,
+            wording=wording,
+            text=self._phrase(tone, nxt.skill, wording, turn),
+            rephrased=tone is Tone.REPHRASE,
+            notice=notice,
+        )
+        if not self.store.create(question):
+            stored = self.store.get(Question, question.id)
+            assert stored is not None
+            return stored
+        return question
+
+    def _answer(self, session: InterviewSession, job: Job, request: TurnRequest) -> TurnReply:
+        turn = request.turn_index
+        asked_questions = [q for q in self._questions(session.id) if q.turn_index < turn]
+        if len(asked_questions) != turn:
+            raise Conflict(f"turn {turn} is out of order: {len(asked_questions)} questions were asked")
+        current = asked_questions[-1]
+        rubric = job.rubric_template
+        skills, _ = policy.plan(rubric, self.bank, self.brain.writes_questions)
+        asked = [_asked(q) for q in asked_questions]
+        turns_left = self.max_turns - turn
+        drill, pivot, coverage_allows_drill = policy.options(skills, asked, rubric, self.bank, turns_left)
+        earlier = list(sessions.all_of(self.store, Answer, session.id, "turn_index"))
+        result = self.brain.grade(
+            TurnContext(
+                rubric=rubric,
+                skill=current.skill,
+                question=current.wording,
+                reference=current.reference,
+                answer=request.answer_text,
+                pause_seconds=request.pause_seconds,
+                history=[
+                    Exchange(question=a.question_asked, answer=a.candidate_answer, confidence_score=a.confidence_score)
+                    for a in earlier[-HISTORY:]
+                ],
+                drill=drill.target if drill else None,
+                pivot=pivot.target if pivot else None,
+            )
+        )
+        decision = policy.decide(
+            result, _asked(current), drill, pivot, turns_left=turns_left, coverage_allows_drill=coverage_allows_drill
+        )
+        next_question = self._next(session, rubric, turn, current, decision, result)
+        self._record(session, job, current, request, result, earlier)
+        if next_question is None:
+            sessions.end_session(self.store, self.events, session, sessions.CANDIDATE)
+        return _reply(next_question, turn)
+
+    def _next(
+        self,
+        session: InterviewSession,
+        rubric: Rubric,
+        turn: int,
+        current: Question,
+        decision: Decision,
+        result: TurnResult,
+    ) -> Question | None:
+        nxt = decision.next
+        if decision.move is Move.FINISH or nxt is None:
+            return None
+        if decision.move is Move.REPHRASE:
+            wording = result.rephrased_question or current.wording
+            nxt = Next(current.skill, current.depth, current.bank_question_id, current.reference)
+            return self._question(session, turn, nxt, Tone.REPHRASE, wording)
+        wording = result.drill_question if decision.move is Move.DRILL else result.pivot_question
+        if not wording:  # the brain left it blank: the bank's wording, or ask for one
+            wording = nxt.reference.question if nxt.reference else self.brain.opening(rubric, nxt.target)
+        return self._question(session, turn, nxt, decision.tone, wording)
+
+    def _record(
+        self,
+        session: InterviewSession,
+        job: Job,
+        current: Question,
+        request: TurnRequest,
+        result: TurnResult,
+        earlier: list[Answer],
+    ) -> None:
+        """The answer with its grade and provenance, then its integrity signals (deterministic ids)."""
+        ideal = current.reference.ideal_answer if current.reference else None
+        findings = integrity.assess(
+            request.answer_text,
+            request.pause_seconds,
+            ideal,
+            [
+                integrity.Earlier(
+                    text=a.candidate_answer,
+                    pause_seconds=a.pause_seconds,
+                    ideal_overlap=integrity.overlap_with_ideal(a.candidate_answer, a.ideal_answer)
+                    if a.ideal_answer
+                    else None,
+                )
+                for a in earlier
+            ],
+            request.telemetry,
+        )
+        flagged, reasons = integrity.suspected(findings)
+        if result.cheating_suspected and result.cheating_reason:
+            flagged, reasons = True, [*reasons, result.cheating_reason]
+        answer = Answer(
+            id=self._id(session.id, request.turn_index),
+            session_id=session.id,
+            owner_id=session.owner_id,
+            turn_index=request.turn_index,
+            skill=current.skill,
+            drill_depth=current.depth,
+            question_asked=current.text,
+            candidate_answer=request.answer_text,
+            understanding_score=result.understanding_score,
+            explainability_score=result.explainability_score,
+            confidence_score=result.confidence_score,
+            evidence=result.evidence,
+            critique=result.critique,
+            ideal_answer=result.ideal_answer,
+            concepts_missed=result.concepts_missed,
+            off_topic=result.off_topic,
+            needs_clarification=result.needs_clarification,
+            needs_human_grade=result.needs_human_grade,
+            is_cheating_suspected=flagged,
+            cheating_reasons=reasons,
+            bias_flag=result.bias_flag,
+            bias_reason=result.bias_reason,
+            pause_seconds=request.pause_seconds,
+            provenance=Provenance(
+                rubric_version=job.rubric_version,
+                question_bank_version=self.bank.version,
+                brain=self.brain.name,
+                model=self.brain.model,
+                prompt_version=self.brain.prompt_version,
+            ),
+            asked_at=current.asked_at,
+        )
+        if not self.store.create(answer):
+            return
+        for finding in findings:
+            self.store.create(
+                IntegritySignal(
+                    id=f"{answer.id}-{finding.kind.value}",
+                    session_id=session.id,
+                    owner_id=session.owner_id,
+                    turn_index=request.turn_index,
+                    kind=finding.kind,
+                    strength=finding.strength,
+                    reason=finding.reason,
+                    detail=dict(finding.detail),
+                )
+            )

@@ -1,0 +1,44 @@
+"""`python -m talentcrew`: a person can run a whole text interview in the terminal."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _run(args: list[str], data_dir: Path, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "functions"), "TALENTCREW_DATA_DIR": str(data_dir)}
+    return subprocess.run(
+        [sys.executable, "-m", "talentcrew", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=180,
+        check=False,
+    )
+
+
+def test_demo_job_then_a_terminal_interview_to_the_end(tmp_path: Path) -> None:
+    created = _run(["demo-job"], tmp_path)
+    assert created.returncode == 0, created.stderr
+    job_id = created.stdout.strip()
+
+    answers = "".join(f"My answer number {n} uses an index and a cache with a TTL.\n\n" for n in range(6))
+    interview = _run(["interview", "--job", job_id, "--name", "Terminal Tester"], tmp_path, stdin=answers)
+    assert interview.returncode == 0, interview.stderr
+    out = interview.stdout
+    assert out.count("\n[") == 6  # six questions asked, each with its skill in brackets
+    assert "Overall:" in out and ("HIRE" in out or "REJECT" in out)
+    assert "Database Query Optimization" in out and "Caching Strategies" in out
+
+
+def test_unknown_job_is_a_clear_error(tmp_path: Path) -> None:
+    result = _run(["interview", "--job", "nope"], tmp_path)
+    assert result.returncode == 2
+    assert "no job 'nope'" in result.stderr
