@@ -34,12 +34,11 @@ from talentcrew.adapters.local_brain import (
     Calibration,
     LocalBrain,
     Measures,
-    content_words,
-    stem,
     understanding,
 )
 from talentcrew.interview.bank import Concept, Prompt
 from talentcrew.interview.brain import Brain, TurnContext, TurnResult
+from talentcrew.interview.words import content_words, stem
 from talentcrew.models import ExperienceLevel, Rubric
 
 ROOT = Path(__file__).resolve().parents[1]

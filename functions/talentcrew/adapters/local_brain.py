@@ -31,6 +31,7 @@ import numpy.typing as npt
 
 from talentcrew.interview.bank import Prompt
 from talentcrew.interview.brain import Target, TurnContext, TurnResult
+from talentcrew.interview.words import STOPWORDS, WORD, content_stems, content_words, stem
 from talentcrew.models import Rubric
 
 if TYPE_CHECKING:
@@ -40,7 +41,7 @@ if TYPE_CHECKING:
 Vectors = npt.NDArray[np.float32]
 
 MODEL_NAME = "all-MiniLM-L6-v2"
-PROMPT_VERSION = "local-2026.11.2"
+PROMPT_VERSION = "local-2026.11.3"
 """The grading method's version: bump it whenever the measures, the calibration or the rules change."""
 
 MAX_LINE = 2000
@@ -67,12 +68,12 @@ class Calibration:
 # Fitted by `python bench/grading.py --fit` on all 1,374 answers to the 47 questions of mohler-dev (least
 # squares between the curve and the human mean score mapped onto 1-10; bounded Nelder-Mead from fixed starting
 # points; weights kept non-negative). Global only, never per question. The bench also reports the same fit
-# cross-validated by question (refitted on 4/5 of the questions, scored on the held-out fifth): Pearson 0.69,
-# RMSE 0.82 on the 0-5 scale for the confidence score. The cosine's weight came out 0 and the concepts' near 0:
+# cross-validated by question (refitted on 4/5 of the questions, scored on the held-out fifth): Pearson 0.68,
+# RMSE 0.83 on the 0-5 scale for the confidence score. The cosine's weight came out 0 and the concepts' near 0:
 # token recall carries the score, the cosine serves the off-topic test, the concepts the critique. The curve
 # inherits the data set's lenient graders (half its answers have full marks): a correct but shallow answer
 # lands near 8, a vague on-topic one near 6-7.
-CALIBRATION = Calibration(cosine_weight=0.0, coverage_weight=0.014, slope=5.196, centre=0.117)
+CALIBRATION = Calibration(cosine_weight=0.0, coverage_weight=0.045, slope=4.887, centre=0.096)
 
 OFF_TOPIC_SIMILARITY = 0.15
 """An answer whose cosine to the ideal answer, and to the question and ideal answer together, are both below
@@ -86,59 +87,8 @@ OFF_TOPIC_CAP = 3
 
 
 _SEGMENT = re.compile(r"[^\n]+?(?:[.!?;](?=\s)|$)", re.MULTILINE)
-_WORD = re.compile(r"[a-z0-9+#]+")
 _LONG_SEGMENT_WORDS = 80
 """An unpunctuated transcript is cut into pieces of this many words: the model reads 256 tokens at most."""
-
-STOPWORDS = frozenset(
-    """a about above after again against all am an and any are as at be because been before being below between
-    both but by can could did do does doing down during each few for from further had has have having he her here
-    hers herself him himself his how i if in into is it its itself just me more most my myself no nor not now of
-    off on once only or other our ours ourselves out over own same she should so some such than that the their
-    theirs them themselves then there these they this those through to too under until up very was we were what
-    when where which while who whom why will with would you your yours yourself yourselves also may might must
-    shall us e g ie eg etc way ways thing things one""".split()  # noqa: SIM905 (a list literal would run 170 lines)
-)
-_SUFFIXES = (
-    "ational",
-    "ization",
-    "fulness",
-    "iveness",
-    "ments",
-    "ment",
-    "ings",
-    "ing",
-    "edly",
-    "ed",
-    "ies",
-    "es",
-    "s",
-    "ly",
-    "er",
-    "ion",
-    "ions",
-    "ive",
-    "al",
-    "ity",
-    "ness",
-)
-
-
-def stem(word: str) -> str:
-    """A crude suffix stripper (no nltk data here): enough to match "simulates" with "simulation"."""
-    for suffix in _SUFFIXES:
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            return word[: -len(suffix)]
-    return word
-
-
-def content_words(text: str) -> list[str]:
-    """Lower-cased words that carry meaning: no stopwords, no single letters."""
-    return [w for w in _WORD.findall(text.lower()) if w not in STOPWORDS and len(w) > 1]
-
-
-def content_stems(text: str) -> set[str]:
-    return {stem(w) for w in content_words(text)}
 
 
 @dataclass(frozen=True)
@@ -431,7 +381,8 @@ def _normalise_rows(vectors: Vectors) -> Vectors:
 
 
 def _content_tokens(pieces: list[str], ids: list[int], special: set[int | None], demote: frozenset[str]) -> list[int]:
-    """Positions of the tokens that carry meaning: not special, not punctuation, not in a stopword, and not in
+    """Positions of the tokens that carry meaning: not special, not punctuation or a single letter, not in a
+    stopword, and not in
     one of the question's words (`demote`) unless nothing else is left."""
     words: list[str] = []
     word_of: list[int] = []
@@ -444,7 +395,10 @@ def _content_tokens(pieces: list[str], ids: list[int], special: set[int | None],
     content = [
         i
         for i, token_id in enumerate(ids)
-        if token_id not in special and _WORD.match(words[word_of[i]]) and words[word_of[i]] not in STOPWORDS
+        if token_id not in special
+        and len(words[word_of[i]]) > 1
+        and WORD.match(words[word_of[i]])
+        and words[word_of[i]] not in STOPWORDS
     ]
     return [i for i in content if stem(words[word_of[i]]) not in demote] or content
 

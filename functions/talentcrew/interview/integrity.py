@@ -32,6 +32,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from talentcrew.interview.words import content_stems, tokens
 from talentcrew.models import SignalKind
 
 # --- Thresholds ---------------------------------------------------------------------------------
@@ -133,59 +134,9 @@ class Finding(BaseModel):
 
 # --- Text measures --------------------------------------------------------------------------------
 
-_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 _SENTENCE_END = re.compile(r"[.!?]+(?:\s|$)|\n+")
 _FILLER_WORDS = frozenset({"um", "umm", "uh", "uhh", "uhm", "erm", "er", "ah", "ahh", "hmm", "hm", "mm", "eh"})
 _FILLER_PHRASES = (("i", "think"), ("you", "know"), ("i", "mean"), ("i", "guess"))
-
-_STOP_TEXT = """
-    a about above after again against all also am an and any are as at be because been before being below
-    between both but by can could did do does doing down during each either else etc even ever every few
-    for from further get gets got had has have having he her here hers herself him himself his how however
-    i if in into is it its itself just let may me might more most much must my myself no nor not now of off
-    often on once one only or other others otherwise our ours ourselves out over own per rather really same
-    say says she should so some such than that the their theirs them themselves then there therefore these
-    they thing things this those though through thus to too under until up upon us use used uses using very
-    via was way we well were what when where whether which while who whom whose why will with within without
-    would yes yet you your yours yourself yourselves
-    um umm uh uhh uhm erm er ah ahh hmm hm mm eh like know mean think guess basically actually okay ok so
-"""
-_STOP_WORDS = frozenset(_STOP_TEXT.split())
-_SUFFIXES = ("ations", "ation", "ments", "ment", "ness", "ingly", "edly", "ing", "ies", "ied", "ed", "es", "ly", "s")
-_MIN_STEM = 3
-
-
-def _words(text: str) -> list[str]:
-    return _WORD.findall(text.lower().replace("\u2019", "'"))
-
-
-def _stem(word: str) -> str:
-    """Light suffix stripping, so "indexes", "indexed" and "indexing" all match "index"."""
-    if word.endswith("'s"):
-        word = word[:-2]
-    for suffix in _SUFFIXES:
-        if not word.endswith(suffix) or len(word) - len(suffix) < _MIN_STEM:
-            continue
-        if suffix == "s" and word.endswith(("ss", "us", "is")):
-            break  # "class", "status", "analysis" are not plurals.
-        stem = word[: -len(suffix)]
-        if suffix in ("ies", "ied"):
-            stem += "y"
-        elif suffix in ("ing", "ed") and stem[-1] == stem[-2] and stem[-1] not in "lsz":
-            stem = stem[:-1]  # "scanning" -> "scan", "stopped" -> "stop"; "installed" keeps its "ll".
-        word = stem
-        break
-    if word.endswith("e") and len(word) > _MIN_STEM:
-        word = word[:-1]  # "cache", "caches", "cached", "caching" -> "cach".
-    return word
-
-
-def _content_stems(text: str) -> set[str]:
-    return {
-        _stem(word)
-        for word in _words(text)
-        if word not in _STOP_WORDS and "'" not in word.removesuffix("'s") and len(word) > 1
-    }
 
 
 def overlap_with_ideal(answer: str, ideal_answer: str) -> float:
@@ -194,10 +145,10 @@ def overlap_with_ideal(answer: str, ideal_answer: str) -> float:
     Lexical on purpose: lower-cased words, stop words removed, light suffix stripping; a set, so word
     order and repetition do not count. An ideal answer with no content words gives 0.0.
     """
-    ideal = _content_stems(ideal_answer)
+    ideal = content_stems(ideal_answer)
     if not ideal:
         return 0.0
-    return len(ideal & _content_stems(answer)) / len(ideal)
+    return len(ideal & content_stems(answer)) / len(ideal)
 
 
 @dataclass(frozen=True)
@@ -217,7 +168,7 @@ def _filler_count(text: str, words: list[str]) -> int:
     # "like" is a filler only where it is set off ("is, like, a", "Like, it") or follows another filler
     # ("um like"); "languages like Python" and "Go, like Rust" are not fillers.
     for match in re.finditer(r"\blike\b", text):
-        previous = _words(text[max(0, match.start() - 8) : match.start()])[-1:]
+        previous = tokens(text[max(0, match.start() - 8) : match.start()])[-1:]
         if text[match.end() :].lstrip().startswith(",") or (previous and previous[0] in _FILLER_WORDS):
             count += 1
     return count
@@ -247,11 +198,11 @@ def fluency(text: str) -> Fluency:
     who can listen, rather than deciding anything.
     """
     lowered = text.lower().replace("\u2019", "'")
-    words = _words(lowered)
+    words = tokens(lowered)
     if not words:
         return Fluency(words=0, filler_rate=0.0, sentence_words=0.0, variety=0.0, score=0.0)
     filler_rate = _filler_count(lowered, words) / len(words)
-    sentences = [len(_words(part)) for part in _SENTENCE_END.split(lowered)]
+    sentences = [len(tokens(part)) for part in _SENTENCE_END.split(lowered)]
     sentence_words = statistics.fmean(n for n in sentences if n) if any(sentences) else 0.0
     variety = _variety(words)
     w_fill, w_sentence, w_variety = FLUENCY_WEIGHTS
