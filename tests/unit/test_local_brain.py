@@ -292,9 +292,7 @@ def test_changing_only_a_name_in_the_answer_never_changes_the_scores(brain: Loca
 
 def test_names_in_the_history_never_change_the_scores(brain: LocalBrain) -> None:
     def history(name: str) -> list[Exchange]:
-        return [
-            Exchange(question="Tell me about yourself.", answer=f"I'm {name}, a backend developer.", confidence_score=7)
-        ]
+        return [Exchange(question="Tell me about yourself.", answer=f"I'm {name}, a backend developer.")]
 
     results = {name: _scores(grade(brain, PARTIAL, history=history(name))) for name in NAMES}
     assert len(set(results.values())) == 1

@@ -19,11 +19,11 @@ Line = Annotated[str, StringConstraints(max_length=2000)]
 
 
 class Exchange(BaseModel):
-    """An earlier question and answer of the same interview (the brain sees the last three)."""
+    """An earlier question and answer of the same interview (the brain sees the last three, without
+    their scores, so an earlier grade cannot anchor the next)."""
 
     question: str
     answer: str
-    confidence_score: int
 
 
 class Target(BaseModel):

@@ -170,10 +170,7 @@ class Interviewer:
                 reference=current.reference,
                 answer=request.answer_text,
                 pause_seconds=request.pause_seconds,
-                history=[
-                    Exchange(question=a.question_asked, answer=a.candidate_answer, confidence_score=a.confidence_score)
-                    for a in earlier[-HISTORY:]
-                ],
+                history=[Exchange(question=a.question_asked, answer=a.candidate_answer) for a in earlier[-HISTORY:]],
                 drill=drill.target if drill else None,
                 pivot=pivot.target if pivot else None,
             )
