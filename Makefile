@@ -11,7 +11,7 @@ $(PY):
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 
-$(VENV)/.local-installed: requirements.txt requirements-local.txt | $(PY)
+$(VENV)/.local-installed: requirements.txt requirements-local.txt realtime-relay/requirements.txt | $(PY)
 	$(PY) -m pip install --quiet $$(grep -E '^torch==' requirements-local.txt)
 	$(PY) -m pip install --quiet -r requirements-local.txt
 	touch $@

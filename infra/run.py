@@ -1,8 +1,8 @@
 """Starts every process of the local platform, prints where to open it, stops them on Ctrl-C.
 
 Each process is the same code Google Cloud runs, served by its embedded adapters: the `api`
-function (on PORT) and the `turn` function (on PORT + 1) under functions-framework, and the
-outbox worker that stands in for Pub/Sub + Eventarc.
+function (on PORT) and the `turn` function (on PORT + 1) under functions-framework, the relay
+(on PORT + 2, uvicorn), and the outbox worker that stands in for Pub/Sub + Eventarc.
 If one process dies, the others are stopped too, so a broken platform never looks half alive.
 """
 
@@ -18,13 +18,14 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 FUNCTIONS = ROOT / "functions"
+RELAY = ROOT / "realtime-relay"
 
 
 def _environment() -> dict[str, str]:
     env = dict(os.environ)
     env.setdefault("TALENTCREW_DATA_DIR", str(ROOT / ".talentcrew"))
     env.setdefault("TALENTCREW_LOG_FORMAT", "text")
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(FUNCTIONS), env.get("PYTHONPATH")]))
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(FUNCTIONS), str(RELAY), env.get("PYTHONPATH")]))
     env["PYTHONUNBUFFERED"] = "1"
     return env
 
@@ -40,6 +41,11 @@ def _processes(port: int) -> dict[str, list[str]]:
             sys.executable, "-m", "functions_framework",
             "--source", str(FUNCTIONS / "main.py"), "--target", "turn",
             "--host", "127.0.0.1", "--port", str(port + 1),
+        ],
+        "relay": [
+            sys.executable, "-m", "uvicorn", "--factory", "relay.app:app",
+            "--host", "127.0.0.1", "--port", str(port + 2), "--ws", "websockets-sansio",
+            "--timeout-graceful-shutdown", "30",
         ],
         "outbox-worker": [sys.executable, str(ROOT / "infra" / "outbox_worker.py")],
     }  # fmt: skip

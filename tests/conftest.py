@@ -66,8 +66,11 @@ def _fresh_api_client() -> Iterator[FlaskClient]:
     import api.main
     import talentcrew.config
 
-    talentcrew.config.platform.cache_clear()
-    api.main._app.cache_clear()
+    def forget() -> None:  # everything built from the environment, but the (heavy, settings-free) brain
+        talentcrew.config.platform.cache_clear()
+        talentcrew.config.interviewer.cache_clear()
+        api.main._app.cache_clear()
+
+    forget()
     yield functions_framework.create_app("api", str(FUNCTIONS / "main.py")).test_client()
-    talentcrew.config.platform.cache_clear()
-    api.main._app.cache_clear()
+    forget()

@@ -72,7 +72,7 @@ class Settings(BaseSettings):
     relay_ticket_seconds: int = Field(default=300, ge=30, le=3600, description="Candidate relay ticket lifetime.")
     invite_days: int = Field(default=7, ge=1, le=90, description="Candidate invite link lifetime.")
     scorecard_link_minutes: int = Field(default=15, ge=1, le=7 * 24 * 60, description="Signed PDF link lifetime.")
-    relay_url: str = Field(default="", description="Base URL of the relay; default the api's, as ws://.")
+    relay_url: str = Field(default="", description="Base URL of the relay's WebSocket; default local port+2.")
     cors_origins: str = Field(default="", description="Comma-separated origins allowed to call the api.")
     max_body_bytes: int = Field(default=64 * 1024, ge=1024, description="Larger request bodies get 413.")
     trusted_proxy_hops: int = Field(
@@ -103,7 +103,7 @@ class Settings(BaseSettings):
 
     @property
     def relay_base_url(self) -> str:
-        return (self.relay_url or self.base_url.replace("http", "ws", 1)).rstrip("/")
+        return (self.relay_url or f"ws://127.0.0.1:{self.port + 2}").rstrip("/")
 
     @property
     def allowed_origins(self) -> list[str]:
@@ -212,12 +212,18 @@ def build_brain(settings: Settings) -> Brain:
 
 
 @functools.cache
+def brain() -> Brain:
+    """This process's brain, built on first use (the offline one loads a model): only the turn needs one."""
+    built = build_brain(platform().settings)
+    log.info("brain: %s (%s)", built.name, built.model, extra={"brain": built.name, "model": built.model})
+    return built
+
+
+@functools.cache
 def interviewer() -> Interviewer:
-    """This process's interviewer (the turn function's); built on first use, as the brain is heavy."""
+    """This process's interviewer (the turn function's)."""
     built = platform()
-    brain = build_brain(built.settings)
-    log.info("brain: %s (%s)", brain.name, brain.model, extra={"brain": brain.name, "model": brain.model})
-    return Interviewer(built.store, built.events, brain, bank(), built.settings.max_turns)
+    return Interviewer(built.store, built.events, brain(), bank(), built.settings.max_turns)
 
 
 @functools.cache
