@@ -16,7 +16,7 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
 import jwt
@@ -133,7 +133,7 @@ class Tokens:
         claims = self._decode(token, API_AUDIENCE)
         if self._store.get(RevokedToken, claims["jti"]) is not None:
             raise Unauthorized("the token has been revoked")
-        return AccessClaims(claims["sub"], claims["jti"], datetime.fromtimestamp(claims["exp"], utcnow().tzinfo))
+        return AccessClaims(claims["sub"], claims["jti"], datetime.fromtimestamp(claims["exp"], UTC))
 
     def revoke(self, claims: AccessClaims) -> None:
         self._store.create(RevokedToken(id=claims.token_id, expires_at=claims.expires_at))

@@ -7,7 +7,7 @@ contract tests in tests/contract run the same suite against both.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Generic, Protocol, TypeVar
@@ -119,7 +119,3 @@ class Events(Protocol):
     def publish(self, event_type: str, data: Mapping[str, Any], key: str) -> None:
         """`key` makes publishing idempotent where the adapter can (the outbox uses it as id)."""
         ...
-
-
-EventHandler = Callable[[Any], None]
-"""A CloudEvent function: it receives a `cloudevents` CloudEvent; raise to retry, return to drop."""
