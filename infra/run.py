@@ -45,7 +45,8 @@ def _processes(port: int) -> dict[str, list[str]]:
         "relay": [
             sys.executable, "-m", "uvicorn", "--factory", "relay.app:app",
             "--host", "127.0.0.1", "--port", str(port + 2), "--ws", "websockets-sansio",
-            "--timeout-graceful-shutdown", "30",
+            "--ws-max-size", "1048576", "--timeout-graceful-shutdown", "8",
+            "--no-access-log",  # its lines would carry the candidate's ticket from the URL
         ],
         "outbox-worker": [sys.executable, str(ROOT / "infra" / "outbox_worker.py")],
     }  # fmt: skip

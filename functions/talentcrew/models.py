@@ -246,6 +246,22 @@ class Answer(Document):
     answered_at: Timestamp = Field(default_factory=utcnow)
 
 
+class AnswerDraft(Document):
+    """What the candidate has said so far in an answer not yet given, kept by the relay.
+
+    A dropped connection loses nothing: the reconnection picks up these words (id = the answer's
+    id). The turn that records the answer deletes its draft.
+    """
+
+    collection: ClassVar[str] = "answer_drafts"
+
+    session_id: str
+    turn_index: Annotated[int, Field(ge=0, le=999)]
+    text: LongText = ""
+    pause_seconds: Annotated[float, Field(ge=0)] | None = None
+    updated_at: Timestamp = Field(default_factory=utcnow)
+
+
 class SignalKind(StrEnum):
     LONG_PAUSE = "long_pause"
     UNIFORM_PAUSES = "uniform_pauses"

@@ -15,6 +15,7 @@ from talentcrew.events import SESSION_COMPLETED
 from talentcrew.jobs import owned_job
 from talentcrew.models import (
     Answer,
+    AnswerDraft,
     Document,
     IntegritySignal,
     InterviewSession,
@@ -241,13 +242,14 @@ def scorecard_link(store: Store, blobs: Blobs, caller: User, session_id: str, tt
 
 
 def erase_session(store: Store, blobs: Blobs, caller: User, session_id: str) -> None:
-    """Erases the candidate's data: answers, questions, signals, reviews, invites, scorecard, the session.
+    """Erases the candidate's data: answers and drafts, questions, signals, reviews, invites, scorecard, the session.
 
     The session document goes last, so an erasure cut short can simply be run again.
     """
     session = owned_session(store, caller, session_id)
     kinds = (
         (Answer, "turn_index"),
+        (AnswerDraft, "turn_index"),
         (Question, "turn_index"),
         (IntegritySignal, "id"),
         (Review, "id"),

@@ -10,7 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 from talentcrew.interview.integrity import Telemetry
 
 MAX_TEXT = 20_000
-MAX_FRAME_BYTES = 64 * 1024
+MAX_FRAME_BYTES = 64 * 1024  # any frame, text or audio (2 s of audio)
+TTS_FRAME_BYTES = 16 * 1024  # the relay's audio frames to the client
 
 
 class Close(IntEnum):
@@ -27,10 +28,22 @@ class _Client(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+Mode = Literal["voice", "text"]
+
+
 class Start(_Client):
+    """Admission (with the ticket, when not in the URL) and the mode; later ones change the mode."""
+
     type: Literal["start"]
-    mode: Literal["voice", "text"] = "text"
+    mode: Mode = "text"
+    tts: bool | None = Field(default=None, description="Speak the questions; default: in voice mode only.")
     ticket: str | None = Field(default=None, max_length=2000)
+
+
+class UserFinishedSpeaking(_Client):
+    """The candidate's "done": it always ends the spoken answer."""
+
+    type: Literal["user_finished_speaking"]
 
 
 class TextMessage(_Client):
@@ -41,7 +54,10 @@ class TextMessage(_Client):
 
 
 class PlaybackFinished(_Client):
+    """The question has been played (or shown): the candidate's pause before answering starts now."""
+
     type: Literal["playback_finished"]
+    turn: int | None = Field(default=None, description="The question's turn; a stale one is ignored.")
 
 
 class ClientEvent(_Client):
@@ -49,7 +65,9 @@ class ClientEvent(_Client):
     event: Literal["focus_lost", "focus_regained"]
 
 
-ClientMessage = Annotated[Start | TextMessage | PlaybackFinished | ClientEvent, Field(discriminator="type")]
+ClientMessage = Annotated[
+    Start | UserFinishedSpeaking | TextMessage | PlaybackFinished | ClientEvent, Field(discriminator="type")
+]
 client_message: TypeAdapter[ClientMessage] = TypeAdapter(ClientMessage)
 
 
@@ -61,11 +79,43 @@ class Question(BaseModel):
     notice: str = ""
 
 
+class Transcript(BaseModel):
+    """What the relay heard: a partial (may still change) or a final stretch of the answer to `turn`."""
+
+    type: Literal["transcript"] = "transcript"
+    text: str
+    final: bool
+    turn: int
+
+
+class TtsAudio(BaseModel):
+    """The question's audio follows as binary frames (mono PCM16 at `sample_rate`) until tts_audio_complete."""
+
+    type: Literal["tts_audio"] = "tts_audio"
+    turn: int
+    sample_rate: int
+    encoding: Literal["linear16"] = "linear16"
+
+
+class TtsAudioComplete(BaseModel):
+    type: Literal["tts_audio_complete"] = "tts_audio_complete"
+    turn: int
+
+
 class InterviewComplete(BaseModel):
     type: Literal["interview_complete"] = "interview_complete"
 
 
 class Error(BaseModel):
     type: Literal["error"] = "error"
-    code: Literal["malformed", "too_long", "too_fast", "turn_failed"]
+    code: Literal[
+        "malformed",  # not a message of the protocol (or audio in text mode)
+        "too_long",  # a frame over MAX_FRAME_BYTES
+        "too_fast",  # messages or audio faster than the limits
+        "busy",  # an answer came while the last one is still being taken
+        "nothing_heard",  # "done" with no words heard: answer again, or type
+        "audio_dropped",  # the speech engine fell behind: audio beyond the buffer was dropped
+        "speech_unavailable",  # speech in or out failed: type the answer / read the question
+        "turn_failed",  # the turn could not be taken: send the answer again
+    ]
     message: str

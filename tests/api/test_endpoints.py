@@ -17,10 +17,12 @@ from talentcrew.errors import NotFound, Unauthorized
 from talentcrew.events import SESSION_COMPLETED
 from talentcrew.models import (
     Answer,
+    AnswerDraft,
     FlagKind,
     IntegritySignal,
     InterviewSession,
     Review,
+    answer_id,
     review_id,
     user_id_for,
 )
@@ -689,6 +691,8 @@ def test_erasure_removes_the_candidates_data_and_keeps_the_audit_record(api_clie
     blobs, store = platform().blobs, platform().store
     blobs.put(object_name, PDF, "application/pdf")
     store.update(InterviewSession, sid, {"report_object": object_name})
+    draft = AnswerDraft(id=answer_id(sid, 3), session_id=sid, turn_index=3, text="words said before a drop")
+    store.create(draft)
     kept, _ = create_session(api_client, headers, job["id"])
     kept_answer = seed_answer(kept["id"], owner, 0, 5)
 
@@ -698,6 +702,7 @@ def test_erasure_removes_the_candidates_data_and_keeps_the_audit_record(api_clie
     assert store.get(InterviewSession, sid) is None
     assert all(store.get(Answer, a.id) is None for a in answers)
     assert store.query(Answer, where={"session_id": sid}).items == []
+    assert store.get(AnswerDraft, draft.id) is None
     assert store.get(IntegritySignal, signal.id) is None
     assert store.get(Review, review_id(FlagKind.INTEGRITY, signal.id)) is None
     assert store.query(Review, where={"session_id": sid}).items == []

@@ -21,6 +21,7 @@ from talentcrew.interview.brain import Brain, Exchange, TurnContext, TurnResult
 from talentcrew.interview.policy import Asked, Decision, Move, Next, Tone
 from talentcrew.models import (
     Answer,
+    AnswerDraft,
     IntegritySignal,
     InterviewSession,
     Job,
@@ -283,3 +284,4 @@ class Interviewer:
                     detail=dict(finding.detail),
                 )
             )
+        self.store.delete(AnswerDraft, answer.id)  # the relay's draft of it is now the answer

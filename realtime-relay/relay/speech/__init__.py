@@ -1,0 +1,1 @@
+"""Speech in and out: the ports (`ports.py`) and their adapters, Deepgram and the offline engines."""

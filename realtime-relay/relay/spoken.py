@@ -1,0 +1,90 @@
+"""One answer by voice: the candidate's audio to the recogniser, and the words that come back.
+
+The audio waits in a bounded buffer while a task feeds the recogniser, so a slow engine never
+blocks the socket; what does not fit is dropped by `AudioBuffer`'s rule. Finals are kept in order;
+the first word's audio time, mapped onto the moment the relay received it, dates the start of the
+answer for the candidate's pause.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+
+from relay.audio import AudioBuffer, AudioClock
+from relay.speech.ports import BYTES_PER_SECOND, Recognition, SpeechToText, SpeechUnavailable, Transcript
+
+log = logging.getLogger(__name__)
+
+Listener = Callable[["SpokenAnswer", Transcript], Awaitable[None]]
+
+
+class SpokenAnswer:
+    def __init__(
+        self,
+        stt: SpeechToText,
+        listener: Listener,
+        *,
+        buffer_seconds: float,
+    ) -> None:
+        self._stt = stt
+        self._listener = listener
+        self._buffer = AudioBuffer(int(buffer_seconds * BYTES_PER_SECOND))
+        self._clock = AudioClock(BYTES_PER_SECOND)
+        self.finals: list[str] = []
+        self.first_word_at: float | None = None
+        self.failure: SpeechUnavailable | None = None
+        self._task = asyncio.create_task(self._run())
+
+    @property
+    def text(self) -> str:
+        return " ".join(self.finals)
+
+    @property
+    def dropped_frames(self) -> int:
+        return self._buffer.dropped
+
+    def feed(self, pcm: bytes, received_at: float) -> bool:
+        """Queues a frame received at `received_at` (time.monotonic()); False when it was dropped."""
+        if self.failure is not None or not self._buffer.put(pcm):
+            return False
+        self._clock.record(len(pcm), received_at)
+        return True
+
+    async def complete(self, timeout: float) -> None:
+        """No more audio: waits, at most `timeout` seconds, for the last words to become final."""
+        self._buffer.close()
+        try:
+            await asyncio.wait_for(asyncio.shield(self._task), timeout)
+        except TimeoutError:
+            log.warning("the recogniser did not finish in %.0f s; the answer keeps the words heard so far", timeout)
+            self._task.cancel()
+
+    def abandon(self) -> None:
+        self._buffer.close()
+        self._task.cancel()
+
+    async def _run(self) -> None:
+        try:
+            async with self._stt.recognize() as recognition:
+                reader = asyncio.create_task(self._read(recognition))
+                try:
+                    while (frame := await self._buffer.get()) is not None:
+                        await recognition.send(frame)
+                    await recognition.finish()
+                    await reader
+                finally:
+                    reader.cancel()
+        except SpeechUnavailable as failure:
+            log.warning("speech-to-text failed: %s", failure)
+            self.failure = failure
+            self._buffer.close()
+
+    async def _read(self, recognition: Recognition) -> None:
+        async for transcript in recognition.transcripts():
+            if transcript.text and self.first_word_at is None:
+                self.first_word_at = self._clock.wall_time(transcript.start_seconds)
+            if transcript.is_final and transcript.text:
+                self.finals.append(transcript.text)
+            await self._listener(self, transcript)

@@ -1,0 +1,205 @@
+"""The offline speech engines for real (no mocks): Piper's voice streamed into Whisper, Piper's output.
+
+The candidate's audio is Piper speech resampled to 16 kHz, streamed in 20 ms frames. Partials are
+due every second of *audio* with speech, but a decode takes ~0.5-1 s of wall time and a
+recognition runs one partial at a time, so the long answer is fed at 3x real time: fast enough
+to keep the test short, slow enough for partials to come out while the candidate still speaks.
+The models load once per process (the adapters share them).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+import pytest
+
+from relay.speech.offline import PiperTextToSpeech, WhisperSpeechToText, first_clause_split
+from relay.speech.ports import SAMPLE_RATE, Transcript
+from tests.speech_audio import frames, onset_seconds, silence, speech, to_16k
+
+ANSWER = (
+    "A database index is a data structure that speeds up reads, for example a B tree on the customer id "
+    "column, but it costs extra work on every insert and update."
+)
+
+
+@pytest.fixture(scope="module")
+def stt() -> WhisperSpeechToText:
+    return WhisperSpeechToText()
+
+
+@pytest.fixture(scope="module")
+def tts() -> PiperTextToSpeech:
+    return PiperTextToSpeech()
+
+
+@dataclass
+class Heard:
+    transcripts: list[Transcript]
+    finish_to_end: float  # wall seconds from finish() to the end of transcripts()
+
+    @property
+    def finals(self) -> list[Transcript]:
+        return [t for t in self.transcripts if t.is_final]
+
+
+def hear(stt: WhisperSpeechToText, pcm: bytes, *, speed: float | None = None) -> Heard:
+    """Streams `pcm` in 20 ms frames (`speed` times real time, or as fast as the loop turns), then finishes."""
+
+    async def run() -> Heard:
+        heard: list[Transcript] = []
+        async with stt.recognize() as recognition:
+
+            async def read() -> None:
+                async for transcript in recognition.transcripts():
+                    heard.append(transcript)
+
+            reader = asyncio.create_task(read())
+            started = time.monotonic()
+            for index, frame in enumerate(frames(pcm)):
+                await recognition.send(frame)
+                due = 0.0 if speed is None else started + (index + 1) * 0.02 / speed - time.monotonic()
+                await asyncio.sleep(max(0.0, due))
+            finished = time.monotonic()
+            await recognition.finish()
+            await asyncio.wait_for(reader, timeout=30)
+            return Heard(heard, time.monotonic() - finished)
+
+    return asyncio.run(run())
+
+
+def words(text: str) -> str:
+    return text.lower().replace("-", " ")
+
+
+# -- one long answer: 1 s of silence, ~9.8 s of speech, 0.8 s of silence, then finish() --------------
+
+
+@pytest.fixture(scope="module")
+def answer(stt: WhisperSpeechToText) -> Iterator[tuple[Heard, float]]:
+    pcm = silence(1.0) + speech(ANSWER) + silence(0.8)
+    yield hear(stt, pcm, speed=3.0), onset_seconds(pcm)
+
+
+def test_partials_come_before_the_final(answer: tuple[Heard, float]) -> None:
+    heard, _ = answer
+    kinds = [t.is_final for t in heard.transcripts]
+    assert kinds.count(True) == 1 and kinds[-1], heard.transcripts
+    assert kinds.count(False) >= 2, heard.transcripts
+    partial_ends = [t.end_seconds for t in heard.transcripts if not t.is_final]
+    assert partial_ends == sorted(partial_ends)  # each partial covers more of the answer
+
+
+def test_the_final_holds_the_answer(answer: tuple[Heard, float]) -> None:
+    (final,) = answer[0].finals
+    for word in ("database", "index", "data structure", "insert", "update"):
+        assert word in words(final.text), final.text
+    assert final.pause_detected  # 0.8 s of silence followed the speech
+
+
+def test_the_start_is_the_speech_onset(answer: tuple[Heard, float]) -> None:
+    heard, onset = answer
+    assert 1.0 <= onset <= 1.2  # Piper's own lead-in is short
+    for transcript in heard.transcripts:
+        assert transcript.start_seconds == pytest.approx(onset, abs=0.15)
+    (final,) = heard.finals
+    spoken = len(speech(ANSWER)) / 2 / SAMPLE_RATE
+    assert final.end_seconds == pytest.approx(1.0 + spoken, abs=0.4)
+
+
+# -- endpointing -----------------------------------------------------------------------------------
+
+
+def test_two_utterances_give_two_finals_with_pauses(stt: WhisperSpeechToText) -> None:
+    first, second = "I would add an index on the email column.", "Then I would measure the query again."
+    pcm = silence(0.5) + speech(first) + silence(1.5) + speech(second) + silence(0.7)
+
+    heard = hear(stt, pcm)  # as fast as the loop turns: no partials are due, endpointing still is
+
+    assert len(heard.finals) == 2, heard.transcripts
+    one, two = heard.finals
+    assert "index" in words(one.text) and "email" in words(one.text), one.text
+    assert "measure" in words(two.text) and "query" in words(two.text), two.text
+    assert one.pause_detected and two.pause_detected
+    assert one.end_seconds + 1.2 < two.start_seconds  # the 1.5 s of silence between them
+    second_onset = 0.5 + len(speech(first)) / 2 / SAMPLE_RATE + 1.5
+    assert two.start_seconds == pytest.approx(second_onset + onset_seconds(speech(second)), abs=0.15)
+
+
+def test_finish_right_after_speech_still_gives_the_final(stt: WhisperSpeechToText) -> None:
+    heard = hear(stt, silence(0.3) + speech("The cache sits in front of the database."))
+
+    (final,) = heard.finals
+    assert "cache" in words(final.text) and "database" in words(final.text), final.text
+    assert not final.pause_detected  # the audio stopped, the speaker was not heard stopping
+
+
+def test_silence_and_faint_noise_give_no_transcripts(stt: WhisperSpeechToText) -> None:
+    noise = (np.random.default_rng(7).normal(0, 60, SAMPLE_RATE * 2)).astype("<i2").tobytes()  # about -55 dBFS
+
+    heard = hear(stt, silence(2.0) + noise + silence(1.0))
+
+    assert heard.transcripts == []
+    assert heard.finish_to_end < 1.0
+
+
+# -- Piper -----------------------------------------------------------------------------------------
+
+
+def test_speech_comes_out_sentence_by_sentence(tts: PiperTextToSpeech) -> None:
+    text = (
+        "Hello. Let us talk about how you would design a cache for a busy web shop with many readers. "
+        "Which eviction policy would you choose, and how would you keep it consistent with the database?"
+    )
+
+    async def run() -> tuple[list[bytes], float, float]:
+        chunks: list[bytes] = []
+        started = time.monotonic()
+        first_at = 0.0
+        async for chunk in tts.speak(text):
+            if not chunks:
+                first_at = time.monotonic() - started
+            chunks.append(chunk)
+        return chunks, first_at, time.monotonic() - started
+
+    chunks, first_at, total = asyncio.run(run())
+
+    assert tts.sample_rate == 22_050
+    assert len(chunks) >= 3
+    assert all(len(chunk) % 2 == 0 and chunk for chunk in chunks)
+    assert first_at < total / 2  # the short first sentence came out before the long ones were made
+    seconds = sum(len(chunk) for chunk in chunks) / 2 / tts.sample_rate
+    assert 1.5 <= len(text.split()) / seconds <= 4.5  # words a second of ordinary speech
+
+
+def test_nothing_to_say_yields_nothing(tts: PiperTextToSpeech) -> None:
+    async def run() -> list[bytes]:
+        return [chunk async for chunk in tts.speak("  \n ")]
+
+    assert asyncio.run(run()) == []
+
+
+def test_a_long_first_sentence_is_split_after_its_first_clause() -> None:
+    assert first_clause_split("Short one. Then more.") == ["Short one. Then more."]
+    long = "Thanks for joining today, and before we begin I would like to ask you about caching. Ready?"
+    assert first_clause_split(long) == [
+        "Thanks for joining today,",
+        "and before we begin I would like to ask you about caching. Ready?",
+    ]
+
+
+def test_round_trip_piper_to_whisper(stt: WhisperSpeechToText, tts: PiperTextToSpeech) -> None:
+    sentence = "Kubernetes restarts the container when the liveness probe fails."
+
+    async def synthesize() -> bytes:
+        return b"".join([chunk async for chunk in tts.speak(sentence)])
+
+    heard = hear(stt, silence(0.5) + to_16k(asyncio.run(synthesize())) + silence(0.7))
+
+    (final,) = heard.finals
+    for word in ("kubernetes", "container", "probe"):
+        assert word in words(final.text), final.text

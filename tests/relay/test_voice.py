@@ -1,0 +1,299 @@
+"""The relay in voice mode, over real sockets, with the real offline engines (Whisper and Piper).
+
+The candidate is the `websockets` client library streaming speech made by a TTS engine in
+real-time 20 ms frames, while a thread collects everything the relay sends back.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from websockets.exceptions import ConnectionClosed
+from websockets.sync.client import ClientConnection
+
+import talentcrew.config
+from relay.protocol import Close
+from relay.settings import RelaySettings
+from relay.speech.deepgram import DeepgramSpeechToText, DeepgramTextToSpeech
+from relay.speech.ports import SpeechToText, TextToSpeech
+from talentcrew.models import Answer, AnswerDraft
+from tests.deepgram_standin import DeepgramStandin, deepgram_standin
+from tests.relay.conftest import World
+from tests.speech_audio import frames, onset_seconds, silence, speech
+
+ANSWERS = [
+    "I would add a database index on the customer column, so the query stops scanning the whole table.",
+    "A cache in front of the service keeps hot results in memory, with a time to live for freshness.",
+    "Each request gets a retry with exponential backoff, and the handler is idempotent.",
+]
+FRAME_SECONDS = 0.02
+
+
+class Candidate:
+    """A candidate's browser: sends audio on a real-time schedule; a thread keeps what the relay sends."""
+
+    def __init__(self, ws: ClientConnection) -> None:
+        self.ws = ws
+        self.received: list[tuple[float, dict[str, Any] | bytes]] = []
+        self.close_code: int | None = None
+        self._cursor = 0
+        self._arrived = threading.Condition()
+        threading.Thread(target=self._collect, daemon=True).start()
+
+    def _collect(self) -> None:
+        try:
+            while True:
+                frame = self.ws.recv()
+                message = json.loads(frame) if isinstance(frame, str) else frame
+                with self._arrived:
+                    self.received.append((time.monotonic(), message))
+                    self._arrived.notify_all()
+        except ConnectionClosed as closed:
+            with self._arrived:
+                self.close_code = closed.rcvd.code if closed.rcvd else None
+                self._arrived.notify_all()
+
+    def expect(self, kind: str, timeout: float = 60) -> dict[str, Any]:
+        """The next message of `kind` after the last one expected (others are skipped, still kept)."""
+        deadline = time.monotonic() + timeout
+        with self._arrived:
+            while True:
+                for index in range(self._cursor, len(self.received)):
+                    message = self.received[index][1]
+                    if isinstance(message, dict) and message["type"] == kind:
+                        self._cursor = index + 1
+                        return message
+                self._cursor = len(self.received)
+                assert self.close_code is None, f"closed ({self.close_code}) while waiting for {kind}"
+                assert self._arrived.wait(deadline - time.monotonic()), f"no {kind} in {timeout} s"
+
+    def closed(self, timeout: float = 10) -> int | None:
+        """The close code, once the relay has closed the connection."""
+        with self._arrived:
+            self._arrived.wait_for(lambda: self.close_code is not None, timeout)
+            return self.close_code
+
+    def since(self, kind: str, start: int = 0) -> list[dict[str, Any]]:
+        with self._arrived:
+            found = [m for _, m in self.received[start:] if isinstance(m, dict) and m["type"] == kind]
+        return found
+
+    def send(self, **message: Any) -> None:
+        self.ws.send(json.dumps(message))
+
+    def stream(self, pcm: bytes, until: str | None = None) -> None:
+        """Streams `pcm` in real time (20 ms frames on an absolute schedule); stops early on `until`."""
+        start, seen = time.monotonic(), len(self.received)
+        for index, frame in enumerate(frames(pcm)):
+            if until is not None and self.since(until, seen):
+                return
+            time.sleep(max(0.0, start + index * FRAME_SECONDS - time.monotonic()))
+            self.ws.send(frame)
+
+    def question_audio(self, turn: int) -> bytes:
+        """The question's speech: the binary frames between its tts_audio and tts_audio_complete."""
+        self.expect("tts_audio")
+        complete = self.expect("tts_audio_complete")
+        assert complete["turn"] == turn
+        with self._arrived:
+            messages = [m for _, m in self.received]
+        begin = max(i for i, m in enumerate(messages) if isinstance(m, dict) and m.get("type") == "tts_audio")
+        end = max(i for i, m in enumerate(messages) if isinstance(m, dict) and m.get("type") == "tts_audio_complete")
+        return b"".join(m for m in messages[begin:end] if isinstance(m, bytes))
+
+
+@pytest.fixture
+def connections() -> Iterator[contextlib.ExitStack]:
+    with contextlib.ExitStack() as stack:
+        yield stack
+
+
+def _voice(world: World, connections: contextlib.ExitStack, session_id: str, token: str) -> Candidate:
+    ws = connections.enter_context(world.connect(session_id, f"{world.ticket(session_id, token)}&mode=voice"))
+    return Candidate(ws)
+
+
+def _answers(session_id: str) -> list[Answer]:
+    store = talentcrew.config.platform().store
+    return store.query(Answer, where={"session_id": session_id}, order_by="turn_index").items
+
+
+@pytest.fixture(autouse=True)
+def _three_turns(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TALENTCREW_MAX_TURNS", "3")
+
+
+def test_a_whole_voice_interview(world: World, connections: contextlib.ExitStack) -> None:
+    session_id, token = world.session()
+    candidate = _voice(world, connections, session_id, token)
+    lead = 0.7  # the candidate thinks this long after the question has played
+    for turn, text in enumerate(ANSWERS, start=1):
+        question = candidate.expect("question")
+        assert question["turn"] == turn and question["text"]
+        audio = candidate.question_audio(turn)
+        assert len(audio) / 2 / 22_050 > 1.0  # seconds of Piper speech at its own rate
+        audio = silence(lead) + speech(text) + silence(0.8)  # made before: synthesis takes time
+        candidate.send(type="playback_finished", turn=turn)
+        candidate.stream(audio)
+        candidate.send(type="user_finished_speaking")
+    assert candidate.expect("interview_complete") == {"type": "interview_complete"}
+    for turn in range(1, len(ANSWERS) + 1):
+        heard = [t for t in candidate.since("transcript") if t["turn"] == turn]
+        assert any(not t["final"] for t in heard), "partials come while the candidate speaks"
+        assert any(t["final"] for t in heard)
+    assert candidate.closed() == Close.FINISHED
+    answers = _answers(session_id)
+    assert [a.turn_index for a in answers] == [1, 2, 3]
+    for answer, text in zip(answers, ANSWERS, strict=True):
+        said = answer.candidate_answer.lower()
+        assert sum(word in said for word in ("index", "cache", "retry", "memory", "database", "backoff")) >= 1
+        expected_pause = lead + onset_seconds(speech(text))
+        assert answer.pause_seconds is not None
+        assert abs(answer.pause_seconds - expected_pause) < 0.3, (answer.pause_seconds, expected_pause)
+
+
+@pytest.fixture
+def relay_settings() -> RelaySettings:
+    """Two seconds of patience, so the silence test is short; "done" ends the other answers."""
+    return RelaySettings(end_of_turn_silence_seconds=2.0)
+
+
+def test_a_pause_to_think_is_not_cut_off_and_a_long_silence_ends_the_answer(
+    world: World, connections: contextlib.ExitStack
+) -> None:
+    session_id, token = world.session()
+    candidate = _voice(world, connections, session_id, token)
+    candidate.expect("question")
+    candidate.send(type="playback_finished", turn=1)
+    first, second = ANSWERS[0], ANSWERS[1]
+    candidate.stream(speech(first) + silence(1.8) + speech(second))  # thinking mid-answer: not the end
+    assert not candidate.since("question", 1)
+    candidate.stream(silence(8.0), until="question")  # no "done": silence ends it
+    assert candidate.expect("question")["turn"] == 2
+    said = _answers(session_id)[0].candidate_answer.lower()
+    assert "index" in said and "memory" in said
+
+
+def test_resume_mid_answer_keeps_what_was_said(world: World, connections: contextlib.ExitStack) -> None:
+    session_id, token = world.session()
+    candidate = _voice(world, connections, session_id, token)
+    candidate.expect("question")
+    audio = silence(0.5) + speech(ANSWERS[0])
+    candidate.send(type="playback_finished", turn=1)
+    candidate.stream(audio)
+    candidate.ws.close()  # dropped mid-answer, before any pause or "done"
+
+    again = _voice(world, connections, session_id, token)
+    assert again.expect("question")["turn"] == 1
+    kept = again.expect("transcript")
+    assert kept["final"] and "index" in kept["text"].lower()
+    again.stream(speech(ANSWERS[1]) + silence(0.8))
+    again.send(type="user_finished_speaking")
+    assert again.expect("question")["turn"] == 2
+    (answer,) = _answers(session_id)
+    assert "index" in answer.candidate_answer.lower() and "memory" in answer.candidate_answer.lower()
+    assert answer.pause_seconds is not None and 0.3 < answer.pause_seconds < 1.2
+    store = talentcrew.config.platform().store
+    assert store.get(AnswerDraft, answer.id) is None  # the draft became the answer
+
+
+def test_done_then_dropped_records_the_answer_once(world: World, connections: contextlib.ExitStack) -> None:
+    session_id, token = world.session()
+    candidate = _voice(world, connections, session_id, token)
+    candidate.expect("question")
+    candidate.stream(speech(ANSWERS[2]) + silence(0.3))
+    candidate.send(type="user_finished_speaking")
+    candidate.ws.close()  # gone while the turn is in flight
+
+    again = _voice(world, connections, session_id, token)
+    assert again.expect("question")["turn"] == 2
+    assert [a.turn_index for a in _answers(session_id)] == [1]
+
+
+def test_done_with_nothing_said_is_not_an_answer(world: World, connections: contextlib.ExitStack) -> None:
+    session_id, token = world.session()
+    candidate = _voice(world, connections, session_id, token)
+    candidate.expect("question")
+    candidate.stream(silence(1.0))
+    candidate.send(type="user_finished_speaking")
+    assert candidate.expect("error")["code"] == "nothing_heard"
+    assert _answers(session_id) == []
+
+
+def test_audio_limits(world: World, connections: contextlib.ExitStack) -> None:
+    session_id, token = world.session()
+    candidate = _voice(world, connections, session_id, token)
+    candidate.expect("question")
+    candidate.ws.send(b"\x00" * 641)
+    assert candidate.expect("error")["code"] == "malformed"  # half a sample
+    candidate.ws.send(b"\x00" * (64 * 1024 + 2))
+    assert candidate.expect("error")["code"] == "too_long"
+    for frame in frames(silence(12.0)):  # 12 s of audio at once: far faster than real time
+        candidate.ws.send(frame)
+        if candidate.close_code is not None:
+            break
+    assert candidate.expect("error")["code"] == "too_fast"
+    assert candidate.closed() == Close.ABUSE
+
+
+@pytest.fixture
+def standin() -> Iterator[DeepgramStandin]:
+    with deepgram_standin() as server:
+        yield server
+
+
+@pytest.fixture
+def speech_engines(standin: DeepgramStandin) -> tuple[SpeechToText, TextToSpeech]:
+    return (
+        DeepgramSpeechToText(standin.api_key, base_url=standin.base_url),
+        DeepgramTextToSpeech(standin.api_key, base_url=standin.base_url),
+    )
+
+
+class TestWithDeepgram:
+    """The same relay with the Deepgram adapters, against the local Deepgram stand-in."""
+
+    @pytest.fixture
+    def speech(self, speech_engines: tuple[SpeechToText, TextToSpeech]) -> tuple[SpeechToText, TextToSpeech]:
+        return speech_engines
+
+    @pytest.fixture
+    def relay_settings(self) -> RelaySettings:
+        return RelaySettings(audio_buffer_seconds=1.0)
+
+    def test_a_voice_turn(self, world: World, connections: contextlib.ExitStack, standin: DeepgramStandin) -> None:
+        standin.script = "an index on the customer column"
+        session_id, token = world.session()
+        candidate = _voice(world, connections, session_id, token)
+        candidate.expect("question")
+        assert candidate.expect("tts_audio")["sample_rate"] == 24_000
+        candidate.expect("tts_audio_complete")
+        audio = silence(0.4) + speech(ANSWERS[0]) + silence(0.5)
+        candidate.send(type="playback_finished", turn=1)
+        candidate.stream(audio)
+        candidate.send(type="user_finished_speaking")
+        assert candidate.expect("question")["turn"] == 2
+        (answer,) = _answers(session_id)
+        assert answer.candidate_answer.startswith("an index on the customer column")
+        assert (
+            answer.pause_seconds is not None
+            and abs(answer.pause_seconds - 0.4 - onset_seconds(speech(ANSWERS[0]))) < 0.15
+        )
+        assert standin.listen_requests[0].query["encoding"] == "linear16"
+
+    def test_a_slow_speech_service_drops_audio_by_the_stated_rule(
+        self, world: World, connections: contextlib.ExitStack, standin: DeepgramStandin
+    ) -> None:
+        standin.accept_delay_seconds = 3.0  # the recogniser takes 3 s to open; the buffer holds 1 s
+        session_id, token = world.session()
+        candidate = _voice(world, connections, session_id, token)
+        candidate.expect("question")
+        candidate.stream(silence(2.0))
+        assert candidate.expect("error")["code"] == "audio_dropped"
+        assert candidate.close_code is None  # the connection stays; only the audio beyond the buffer is lost
