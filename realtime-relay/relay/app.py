@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Coroutine
+from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import ValidationError
@@ -37,14 +38,23 @@ SETTLE_TIMEOUT_SECONDS = 60.0  # a turn in flight (Gemini grading, retries) fini
 SHUTDOWN_TIMEOUT_SECONDS = 8.0  # Cloud Run kills 10 s after SIGTERM
 
 
+@dataclass
+class _Live:
+    """The session's live connection, and when its handler is done with it."""
+
+    websocket: WebSocket
+    gone: asyncio.Event = field(default_factory=asyncio.Event)
+
+
 class Relay:
     def __init__(self, built: Platform, services: Services) -> None:
         self._platform = built
         self._services = services
-        self._live: dict[str, WebSocket] = {}
+        self._live: dict[str, _Live] = {}
         self._work: dict[str, set[asyncio.Task[None]]] = {}
 
-    async def _admit(self, websocket: WebSocket, session_id: str) -> protocol.Start | None:
+    async def _admit(self, live: _Live, session_id: str) -> protocol.Start | None:
+        websocket = live.websocket
         ticket = websocket.query_params.get("ticket")
         mode = "voice" if websocket.query_params.get("mode") == "voice" else "text"
         start = protocol.Start(type="start", mode=mode)
@@ -66,10 +76,14 @@ class Relay:
             await websocket.close(Close.WRONG_SESSION if wrong else Close.BAD_TICKET, str(refused))
             return None
         previous = self._live.get(session_id)
-        self._live[session_id] = websocket
-        if previous is not None and previous.client_state == WebSocketState.CONNECTED:
-            with contextlib.suppress(RuntimeError, OSError):
-                await previous.close(Close.TAKEN_OVER, "the interview continued on another connection")
+        self._live[session_id] = live
+        if previous is not None:
+            if previous.websocket.client_state == WebSocketState.CONNECTED:
+                with contextlib.suppress(RuntimeError, OSError):
+                    await previous.websocket.close(Close.TAKEN_OVER, "the interview continued on another connection")
+            # Its socket may be closed already while its handler has yet to hand over what it heard.
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(previous.gone.wait(), SETTLE_TIMEOUT_SECONDS)
         return start
 
     def _spawner(self, session_id: str) -> Spawn:
@@ -101,15 +115,17 @@ class Relay:
     async def serve(self, websocket: WebSocket) -> None:
         session_id = websocket.path_params["session_id"]
         await websocket.accept()
-        start = await self._admit(websocket, session_id)
-        if start is None:
-            return
-        log.info("candidate connected (%s mode)", start.mode, extra={"session_id": session_id})
+        live = _Live(websocket)
         try:
+            start = await self._admit(live, session_id)
+            if start is None:
+                return
+            log.info("candidate connected (%s mode)", start.mode, extra={"session_id": session_id})
             await self.settle(session_id)
             await Conversation(websocket, session_id, self._services, start, self._spawner(session_id)).run()
         finally:
-            if self._live.get(session_id) is websocket:
+            live.gone.set()
+            if self._live.get(session_id) is live:
                 del self._live[session_id]
 
 

@@ -22,6 +22,7 @@ class Close(IntEnum):
     TAKEN_OVER = 4409  # a newer connection for the same session took over
     ABUSE = 4429  # too many malformed messages, or too many messages too fast
     FINISHED = 4000  # the interview is complete (normal end, after interview_complete)
+    UNAVAILABLE = 1011  # the turn function could not be reached to open the interview: reconnect later
 
 
 class _Client(BaseModel):

@@ -17,7 +17,7 @@ import uvicorn
 from flask.testing import FlaskClient
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
-from werkzeug.serving import make_server
+from werkzeug.serving import BaseWSGIServer, make_server
 
 import talentcrew.config
 from relay.app import create_app
@@ -37,6 +37,7 @@ class World:
     relay_url: str
     headers: dict[str, str]
     job_id: str
+    turn_server: BaseWSGIServer
 
     def session(self) -> tuple[str, str]:
         """A new session: its id and the candidate's invite token."""
@@ -102,7 +103,7 @@ def world(
         relay = serve_uvicorn(create_app(built, services), relay_port)
         headers = auth_headers(api, "relay.recruiter@example.com")
         job = api.post("/api/jobs/", json={"title": "Backend", "rubric_template": RUBRIC}, headers=headers)
-        yield World(api, f"ws://127.0.0.1:{relay_port}", headers, str(job.get_json()["id"]))
+        yield World(api, f"ws://127.0.0.1:{relay_port}", headers, str(job.get_json()["id"]), turn_server)
         relay.should_exit = True
         turn_server.shutdown()
 

@@ -145,3 +145,14 @@ def test_an_abusive_connection_does_not_touch_another(world: World, monkeypatch:
             rough.send("{not json")
         assert closed(rough)[0] == Close.ABUSE
         assert _answer(calm, "Partition the table by month and index the foreign key.")["turn"] == 2
+
+
+def test_an_unreachable_turn_function_is_a_typed_error_then_1011(world: World) -> None:
+    session_id, token = world.session()
+    ticket = world.ticket(session_id, token)
+    world.turn_server.shutdown()
+    world.turn_server.server_close()
+    with world.connect(session_id, ticket) as ws:
+        error = receive(ws)
+        assert (error["type"], error["code"]) == ("error", "turn_failed")
+        assert closed(ws)[0] == Close.UNAVAILABLE

@@ -384,7 +384,8 @@ class WhisperRecognition:
         if previous is not None:
             await previous
         if text or keep_empty:
-            self._out.put_nowait(Transcript(text or "", True, times[0], times[1], pause_detected=pause_detected))
+            start, end = times
+            self._out.put_nowait(Transcript(text or "", True, start, end, pause_detected=pause_detected))
 
     async def _end(self) -> None:
         while pending := [task for task in self._tasks if not task.done() and task is not asyncio.current_task()]:
@@ -409,7 +410,7 @@ def _samples(seconds: float) -> int:
 class WhisperSpeechToText:
     """Whisper tiny.en (int8, CTranslate2) behind the VAD endpointing above; no network.
 
-    The model loads here, once per process (0.3 s); every recognition shares it. The defaults suit
+    The model loads here, once per process (~0.3 s); every recognition shares it. The defaults suit
     a 2-core machine: a decode uses one core (`cpu_threads`), and at most two run at once
     (`workers`): one partial, and a final beside it, so a final never waits behind a partial.
     """
