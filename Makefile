@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 CODE := functions realtime-relay infra tests bench
 
-.PHONY: dev test lint typecheck bench-grading clean
+.PHONY: dev test lint typecheck bench-grading bench-relay-capacity bench-relay-turn-gap clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,16 @@ typecheck: $(VENV)/.dev-installed
 ## Grade the shared human-graded answers with the offline brain; prints Pearson, Spearman, RMSE, speed.
 bench-grading: $(VENV)/.local-installed
 	PYTHONPATH=functions $(PY) bench/grading.py
+
+## One relay process under 100, 500 and 1000 real-time audio streams; prints latency p50/p99, frames
+## lost, relay CPU and RSS per connection, and whether the 1000-stream target was met.
+bench-relay-capacity: $(VENV)/.local-installed
+	PYTHONPATH=functions:realtime-relay:. $(PY) bench/relay_bench.py capacity
+
+## 'Done' to the next question's first audio byte with the offline engines, over 50 turns; prints
+## p50/p95 and the parts (last words, turn call, first TTS chunk) beside the targets.
+bench-relay-turn-gap: $(VENV)/.local-installed
+	PYTHONPATH=functions:realtime-relay:. $(PY) bench/relay_bench.py turn-gap
 
 clean:
 	rm -rf $(VENV) tests/emulators/node_modules .mypy_cache .ruff_cache

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import pytest
 
-from relay.speech.offline import PiperTextToSpeech, WhisperSpeechToText, first_clause_split
+from relay.speech.offline import PiperTextToSpeech, WhisperSpeechToText, opening
 from relay.speech.ports import SAMPLE_RATE, Transcript
 from tests.speech_audio import frames, onset_seconds, silence, speech, to_16k
 
@@ -185,12 +185,12 @@ def test_nothing_to_say_yields_nothing(tts: PiperTextToSpeech) -> None:
 
 
 def test_a_long_first_sentence_is_split_after_its_first_clause() -> None:
-    assert first_clause_split("Short one. Then more.") == ["Short one. Then more."]
+    assert opening("Short one. Then more.") == ("Short one.", "Then more.")
     long = "Thanks for joining today, and before we begin I would like to ask you about caching. Ready?"
-    assert first_clause_split(long) == [
+    assert opening(long) == (
         "Thanks for joining today,",
         "and before we begin I would like to ask you about caching. Ready?",
-    ]
+    )
 
 
 def test_round_trip_piper_to_whisper(stt: WhisperSpeechToText, tts: PiperTextToSpeech) -> None:
@@ -204,3 +204,16 @@ def test_round_trip_piper_to_whisper(stt: WhisperSpeechToText, tts: PiperTextToS
     (final,) = heard.finals
     for word in ("kubernetes", "container", "probe"):
         assert word in words(final.text), final.text
+
+
+def test_a_questions_opening_words_are_synthesised_once(tts: PiperTextToSpeech) -> None:
+    async def first_chunk(text: str) -> bytes:
+        async for chunk in tts.speak(text):
+            return chunk
+        raise AssertionError("no audio")
+
+    one = asyncio.run(first_chunk("Thank you. Let's move on to caching. What is a TTL?"))
+    hits = tts._opening.cache_info().hits
+    other = asyncio.run(first_chunk("Thank you. Let's move on to queues. What is a dead-letter queue?"))
+    assert other == one  # the same opening words, the same audio
+    assert tts._opening.cache_info().hits == hits + 1

