@@ -65,6 +65,14 @@ from typing import Any, cast
 
 import uvloop
 
+# How the relay is served in both benchmarks: as in production (uvloop, httptools), without logs.
+UVICORN: dict[str, Any] = {
+    "loop": "uvloop",
+    "http": "httptools",
+    "ws": "websockets-sansio",
+    "log_level": "warning",
+    "access_log": False,
+}
 ROOT = Path(__file__).resolve().parents[1]
 FUNCTIONS = ROOT / "functions"
 HOST = "127.0.0.1"
@@ -419,11 +427,7 @@ def serve_relay(port: int, turn_url: str) -> None:
         app,
         host=HOST,
         port=port,
-        loop="uvloop",
-        http="httptools",
-        ws="websockets-sansio",
-        log_level="warning",
-        access_log=False,
+        **UVICORN,
         backlog=4096,
         timeout_graceful_shutdown=5,
     )
@@ -1185,16 +1189,7 @@ async def measure_turn_gaps(args: argparse.Namespace, turn_url: str) -> TurnGapR
     timed_stt, timed_tts = TimedSpeechToText(stt, timeline), TimedTextToSpeech(tts, timeline)
     services = Services(built.store, turns, timed_stt, timed_tts, RelaySettings())
     port = free_port()
-    config = uvicorn.Config(
-        create_app(built, services),
-        host=HOST,
-        port=port,
-        loop="uvloop",
-        http="httptools",
-        ws="websockets-sansio",
-        log_level="warning",
-        access_log=False,
-    )
+    config = uvicorn.Config(create_app(built, services), host=HOST, port=port, **UVICORN)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="relay", daemon=True)
     thread.start()
