@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 CODE := functions realtime-relay infra tests bench
 
-.PHONY: dev test lint typecheck bench-grading bench-relay-capacity bench-relay-turn-gap clean
+.PHONY: dev test lint typecheck bench-grading bench-relay-capacity bench-relay-turn-gap bench-report clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,12 @@ bench-relay-capacity: $(VENV)/.local-installed
 ## p50/p95 and the parts (last words, turn call, first TTS chunk) beside the targets.
 bench-relay-turn-gap: $(VENV)/.local-installed
 	PYTHONPATH=functions:realtime-relay:. $(PY) bench/relay_bench.py turn-gap
+
+## One 10-question scorecard: gather + render_pdf over 30 runs, median/p95 beside the target (<= 1 s);
+## then 100 completions through the outbox and the report function: scorecards per second.
+bench-report: $(VENV)/.dev-installed
+	PYTHONPATH=functions:. $(PY) bench/report_bench.py render
+	PYTHONPATH=functions:. $(PY) bench/report_bench.py events
 
 clean:
 	rm -rf $(VENV) tests/emulators/node_modules .mypy_cache .ruff_cache

@@ -16,6 +16,7 @@ from cloudevents.abstract import CloudEvent
 from pydantic import BaseModel, ValidationError
 
 SESSION_COMPLETED = "talentcrew.session.completed"
+SCORECARD_READY = "talentcrew.scorecard.ready"  # to the job's webhook, if it has one
 ANALYTICS_TICK = "talentcrew.analytics.tick"
 PUBSUB_MESSAGE_PUBLISHED = "google.cloud.pubsub.topic.v1.messagePublished"
 

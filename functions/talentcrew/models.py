@@ -19,6 +19,7 @@ from pydantic import (
     ConfigDict,
     EmailStr,
     Field,
+    HttpUrl,
     PlainSerializer,
     StringConstraints,
     field_validator,
@@ -78,7 +79,7 @@ class Document(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     collection: ClassVar[str]
-    id: str = Field(default_factory=new_id)
+    id: str = Field(default_factory=new_id, pattern=r"^[^/]{1,1500}$")  # Firestore: no "/" in a document id
 
 
 class User(Document):
@@ -128,6 +129,21 @@ class Rubric(BaseModel):
     evaluation_focus: Annotated[SkillList, Field(min_length=1, max_length=8)]
 
 
+def _https_or_loopback(value: str) -> str:
+    """Scorecards go out over TLS; plain http only to this machine (local development).
+
+    The URL is checked as an http URL but kept as written, so what is stored is what was given.
+    """
+    url = HttpUrl(value)
+    if url.scheme != "https" and url.host not in ("localhost", "127.0.0.1", "[::1]"):
+        raise ValueError("a webhook URL must use https (http only for localhost)")
+    return value
+
+
+WebhookUrl = Annotated[str, StringConstraints(max_length=2000), AfterValidator(_https_or_loopback)]
+HireThreshold = Annotated[int, Field(ge=0, le=100, description="Score (0-100) at or above which HIRE is recommended.")]
+
+
 class Job(Document):
     collection: ClassVar[str] = "jobs"
 
@@ -136,6 +152,11 @@ class Job(Document):
     stack: Annotated[SkillList, Field(max_length=20)] = []
     rubric_template: Rubric
     rubric_version: Annotated[int, Field(ge=1)] = 1
+    hire_threshold: HireThreshold = 70
+    webhook_url: WebhookUrl | None = Field(default=None, description="Told when a scorecard is ready.")
+    webhook_secret: str | None = Field(
+        default=None, description="Signs the webhook's notifications (HMAC-SHA256); made when a webhook URL is set."
+    )
     created_at: Timestamp = Field(default_factory=utcnow)
 
 

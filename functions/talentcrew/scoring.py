@@ -1,8 +1,8 @@
 """The final score and recommendation: the prototype's rules, kept exactly.
 
 Each answer's confidence score is 1-10; the session's score is their mean times ten, truncated
-(`int(avg * 10)`), and HIRE is recommended at 70 or more. A recommendation only: a recruiter
-records the decision.
+(`int(avg * 10)`), and HIRE is recommended at 70 or more (a job may set another threshold). A
+recommendation only: a recruiter records the decision.
 """
 
 from __future__ import annotations
@@ -25,5 +25,12 @@ def final_score(answers: Sequence[Answer]) -> int | None:
     return int(fmean(scored) * 10)
 
 
-def recommend(score: int) -> Recommendation:
-    return Recommendation.HIRE if score >= HIRE_THRESHOLD else Recommendation.REJECT
+def recommend(score: int, threshold: int = HIRE_THRESHOLD) -> Recommendation:
+    """HIRE at the job's threshold or above (70 unless the job says otherwise)."""
+    return Recommendation.HIRE if score >= threshold else Recommendation.REJECT
+
+
+def result(answers: Sequence[Answer], threshold: int = HIRE_THRESHOLD) -> tuple[int | None, Recommendation | None]:
+    """The session's score and recommendation; both None when nothing was scored."""
+    score = final_score(answers)
+    return score, (recommend(score, threshold) if score is not None else None)

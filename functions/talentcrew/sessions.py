@@ -9,7 +9,7 @@ from typing import TypeVar
 
 from pydantic import BaseModel, ConfigDict, EmailStr
 
-from talentcrew import audit, auth
+from talentcrew import audit, auth, scoring
 from talentcrew.errors import Conflict, NotFound, NotReady
 from talentcrew.events import SESSION_COMPLETED
 from talentcrew.jobs import owned_job
@@ -28,7 +28,6 @@ from talentcrew.models import (
     utcnow,
 )
 from talentcrew.ports import Blobs, Events, Page, Store
-from talentcrew.scoring import final_score, recommend
 from talentcrew.tenancy import owned
 
 CANDIDATE = "candidate"
@@ -210,7 +209,8 @@ def end_session(store: Store, events: Events, session: InterviewSession, actor: 
     if session.is_completed:
         return session
     answers = list(all_of(store, Answer, session.id, "turn_index"))
-    score = final_score(answers)
+    job = store.get(Job, session.job_id)
+    score, recommendation = scoring.result(answers, job.hire_threshold if job else scoring.HIRE_THRESHOLD)
     ended = store.update(
         InterviewSession,
         session.id,
@@ -219,7 +219,7 @@ def end_session(store: Store, events: Events, session: InterviewSession, actor: 
             "stage": Stage.COMPLETED,
             "ended_at": utcnow(),
             "overall_score": score,
-            "recommendation": recommend(score) if score is not None else None,
+            "recommendation": recommendation,
             "provenance": answers[-1].provenance if answers else None,
         },
     )

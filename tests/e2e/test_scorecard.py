@@ -1,0 +1,89 @@
+"""On the local platform (the README's run command): a whole interview over the relay, then the
+scorecard the recruiter downloads through the API's signed link, read back as text."""
+
+from __future__ import annotations
+
+import io
+import json
+import signal
+import time
+from pathlib import Path
+
+import pytest
+import requests
+from pypdf import PdfReader
+from websockets.sync.client import connect
+
+from tests.e2e.test_local_platform import _read_until_ready, _start
+from tests.servers import free_port
+
+RUBRIC = {
+    "languages": ["Python", "SQL"],
+    "experience_level": "Mid-Level",
+    "core_skills": ["Database Query Optimization", "Caching Strategies"],
+    "evaluation_focus": ["Problem Solving"],
+}
+ANSWERS = [
+    "I would add an index on the filtered column and check the query plan with EXPLAIN ANALYZE.",
+    "A cache in front of the database with a TTL, invalidated on writes, keeps hot reads fast.",
+    "Batch the lookups with a join instead of one query per row, which removes the N+1 problem.",
+]
+
+
+def test_an_interview_on_the_local_platform_yields_a_downloadable_scorecard(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TALENTCREW_MAX_TURNS", str(len(ANSWERS)))
+    port = free_port()
+    platform = _start(tmp_path, port)
+    try:
+        _read_until_ready(platform)
+        api = f"http://127.0.0.1:{port}/api"
+        account = {"email": "jane@acme.example", "password": "correct horse battery", "full_name": "Jane Doe"}
+        assert requests.post(f"{api}/users/", json=account, timeout=10).status_code == 201
+        login = {key: account[key] for key in ("email", "password")}
+        token = requests.post(f"{api}/auth/login/", json=login, timeout=10).json()["access_token"]
+        recruiter = {"Authorization": f"Bearer {token}"}
+        job = requests.post(
+            f"{api}/jobs/", json={"title": "Python Developer", "rubric_template": RUBRIC}, headers=recruiter, timeout=10
+        ).json()
+        created = requests.post(
+            f"{api}/sessions/",
+            json={"job": job["id"], "candidate_name": "John Smith", "candidate_email": "john@example.com"},
+            headers=recruiter,
+            timeout=10,
+        ).json()
+        session_id, invite = created["session"]["id"], created["invite_url"].rsplit("/", 1)[-1]
+        ticket = requests.get(
+            f"{api}/sessions/{session_id}/connect/", headers={"X-Invite-Token": invite}, timeout=10
+        ).json()
+
+        questions = []
+        with connect(f"ws://127.0.0.1:{port + 2}/ws/interview/{session_id}", open_timeout=10) as ws:
+            ws.send(json.dumps({"type": "start", "mode": "text", "ticket": ticket["ticket"]}))
+            for answer in ANSWERS:
+                message = json.loads(ws.recv(timeout=60))
+                assert message["type"] == "question", message
+                questions.append(message["text"])
+                ws.send(json.dumps({"type": "text_message", "text": answer, "pause_seconds": 1.0}))
+            assert json.loads(ws.recv(timeout=60))["type"] == "interview_complete"
+
+        deadline = time.monotonic() + 60  # the outbox worker runs `report` in the background
+        while (link := requests.get(
+            f"{api}/sessions/{session_id}/download-pdf/", headers=recruiter, allow_redirects=False, timeout=10
+        )).status_code == 409 and time.monotonic() < deadline:  # fmt: skip
+            time.sleep(0.5)
+        assert link.status_code == 302, link.text
+        pdf = requests.get(link.headers["Location"], timeout=10)
+        assert pdf.status_code == 200 and pdf.headers["Content-Type"] == "application/pdf"
+        text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages)
+        detail = requests.get(f"{api}/sessions/{session_id}/", headers=recruiter, timeout=10).json()["session"]
+    finally:
+        platform.send_signal(signal.SIGINT)
+        platform.communicate(timeout=30)
+
+    flat = " ".join(text.split())
+    assert "John Smith" in flat and "Python Developer" in flat
+    assert str(detail["overall_score"]) in flat and detail["recommendation"] in flat
+    for question in questions:  # every question, as asked (the PDF may wrap lines anywhere)
+        assert " ".join(question.split())[:60] in flat, question

@@ -1,0 +1,221 @@
+"""The `report` function on the event path: completion → scorecard PDF in Blobs → signed download,
+repeated and racing deliveries, bad events, and the job's webhook. Real store (SQLite and the
+Firestore emulator), real rendering, the local outbox worker delivering real CloudEvents."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import io
+import json
+import threading
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from cloudevents.http import CloudEvent
+from flask.testing import FlaskClient
+from google.api_core.exceptions import NotFound as CloudNotFound
+from google.auth.credentials import AnonymousCredentials
+from google.cloud.storage import Client as StorageClient
+from pypdf import PdfReader
+from werkzeug.serving import make_server
+from werkzeug.wrappers import Request, Response
+
+from main import EVENT_HANDLERS, report
+from talentcrew.adapters.gcs_blobs import GcsBlobs
+from talentcrew.adapters.outbox_events import OutboxEvent, OutboxStatus, OutboxWorker
+from talentcrew.config import platform
+from talentcrew.events import SESSION_COMPLETED
+from talentcrew.models import InterviewSession, utcnow
+from talentcrew.reports import produce
+from tests.api.helpers import RUBRIC, auth_headers, create_session, seed_answer
+from tests.contract.test_blobs import _signer
+from tests.servers import free_port
+
+
+def _pdf_text(pdf: bytes) -> str:
+    return " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+
+
+def _completed(api: FlaskClient, answers: int = 3, **job: Any) -> tuple[dict[str, str], str]:
+    headers = auth_headers(api, "rita@example.com")
+    created = api.post(
+        "/api/jobs/", json={"title": "Backend Engineer", "rubric_template": RUBRIC, **job}, headers=headers
+    )
+    assert created.status_code == 201, created.get_data(as_text=True)
+    session, _ = create_session(api, headers, created.get_json()["id"], "Casey Candidate")
+    for turn in range(1, answers + 1):
+        seed_answer(session["id"], session["owner_id"], turn, 5 + turn)
+    assert api.post(f"/api/sessions/{session['id']}/end/", headers=headers).status_code == 200
+    return headers, str(session["id"])
+
+
+def _event(session_id: str, event_id: str = "evt-1") -> CloudEvent:
+    return CloudEvent({"id": event_id, "type": SESSION_COMPLETED, "source": "//test"}, {"session_id": session_id})
+
+
+def _pdfs(session_id: str) -> list[Path]:
+    return sorted((platform().settings.data_dir / "blobs" / "scorecards" / session_id).glob("*.pdf"))
+
+
+def test_a_completed_interview_gets_a_scorecard_the_recruiter_downloads(api_client: FlaskClient) -> None:
+    headers, session_id = _completed(api_client)
+    assert OutboxWorker(platform().store, EVENT_HANDLERS).deliver_due() >= 1  # the outbox calls `report`
+
+    link = api_client.get(f"/api/sessions/{session_id}/download-pdf/", headers=headers)
+    assert link.status_code == 302
+    pdf = api_client.get(link.headers["Location"].removeprefix(platform().settings.base_url))
+    assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
+    text = _pdf_text(pdf.data)
+    session = platform().store.get(InterviewSession, session_id)
+    assert session is not None and session.overall_score == 70  # mean of 6, 7, 8 → 7.0 → 70
+    for expected in ("Casey Candidate", "Backend Engineer", "70", "HIRE", "Question 1?", "Question 2?", "Question 3?"):
+        assert expected in text, expected
+
+
+def test_three_deliveries_leave_one_pdf_and_one_result(api_client: FlaskClient) -> None:
+    _, session_id = _completed(api_client)
+    for attempt in range(3):
+        report(_event(session_id, f"evt-{attempt}"))
+    session = platform().store.get(InterviewSession, session_id)
+    assert session is not None and session.report_object is not None
+    assert [p.name for p in _pdfs(session_id)] == [Path(session.report_object).name]
+
+
+def test_racing_deliveries_leave_one_pdf(api_client: FlaskClient) -> None:
+    _, session_id = _completed(api_client)
+    errors: list[BaseException] = []
+
+    def deliver(index: int) -> None:
+        try:
+            report(_event(session_id, f"race-{index}"))
+        except BaseException as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=deliver, args=(i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    session = platform().store.get(InterviewSession, session_id)
+    assert session is not None and len(_pdfs(session_id)) == 1
+    assert session.overall_score == 70 and session.recommendation == "HIRE"
+
+
+@pytest.mark.parametrize(
+    "data",
+    [{}, {"session_id": "no-such-session"}, {"other": 1}],
+    ids=["empty", "unknown-session", "no-session-id"],
+)
+def test_a_malformed_or_unknown_event_is_dropped(api_client: FlaskClient, data: dict[str, Any]) -> None:
+    report(CloudEvent({"id": "bad", "type": SESSION_COMPLETED, "source": "//test"}, data))  # does not raise
+
+
+def test_a_session_with_no_answers_still_gets_a_sensible_scorecard(api_client: FlaskClient) -> None:
+    _, session_id = _completed(api_client, answers=0)
+    report(_event(session_id))
+    session = platform().store.get(InterviewSession, session_id)
+    assert session is not None and session.report_object is not None and session.overall_score is None
+    text = _pdf_text(platform().blobs.get(session.report_object))
+    assert "Casey Candidate" in text and "Not scored" in text
+
+
+def test_the_jobs_threshold_decides_the_recommendation(api_client: FlaskClient) -> None:
+    _, session_id = _completed(api_client, hire_threshold=75)  # 70 is below this job's bar
+    report(_event(session_id))
+    session = platform().store.get(InterviewSession, session_id)
+    assert session is not None and (session.overall_score, session.recommendation) == (70, "REJECT")
+
+
+def test_a_storage_failure_raises_so_the_event_is_retried(api_client: FlaskClient, gcs_url: str, project: str) -> None:
+    _, session_id = _completed(api_client)
+    built = platform()
+    missing_bucket = GcsBlobs(f"{project}-missing", project, signer=_signer(project))
+    with pytest.raises(CloudNotFound):
+        produce(built.store, missing_bucket, built.events, session_id)
+    session = built.store.get(InterviewSession, session_id)
+    assert session is not None and session.report_object is None  # nothing half-done is recorded
+
+
+def test_on_cloud_storage_the_scorecard_is_fetched_through_a_signed_url(
+    api_client: FlaskClient, gcs_url: str, project: str
+) -> None:
+    _, session_id = _completed(api_client)
+    StorageClient(project=project, credentials=AnonymousCredentials()).create_bucket(f"{project}-reports")
+    blobs = GcsBlobs(f"{project}-reports", project, signer=_signer(project))
+    built = platform()
+    name = produce(built.store, blobs, built.events, session_id)
+    assert produce(built.store, blobs, built.events, session_id) == name  # again: the same object
+    response = requests.get(blobs.signed_url(name, timedelta(minutes=5), "card.pdf"), timeout=10)
+    assert response.status_code == 200
+    assert "Casey Candidate" in _pdf_text(response.content)
+
+
+class _Receiver:
+    """An applicant-tracking system's endpoint: answers 500 first, then 200; keeps what it got."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[dict[str, str], bytes]] = []
+        port = free_port()
+        self.url = f"http://127.0.0.1:{port}/hooks/talentcrew"
+        self._server = make_server("127.0.0.1", port, Request.application(self._answer), threaded=True)
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+
+    def _answer(self, request: Request) -> Response:
+        self.calls.append((dict(request.headers), request.get_data()))
+        return Response(status=500 if len(self.calls) == 1 else 204)
+
+    def close(self) -> None:
+        self._server.shutdown()
+
+
+@pytest.fixture
+def receiver() -> Iterator[_Receiver]:
+    server = _Receiver()
+    yield server
+    server.close()
+
+
+def test_the_jobs_webhook_is_told_signed_and_retried(api_client: FlaskClient, receiver: _Receiver) -> None:
+    headers, session_id = _completed(api_client, webhook_url=receiver.url)
+    job = api_client.get("/api/jobs/", headers=headers).get_json()["items"][0]
+    secret = job["webhook_secret"]
+    worker = OutboxWorker(platform().store, EVENT_HANDLERS)
+    worker.deliver_due()  # the report, which announces the scorecard
+    worker.deliver_due()  # the notification, which meets a 500
+    assert len(receiver.calls) == 1
+    worker.deliver_due(now=utcnow() + timedelta(minutes=1))  # the retry, after its back-off
+    assert len(receiver.calls) == 2
+    (first_headers, _), (second_headers, body) = receiver.calls
+    assert first_headers["X-Talentcrew-Delivery"] == second_headers["X-Talentcrew-Delivery"]
+    parts = dict(part.split("=", 1) for part in second_headers["X-Talentcrew-Signature"].split(","))
+    expected = hmac.new(secret.encode(), f"{parts['t']}.".encode() + body, hashlib.sha256).hexdigest()
+    assert hmac.compare_digest(parts["v1"], expected)
+    notice = json.loads(body)
+    assert notice["session_id"] == session_id and notice["overall_score"] == 70
+    assert notice["recommendation"] == "HIRE" and notice["scorecard_url"].endswith(f"/{session_id}/download-pdf/")
+    events = platform().store.query(OutboxEvent, where={"status": OutboxStatus.DELIVERED.value}).items
+    assert {e.type for e in events} == {SESSION_COMPLETED, "talentcrew.scorecard.ready"}
+
+
+def test_a_webhook_must_be_https_except_on_this_machine(api_client: FlaskClient) -> None:
+    headers = auth_headers(api_client, "rita@example.com")
+    job = {"title": "Backend Engineer", "rubric_template": RUBRIC}
+    refused = api_client.post("/api/jobs/", json={**job, "webhook_url": "http://ats.example.com/hook"}, headers=headers)
+    assert refused.status_code == 422
+    created = api_client.post(
+        "/api/jobs/", json={**job, "webhook_url": "https://ats.example.com/hook"}, headers=headers
+    )
+    first = created.get_json()
+    assert created.status_code == 201 and len(first["webhook_secret"]) >= 40
+    again = api_client.put(
+        f"/api/jobs/{first['id']}/", json={**job, "webhook_url": "https://ats.example.com/v2"}, headers=headers
+    ).get_json()
+    assert again["webhook_secret"] == first["webhook_secret"]  # kept while the webhook stays
+    dropped = api_client.put(f"/api/jobs/{first['id']}/", json=job, headers=headers).get_json()
+    assert dropped["webhook_url"] is None and dropped["webhook_secret"] is None
