@@ -14,7 +14,6 @@ from talentcrew.events import SCORECARD_READY
 from talentcrew.models import Answer, InterviewSession, Job
 from talentcrew.ports import Blobs, Events, Store
 from talentcrew.scorecard.card import content_hash, gather
-from talentcrew.scorecard.render import render_pdf
 from talentcrew.sessions import all_of
 
 log = logging.getLogger(__name__)
@@ -41,6 +40,9 @@ def produce(store: Store, blobs: Blobs, events: Events, session_id: str) -> str:
     digest = content_hash(card)[:16]
     name = f"scorecards/{session.id}/{digest}.pdf"
     if session.report_object != name:
+        # WeasyPrint loads here, not at import: every function imports main.py, only `report` renders.
+        from talentcrew.scorecard.render import render_pdf
+
         blobs.put(name, render_pdf(card), "application/pdf")
         store.update(
             InterviewSession,
