@@ -6,10 +6,12 @@ on a werkzeug server), with the offline brain; the candidate is the `websockets`
 
 from __future__ import annotations
 
+import contextlib
 import json
 from typing import Any
 
 import pytest
+from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection
 
 import talentcrew.config
@@ -141,8 +143,9 @@ def test_an_abusive_connection_does_not_touch_another(world: World, monkeypatch:
     ):
         receive(calm)
         receive(rough)
-        for _ in range(BURST + 5):
-            rough.send("{not json")
+        with contextlib.suppress(ConnectionClosed):  # the relay may close it mid-flood
+            for _ in range(BURST + 5):
+                rough.send("{not json")
         assert closed(rough)[0] == Close.ABUSE
         assert _answer(calm, "Partition the table by month and index the foreign key.")["turn"] == 2
 
