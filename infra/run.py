@@ -96,12 +96,15 @@ def main() -> int:
         name: subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
         for name, command in _processes(port).items()
     }
-    if not _wait_healthy(f"{base}/api/health", children):
-        print(f"[talentcrew] the platform did not come up on {base} (is the port free?)", flush=True)
+    relay = f"http://127.0.0.1:{port + 2}"
+    # The relay loads its speech models before it listens: "ready" waits for it too.
+    if not (_wait_healthy(f"{base}/api/health", children) and _wait_healthy(f"{relay}/healthz", children)):
+        print(f"[talentcrew] the platform did not come up on ports {port}-{port + 2} (are they free?)", flush=True)
         _stop(children)
         return 1
     print(
-        f"\n[talentcrew] ready: API at {base}/api/  (health {base}/api/health, OpenAPI {base}/api/openapi.json)",
+        f"\n[talentcrew] ready: API at {base}/api/  (health {base}/api/health, OpenAPI {base}/api/openapi.json)"
+        f"\n[talentcrew]        interview relay at ws://127.0.0.1:{port + 2}/ws/interview/{{session_id}}",
         flush=True,
     )
     print("[talentcrew] press Ctrl-C to stop\n", flush=True)
