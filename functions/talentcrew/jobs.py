@@ -63,7 +63,7 @@ def list_jobs(store: Store, caller: User, after: str | None, limit: int) -> Page
 def update_job(store: Store, caller: User, job_id: str, draft: JobDraft) -> Job:
     """A changed rubric is a new rubric version: scores always name the version they used."""
     job = owned_job(store, caller, job_id)
-    changes = {**draft.model_dump(mode="json"), "webhook_secret": _webhook_secret(draft, job.webhook_secret)}
+    changes = {**draft.model_dump(), "webhook_secret": _webhook_secret(draft, job.webhook_secret)}
     if draft.rubric_template != job.rubric_template:
         changes["rubric_version"] = job.rubric_version + 1
     updated = store.update(Job, job.id, changes)
