@@ -13,7 +13,7 @@ from relay import conversation
 from relay.audio import AudioBuffer, AudioClock, RateLimit, loud
 from relay.conversation import Outbox, SlowClient
 from relay.protocol import InterviewComplete, Transcript
-from tests.speech_audio import silence, speech
+from tests.speech_audio import frames, silence, speech
 
 SECOND = 32_000  # bytes of 16 kHz PCM16
 
@@ -47,8 +47,8 @@ def test_the_clock_follows_gaps_and_bursts_in_the_stream() -> None:
 
 
 def test_loudness_tells_speech_from_silence() -> None:
-    voice = speech("An index on the column.")
-    assert loud(voice[SECOND // 2 : SECOND // 2 + 640])
+    voice = frames(speech("An index on the column."))  # Piper's voice varies run to run: count frames
+    assert sum(loud(frame) for frame in voice) > len(voice) / 3
     assert not loud(silence(0.02))
     noise = (np.random.default_rng(1).normal(0, 100, 320)).astype("<i2").tobytes()  # quiet room noise
     assert not loud(noise)
