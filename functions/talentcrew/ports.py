@@ -7,7 +7,7 @@ contract tests in tests/contract run the same suite against both.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Generic, Protocol, TypeVar
@@ -89,6 +89,27 @@ class Store(Protocol):
     ) -> Page[D]: ...
 
     def count(self, kind: type[Document], *, where: Mapping[str, Scalar] | None = None) -> int: ...
+
+    def count_by(
+        self, kind: type[Document], field: str, *, where: Mapping[str, Scalar] | None = None
+    ) -> dict[Scalar, int]:
+        """How many documents hold each value of `field`, without loading the documents.
+
+        A list field counts the document once under each distinct element; a document without
+        the field, or with null there, counts nowhere. The field holds scalars or lists of them.
+        """
+        ...
+
+
+def every(store: Store, kind: type[D], *, where: Mapping[str, Scalar], order_by: str = "id") -> Iterator[D]:
+    """Every matching document, keyset page by keyset page: memory holds one page, not the set."""
+    after = None
+    while True:
+        page = store.query(kind, where=where, order_by=order_by, after=after, limit=200)
+        yield from page.items
+        if page.next_after is None:
+            return
+        after = page.next_after
 
 
 class Blobs(Protocol):

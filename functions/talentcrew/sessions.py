@@ -27,7 +27,7 @@ from talentcrew.models import (
     User,
     utcnow,
 )
-from talentcrew.ports import Blobs, Events, Page, Store
+from talentcrew.ports import Blobs, Events, Page, Store, every
 from talentcrew.tenancy import owned
 
 CANDIDATE = "candidate"
@@ -89,13 +89,7 @@ def owned_session(store: Store, caller: User, session_id: str) -> InterviewSessi
 
 def all_of(store: Store, kind: type[D], session_id: str, order_by: str) -> Iterator[D]:
     """Every document of `kind` in the session, page by page."""
-    after = None
-    while True:
-        page = store.query(kind, where={"session_id": session_id}, order_by=order_by, after=after, limit=200)
-        yield from page.items
-        if page.next_after is None:
-            return
-        after = page.next_after
+    return every(store, kind, where={"session_id": session_id}, order_by=order_by)
 
 
 def create_session(

@@ -183,3 +183,52 @@ def test_count_follows_the_filter(store: Store) -> None:
     assert store.count(Answer, where={"session_id": "s-9", "bias_flag": True}) == 1
     assert store.count(Answer, where={"session_id": "nobody"}) == 0
     assert store.count(Answer) == 4
+
+
+def test_count_by_groups_a_scalar_field_under_the_filter(store: Store) -> None:
+    for session, turns in (("s-20", 3), ("s-21", 1)):
+        for turn in range(turns):
+            store.create(_answer(session, turn).model_copy(update={"bias_flag": turn == 0}))
+    store.create(_answer("s-22", 0).model_copy(update={"owner_id": "owner-2"}))
+    assert store.count_by(Answer, "session_id", where={"owner_id": "owner-1"}) == {"s-20": 3, "s-21": 1}
+    assert store.count_by(Answer, "session_id", where={"owner_id": "owner-1", "bias_flag": True}) == {
+        "s-20": 1,
+        "s-21": 1,
+    }
+    assert store.count_by(Answer, "session_id") == {"s-20": 3, "s-21": 1, "s-22": 1}
+    assert store.count_by(Answer, "session_id", where={"owner_id": "nobody"}) == {}
+
+
+def test_count_by_counts_a_list_field_once_per_document_under_each_element(store: Store) -> None:
+    for turn, concepts in enumerate((["indexes", "locks"], ["locks", "locks"], [])):
+        store.create(_answer("s-23", turn).model_copy(update={"concepts_missed": concepts}))
+    assert store.count_by(Answer, "concepts_missed", where={"session_id": "s-23"}) == {"indexes": 1, "locks": 2}
+
+
+def test_count_by_keeps_the_values_types_and_skips_nulls(store: Store) -> None:
+    for turn in range(3):
+        store.create(
+            _answer("s-24", turn).model_copy(
+                update={"is_cheating_suspected": turn == 2, "pause_seconds": 1.5 if turn else None}
+            )
+        )
+    flags = store.count_by(Answer, "is_cheating_suspected")
+    assert flags == {False: 2, True: 1} and all(isinstance(flag, bool) for flag in flags)
+    turns = store.count_by(Answer, "turn_index")
+    assert turns == {0: 1, 1: 1, 2: 1} and all(type(turn) is int for turn in turns)
+    assert store.count_by(Answer, "pause_seconds") == {1.5: 2}
+    store.create(_job("owner-1"))
+    assert store.count_by(Job, "webhook_url") == {}
+
+
+def test_count_by_counts_past_one_page(store: Store) -> None:
+    for n in range(501):  # the Firestore adapter folds pages of 500
+        store.create(_job("owner-1", f"Job {n % 2}"))
+    assert store.count_by(Job, "title", where={"owner_id": "owner-1"}) == {"Job 0": 251, "Job 1": 250}
+
+
+def test_count_by_refuses_a_field_name_that_is_not_an_identifier(store: Store) -> None:
+    with pytest.raises(ValueError):
+        store.count_by(Job, "title') OR 1=1 --")
+    with pytest.raises(ValueError):
+        store.count_by(Job, "title", where={"owner_id') OR 1=1 --": "x"})

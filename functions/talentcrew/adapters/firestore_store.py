@@ -3,10 +3,14 @@
 Top-level collections only, keyset pagination with `where` on the ordered field, and idempotency
 by `create()` on a deterministic id: the operations the Firestore emulator and production agree
 on (see ARCHITECTURE.md). Documents hold the model's JSON form, the same as the SQLite store.
+
+Firestore aggregates (`count()`, `sum()`, `avg()`) have no group-by, so `count_by` folds keyset
+pages of a one-field projection: memory holds a page and the counts, never the documents.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
@@ -17,6 +21,8 @@ from google.cloud import firestore
 from talentcrew.errors import NotFound
 from talentcrew.models import Document
 from talentcrew.ports import D, Page, Scalar, field_name
+
+FOLD_PAGE = 500  # documents per page when counting client-side
 
 
 class FirestoreStore:
@@ -63,6 +69,22 @@ class FirestoreStore:
             query = query.where(filter=firestore.FieldFilter(field_name(name), "==", value))
         return query
 
+    def _ordered(
+        self,
+        kind: type[Document],
+        where: Mapping[str, Scalar] | None,
+        *,
+        order_by: str,
+        descending: bool = False,
+        after: Scalar | None = None,
+    ) -> Any:
+        """The filtered query in keyset order, resuming after the cursor `after` (if any)."""
+        query = self._filtered(kind, where)
+        if after is not None:
+            query = query.where(filter=firestore.FieldFilter(field_name(order_by), "<" if descending else ">", after))
+        direction = firestore.Query.DESCENDING if descending else firestore.Query.ASCENDING
+        return query.order_by(field_name(order_by), direction=direction)
+
     def query(
         self,
         kind: type[D],
@@ -73,14 +95,25 @@ class FirestoreStore:
         after: Scalar | None = None,
         limit: int = 50,
     ) -> Page[D]:
-        query = self._filtered(kind, where)
-        if after is not None:
-            query = query.where(filter=firestore.FieldFilter(field_name(order_by), "<" if descending else ">", after))
-        direction = firestore.Query.DESCENDING if descending else firestore.Query.ASCENDING
-        query = query.order_by(field_name(order_by), direction=direction).limit(limit)
+        query = self._ordered(kind, where, order_by=order_by, descending=descending, after=after).limit(limit)
         items = [kind.model_validate(snapshot.to_dict()) for snapshot in query.stream()]
         return Page.of(items, order_by, limit)
 
     def count(self, kind: type[Document], *, where: Mapping[str, Scalar] | None = None) -> int:
         result = self._filtered(kind, where).count().get()
         return int(result[0][0].value)
+
+    def count_by(
+        self, kind: type[Document], field: str, *, where: Mapping[str, Scalar] | None = None
+    ) -> dict[Scalar, int]:
+        counts: Counter[Scalar] = Counter()
+        after: str | None = None
+        while True:
+            query = self._ordered(kind, where, order_by="id", after=after).select([field_name(field)])
+            snapshots = list(query.limit(FOLD_PAGE).stream())
+            for snapshot in snapshots:
+                value = (snapshot.to_dict() or {}).get(field)
+                counts.update({item for item in (value if isinstance(value, list) else [value]) if item is not None})
+            if len(snapshots) < FOLD_PAGE:
+                return dict(counts)
+            after = snapshots[-1].id

@@ -2,7 +2,8 @@
 
 WAL mode and a busy timeout let the api, the turn function and the outbox worker share the file
 from separate processes. Documents are JSON in one table keyed by (collection, id); queries use
-`json_extract`, so an equality or ordering compares the same JSON values Firestore would.
+`json_extract`, so an equality or ordering compares the same JSON values Firestore would, and
+`count_by` groups in SQL (`json_each` walks a list field's elements, or yields a scalar once).
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ CREATE TABLE IF NOT EXISTS documents (
     PRIMARY KEY (collection, id)
 ) WITHOUT ROWID;
 """
+
+_JSON_BOOLEANS: dict[str, Scalar] = {"true": True, "false": False}  # SQLite reads them as 1 and 0
 
 
 def _field(name: str) -> str:
@@ -138,3 +141,20 @@ class SqliteStore:
         sql, params = self._where(kind, where)
         row = self._connection().execute(" ".join(["SELECT COUNT(*) FROM documents", *sql]), params).fetchone()
         return int(row[0])
+
+    def count_by(
+        self, kind: type[Document], field: str, *, where: Mapping[str, Scalar] | None = None
+    ) -> dict[Scalar, int]:
+        sql, params = self._where(kind, where)
+        rows = self._connection().execute(
+            " ".join(
+                [
+                    "SELECT element.type, element.value, COUNT(DISTINCT documents.id)",
+                    "FROM documents, json_each(documents.data, ?) AS element",
+                    *sql,
+                    "AND element.type != 'null' GROUP BY element.type, element.value",
+                ]
+            ),
+            [_field(field), *params],
+        )
+        return {_JSON_BOOLEANS.get(json_type, value): int(n) for json_type, value, n in rows}
