@@ -73,6 +73,9 @@ class Settings(BaseSettings):
     invite_days: int = Field(default=7, ge=1, le=90, description="Candidate invite link lifetime.")
     scorecard_link_minutes: int = Field(default=15, ge=1, le=7 * 24 * 60, description="Signed PDF link lifetime.")
     relay_url: str = Field(default="", description="Base URL of the relay's WebSocket; default local port+2.")
+    web_url: str = Field(
+        default="", description="Where the web app is served (invite links open it); default local port+3."
+    )
     cors_origins: str = Field(default="", description="Comma-separated origins allowed to call the api.")
     max_body_bytes: int = Field(default=64 * 1024, ge=1024, description="Larger request bodies get 413.")
     trusted_proxy_hops: int = Field(
@@ -104,6 +107,10 @@ class Settings(BaseSettings):
     @property
     def relay_base_url(self) -> str:
         return (self.relay_url or f"ws://127.0.0.1:{self.port + 2}").rstrip("/")
+
+    @property
+    def web_base_url(self) -> str:
+        return (self.web_url or f"http://127.0.0.1:{self.port + 3}").rstrip("/")
 
     @property
     def allowed_origins(self) -> list[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -514,6 +515,24 @@ def test_download_pdf_before_and_after_the_scorecard(api_client: FlaskClient) ->
     assert download.mimetype == "application/pdf"
     assert "Interview_Scorecard_Casey Candidate.pdf" in download.headers["Content-Disposition"]
     assert ("session.scorecard_read", session["owner_id"]) in audit_actions(session["id"])
+
+    # The web app asks for the link as JSON: its fetch cannot read a cross-origin redirect.
+    as_json = api_client.get(url, headers={**headers, "Accept": "application/json"})
+    assert as_json.status_code == 200 and as_json.mimetype == "application/json"
+    link = json_of(as_json)
+    assert urlsplit(link["url"]).path == location.path
+    expires_in = datetime.fromisoformat(link["expires_at"]) - datetime.now(UTC)
+    assert timedelta(minutes=14) < expires_in <= timedelta(minutes=15)
+
+
+def test_invite_links_open_the_web_app(api_client: FlaskClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TALENTCREW_WEB_URL", "https://jobs.example.com/")  # before the first request
+    headers = auth_headers(api_client, "rita@example.com")
+    job = create_job(api_client, headers)
+    session, _ = create_session(api_client, headers, job["id"], "Casey Candidate")
+    reissued = json_of(api_client.post(f"/api/sessions/{session['id']}/invite/", headers=headers))
+    assert reissued["invite_url"] == f"https://jobs.example.com/interview/{invite_token(reissued['invite_url'])}"
+    assert json_of(api_client.get(f"/api/interview/{invite_token(reissued['invite_url'])}"))["job_title"]
 
 
 def test_reissued_invite_replaces_the_old_one(api_client: FlaskClient) -> None:

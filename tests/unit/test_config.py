@@ -104,6 +104,12 @@ def test_base_url_defaults_to_local_port(monkeypatch: pytest.MonkeyPatch, tmp_pa
     assert make(tmp_path).base_url == "http://127.0.0.1:9123"
 
 
+def test_web_url_defaults_to_the_port_after_the_relay(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    assert make(tmp_path).web_base_url == "http://127.0.0.1:8083"
+    monkeypatch.setenv("TALENTCREW_WEB_URL", "https://jobs.example.com/")
+    assert make(tmp_path).web_base_url == "https://jobs.example.com"
+
+
 def test_base_url_honours_public_url(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("TALENTCREW_PUBLIC_URL", "https://talentcrew.example.com/")
     assert make(tmp_path).base_url == "https://talentcrew.example.com"

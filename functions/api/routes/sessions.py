@@ -16,7 +16,7 @@ from talentcrew import audit, reviews, sessions
 from talentcrew.audit import AuditEntry
 from talentcrew.config import Platform
 from talentcrew.errors import Unauthorized
-from talentcrew.models import InterviewSession, Review
+from talentcrew.models import InterviewSession, Review, utcnow
 from talentcrew.reviews import DecisionDraft, ReviewDraft
 from talentcrew.sessions import CandidateView, CreatedSession, RelayTicket, SessionDetail, SessionDraft
 
@@ -32,6 +32,13 @@ class SessionEnded(BaseModel):
     ended_at: datetime | None
 
 
+class ScorecardLink(BaseModel):
+    """The signed link itself, for a page that cannot follow a redirect with its bearer token."""
+
+    url: str
+    expires_at: datetime
+
+
 class InvitePath(BaseModel):
     token: Token
 
@@ -45,7 +52,7 @@ def blueprint(platform: Platform) -> APIBlueprint:
     def create(body: SessionDraft) -> tuple[dict[str, Any], int]:
         """Creates a session for a candidate and returns their invite link (shown this once)."""
         created = sessions.create_session(
-            store, caller(platform), body, settings.base_url, invite_ttl, settings.max_turns
+            store, caller(platform), body, settings.web_base_url, invite_ttl, settings.max_turns
         )
         return created.model_dump(mode="json"), 201
 
@@ -63,7 +70,7 @@ def blueprint(platform: Platform) -> APIBlueprint:
     @bp.post("/api/sessions/<id>/invite/", responses={201: CreatedSession, 409: Problem, **ERRORS}, security=BEARER)
     def reissue(path: IdPath) -> tuple[dict[str, Any], int]:
         """A new invite link; earlier links of the session stop working."""
-        created = sessions.reissue_invite(store, caller(platform), path.id, settings.base_url, invite_ttl)
+        created = sessions.reissue_invite(store, caller(platform), path.id, settings.web_base_url, invite_ttl)
         return created.model_dump(mode="json"), 201
 
     @bp.delete("/api/sessions/<id>/invite/", responses={204: None, **ERRORS}, security=BEARER)
@@ -92,11 +99,22 @@ def blueprint(platform: Platform) -> APIBlueprint:
         ended = sessions.end_session(store, platform.events, session, actor)
         return SessionEnded(session_id=ended.id, is_completed=True, ended_at=ended.ended_at).model_dump(mode="json")
 
-    @bp.get("/api/sessions/<id>/download-pdf/", responses={302: None, 409: Problem, **ERRORS}, security=BEARER)
-    def download_pdf(path: IdPath) -> Response:
-        """Redirects to a signed, expiring link to the scorecard PDF, once it exists."""
+    @bp.get(
+        "/api/sessions/<id>/download-pdf/",
+        responses={302: None, 200: ScorecardLink, 409: Problem, **ERRORS},
+        security=BEARER,
+    )
+    def download_pdf(path: IdPath) -> Response | dict[str, Any]:
+        """Redirects to a signed, expiring link to the scorecard PDF, once it exists.
+
+        With `Accept: application/json` the link comes back as JSON instead: a browser's fetch
+        cannot read a cross-origin redirect, and a plain link cannot carry the bearer token.
+        """
         ttl = timedelta(minutes=settings.scorecard_link_minutes)
-        return redirect(sessions.scorecard_link(store, platform.blobs, caller(platform), path.id, ttl), code=302)
+        url = sessions.scorecard_link(store, platform.blobs, caller(platform), path.id, ttl)
+        if request.accept_mimetypes.best_match(["text/html", "application/json"]) == "application/json":
+            return ScorecardLink(url=url, expires_at=utcnow() + ttl).model_dump(mode="json")
+        return redirect(url, code=302)
 
     @bp.post("/api/sessions/<id>/reviews/", responses={200: Review, **ERRORS}, security=BEARER)
     def review(path: IdPath, body: ReviewDraft) -> dict[str, Any]:
