@@ -127,6 +127,7 @@ class Conversation:
         self._shown_at: float | None = None
         self._focus = _Focus()
         self._patience: asyncio.TimerHandle | None = None
+        self._thinking = False  # asked for time: only "done" ends this answer, never silence
 
     # -- the loop -------------------------------------------------------------------------------
 
@@ -172,6 +173,8 @@ class Conversation:
                 self._shown_at = time.monotonic()
         elif isinstance(message, protocol.ClientEvent):
             self._focus.event(message.event)
+        elif isinstance(message, protocol.Thinking):
+            self._think()
         elif self._busy:
             await self._error("busy", "the last answer is still being taken")
         elif isinstance(message, protocol.TextMessage):
@@ -272,9 +275,15 @@ class Conversation:
         if transcript.pause_detected and answer is self._answer and not self._busy:
             self._start_patience(answer)
 
+    def _think(self) -> None:
+        self._thinking = True
+        self._cancel_patience()
+        if self._draft_pause is None and (self._answer is None or self._answer.first_word_at is None):
+            self._shown_at = None  # time asked for before the first word: no pause is measured
+
     def _start_patience(self, answer: SpokenAnswer) -> None:
         silence = self._services.settings.end_of_turn_silence_seconds
-        if silence > 0 and answer.text:
+        if silence > 0 and answer.text and not self._thinking:
             self._cancel_patience()
             self._patience = asyncio.get_running_loop().call_later(silence, self._patience_ran_out)
 
@@ -361,7 +370,7 @@ class Conversation:
 
     async def _advance(self, reply: TurnReply) -> None:
         assert self._turn is not None
-        self._said, self._draft_pause, self._shown_at = "", None, None
+        self._said, self._draft_pause, self._shown_at, self._thinking = "", None, None, False
         self._focus = _Focus()
         if reply.finished:
             self._turn = None

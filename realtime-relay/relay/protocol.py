@@ -61,13 +61,23 @@ class PlaybackFinished(_Client):
     turn: int | None = Field(default=None, description="The question's turn; a stale one is ignored.")
 
 
+class Thinking(_Client):
+    """The candidate asked for time ("let me think"), which never counts against them.
+
+    Silence no longer ends this answer (only "done" does), and, if no word of it has been heard
+    yet, its pause before answering is not measured.
+    """
+
+    type: Literal["thinking"]
+
+
 class ClientEvent(_Client):
     type: Literal["client_event"]
     event: Literal["focus_lost", "focus_regained"]
 
 
 ClientMessage = Annotated[
-    Start | UserFinishedSpeaking | TextMessage | PlaybackFinished | ClientEvent, Field(discriminator="type")
+    Start | UserFinishedSpeaking | TextMessage | PlaybackFinished | Thinking | ClientEvent, Field(discriminator="type")
 ]
 client_message: TypeAdapter[ClientMessage] = TypeAdapter(ClientMessage)
 

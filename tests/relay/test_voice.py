@@ -180,6 +180,39 @@ def test_a_pause_to_think_is_not_cut_off_and_a_long_silence_ends_the_answer(
     assert "index" in said and "memory" in said
 
 
+def test_asking_for_time_is_never_counted_and_only_done_ends_the_answer(
+    world: World, connections: contextlib.ExitStack
+) -> None:
+    session_id, token = world.session()
+    candidate = _voice(world, connections, session_id, token)
+    candidate.expect("question")
+    candidate.send(type="playback_finished", turn=1)
+    candidate.stream(silence(1.0))
+    candidate.send(type="thinking")  # "let me think", before a word is said
+    seen = len(candidate.received)
+    candidate.stream(silence(1.0) + speech(ANSWERS[0]) + silence(4.0))  # twice the patience: still not the end
+    assert candidate.expect("transcript")["turn"] == 1
+    assert not candidate.since("question", seen)
+    candidate.send(type="user_finished_speaking")
+    assert candidate.expect("question")["turn"] == 2
+    first = _answers(session_id)[0]
+    assert "index" in first.candidate_answer.lower()
+    assert first.pause_seconds is None  # the time asked for is not a pause before answering
+
+    audio = silence(0.5) + speech(ANSWERS[1])  # made before: synthesis takes time
+    candidate.send(type="playback_finished", turn=2)
+    candidate.stream(audio)
+    candidate.send(type="thinking")  # mid-answer: the pause already measured stands
+    seen = len(candidate.received)
+    candidate.stream(silence(4.0))
+    assert not candidate.since("question", seen)
+    candidate.send(type="user_finished_speaking")
+    assert candidate.expect("question")["turn"] == 3
+    second = _answers(session_id)[1]
+    expected_pause = 0.5 + onset_seconds(speech(ANSWERS[1]))
+    assert second.pause_seconds is not None and abs(second.pause_seconds - expected_pause) < 0.3
+
+
 def test_resume_mid_answer_keeps_what_was_said(world: World, connections: contextlib.ExitStack) -> None:
     session_id, token = world.session()
     candidate = _voice(world, connections, session_id, token)
