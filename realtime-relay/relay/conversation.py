@@ -128,6 +128,7 @@ class Conversation:
         self._focus = _Focus()
         self._patience: asyncio.TimerHandle | None = None
         self._thinking = False  # asked for time: only "done" ends this answer, never silence
+        self._unmeasured = False  # ...and asked before the first word: no pause before answering
 
     # -- the loop -------------------------------------------------------------------------------
 
@@ -279,7 +280,7 @@ class Conversation:
         self._thinking = True
         self._cancel_patience()
         if self._draft_pause is None and (self._answer is None or self._answer.first_word_at is None):
-            self._shown_at = None  # time asked for before the first word: no pause is measured
+            self._unmeasured = True
 
     def _start_patience(self, answer: SpokenAnswer) -> None:
         silence = self._services.settings.end_of_turn_silence_seconds
@@ -302,7 +303,7 @@ class Conversation:
         """From the end of the question's playback to the first word; None if either is unknown."""
         if self._draft_pause is not None:
             return self._draft_pause
-        if answer is None or answer.first_word_at is None or self._shown_at is None:
+        if self._unmeasured or answer is None or answer.first_word_at is None or self._shown_at is None:
             return None
         return round(max(0.0, answer.first_word_at - self._shown_at), 3)
 
@@ -370,7 +371,8 @@ class Conversation:
 
     async def _advance(self, reply: TurnReply) -> None:
         assert self._turn is not None
-        self._said, self._draft_pause, self._shown_at, self._thinking = "", None, None, False
+        self._said, self._draft_pause, self._shown_at = "", None, None
+        self._thinking = self._unmeasured = False
         self._focus = _Focus()
         if reply.finished:
             self._turn = None

@@ -5,17 +5,14 @@ from __future__ import annotations
 
 import io
 import json
-import signal
 import time
 from pathlib import Path
 
-import pytest
 import requests
 from pypdf import PdfReader
 from websockets.sync.client import connect
 
-from tests.e2e.test_local_platform import _read_until_ready, _start
-from tests.servers import free_port
+from tests.e2e.local_platform import local_platform
 
 RUBRIC = {
     "languages": ["Python", "SQL"],
@@ -30,15 +27,9 @@ ANSWERS = [
 ]
 
 
-def test_an_interview_on_the_local_platform_yields_a_downloadable_scorecard(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("TALENTCREW_MAX_TURNS", str(len(ANSWERS)))
-    port = free_port()
-    platform = _start(tmp_path, port)
-    try:
-        _read_until_ready(platform)
-        api = f"http://127.0.0.1:{port}/api"
+def test_an_interview_on_the_local_platform_yields_a_downloadable_scorecard(tmp_path: Path) -> None:
+    with local_platform(tmp_path, TALENTCREW_MAX_TURNS=str(len(ANSWERS))) as platform:
+        api = platform.api
         account = {"email": "jane@acme.example", "password": "correct horse battery", "full_name": "Jane Doe"}
         assert requests.post(f"{api}/users/", json=account, timeout=10).status_code == 201
         login = {key: account[key] for key in ("email", "password")}
@@ -59,7 +50,7 @@ def test_an_interview_on_the_local_platform_yields_a_downloadable_scorecard(
         ).json()
 
         questions = []
-        with connect(f"ws://127.0.0.1:{port + 2}/ws/interview/{session_id}", open_timeout=10) as ws:
+        with connect(ticket["relay_url"], open_timeout=10) as ws:
             ws.send(json.dumps({"type": "start", "mode": "text", "ticket": ticket["ticket"]}))
             for answer in ANSWERS:
                 message = json.loads(ws.recv(timeout=60))
@@ -78,9 +69,6 @@ def test_an_interview_on_the_local_platform_yields_a_downloadable_scorecard(
         assert pdf.status_code == 200 and pdf.headers["Content-Type"] == "application/pdf"
         text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages)
         detail = requests.get(f"{api}/sessions/{session_id}/", headers=recruiter, timeout=10).json()["session"]
-    finally:
-        platform.send_signal(signal.SIGINT)
-        platform.communicate(timeout=30)
 
     flat = " ".join(text.split())
     assert "John Smith" in flat and "Python Developer" in flat

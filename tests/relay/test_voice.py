@@ -186,9 +186,9 @@ def test_asking_for_time_is_never_counted_and_only_done_ends_the_answer(
     session_id, token = world.session()
     candidate = _voice(world, connections, session_id, token)
     candidate.expect("question")
+    candidate.send(type="thinking")  # "let me think", while the question is still playing...
     candidate.send(type="playback_finished", turn=1)
-    candidate.stream(silence(1.0))
-    candidate.send(type="thinking")  # "let me think", before a word is said
+    candidate.stream(silence(1.0))  # ...and before a word is said
     seen = len(candidate.received)
     candidate.stream(silence(1.0) + speech(ANSWERS[0]) + silence(4.0))  # twice the patience: still not the end
     assert candidate.expect("transcript")["turn"] == 1

@@ -1,0 +1,140 @@
+"""The web app end to end, in headless Chromium against the local platform as `make dev` runs it.
+
+A recruiter signs up, writes a job's rubric (meeting the API's validation on the way) and invites two
+candidates; one answers by typing, the other by voice through Chromium's fake microphone playing a
+recorded answer; the recruiter then finds both results, opens one, downloads its scorecard and
+looks at the analytics. Any console error (a CSP violation included) fails the test.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
+from tests.e2e.browser import (
+    Network,
+    answer_wav,
+    create_job,
+    invite,
+    launch,
+    open_invite,
+    sign_up,
+    take_text_interview,
+    take_voice_interview,
+    watch,
+)
+from tests.e2e.local_platform import LocalPlatform, local_platform
+
+QUESTIONS = 2
+PASTED = "The N+1 problem is one query for a list and then one more query for every row of it."
+BEFORE_THE_DROP = "Cache-aside reads through the cache and fills it on a miss."
+AFTER_THE_DROP = " Write-through updates the cache together with the database on every write."
+pytestmark = pytest.mark.timeout(600)
+
+
+@pytest.fixture(scope="module")
+def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalPlatform]:
+    with local_platform(tmp_path_factory.mktemp("platform"), TALENTCREW_MAX_TURNS=str(QUESTIONS)) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browser]:
+    microphone = answer_wav(tmp_path_factory.mktemp("microphone") / "answer.wav")
+    with sync_playwright() as playwright:
+        browser = launch(playwright, microphone)
+        yield browser
+        browser.close()
+
+
+def _page(browser: Browser, **options: object) -> tuple[Page, list[str]]:
+    page = browser.new_context(viewport={"width": 1280, "height": 900}, **options).new_page()  # type: ignore[arg-type]
+    return page, watch(page)
+
+
+def _download_scorecard(page: Page) -> bytes:
+    """The report function renders the PDF a moment after the interview ends: until then, the page says so."""
+    for _ in range(30):
+        try:
+            with page.expect_download(timeout=3000) as download:
+                page.get_by_role("button", name="Download scorecard (PDF)").click()
+            return Path(download.value.path()).read_bytes()
+        except PlaywrightTimeoutError:
+            expect(page.get_by_text("still being prepared", exact=False)).to_be_visible()
+    raise AssertionError("the scorecard never became ready")
+
+
+def _typed_interview(browser: Browser, link: str) -> list[str]:
+    """Types every answer; pastes into the first; the network drops while the last is half typed."""
+    typist, errors = _page(browser, permissions=["clipboard-read", "clipboard-write"])
+    network = Network(typist)
+    open_invite(typist, link, "text")
+    typist.get_by_role("button", name="Start interview").click()
+    box = typist.get_by_label("Your answer")
+    expect(box).to_be_focused()
+    box.press_sequentially("From the docs: ", delay=2)
+    typist.evaluate("text => navigator.clipboard.writeText(text)", PASTED)
+    box.press("ControlOrMeta+V")  # a real paste event, which the page reports
+    expect(box).to_have_value("From the docs: " + PASTED)
+    typist.get_by_role("button", name="Submit answer").click()
+    take_text_interview(typist, QUESTIONS, first=2, last=QUESTIONS - 1)
+    expect(typist.get_by_text(f"Question {QUESTIONS} of {QUESTIONS}")).to_be_visible()
+    box.press_sequentially(BEFORE_THE_DROP, delay=2)
+    network.drop()
+    expect(typist.get_by_role("status")).to_have_text("Reconnected.", timeout=15_000)
+    expect(box).to_have_value(BEFORE_THE_DROP)  # nothing typed is lost
+    box.press_sequentially(AFTER_THE_DROP, delay=2)
+    typist.get_by_role("button", name="Submit answer").click()
+    expect(typist.get_by_role("heading", name="Thank you, Tess Typist!")).to_be_visible(timeout=30_000)
+    return errors
+
+
+def _spoken_interview(browser: Browser, link: str) -> list[str]:
+    speaker, errors = _page(browser, permissions=["microphone"])
+    open_invite(speaker, link, "voice")
+    take_voice_interview(speaker, QUESTIONS)
+    return errors
+
+
+def test_recruiter_and_two_candidates(platform: LocalPlatform, browser: Browser) -> None:
+    recruiter, recruiter_errors = _page(browser, accept_downloads=True)
+    sign_up(recruiter, platform.web, "rita@acme.example")
+    create_job(recruiter, "Backend Engineer")
+    typed_link = invite(recruiter, "Tess Typist", "tess@example.com")
+    spoken_link = invite(recruiter, "Vic Voice", "vic@example.com")
+    candidate_errors = _typed_interview(browser, typed_link) + _spoken_interview(browser, spoken_link)
+
+    recruiter.get_by_role("link", name="Interviews").click()
+    rows = recruiter.locator("tbody tr")
+    for name in ("Tess Typist", "Vic Voice"):
+        row = rows.filter(has_text=name)
+        expect(row).to_contain_text("Completed")
+        expect(row).to_contain_text("Backend Engineer")
+        expect(row.locator("td.num")).to_have_text(re.compile(r"^\d{1,3}$"))  # the score
+
+    recruiter.get_by_role("link", name="Tess Typist").click()
+    typed = recruiter.locator("article.answer")
+    expect(typed.first).to_contain_text("Pasted text")  # the paste reached the integrity rules, with its reason
+    expect(typed.first).to_contain_text(f"Pasted {len(PASTED)} characters in 1 paste")
+    expect(typed.last).to_contain_text(BEFORE_THE_DROP + AFTER_THE_DROP)
+    recruiter.go_back()
+
+    recruiter.get_by_role("link", name="Vic Voice").click()
+    expect(recruiter.get_by_role("heading", name="Vic Voice")).to_be_visible()
+    answers = recruiter.locator("article.answer")
+    expect(answers).to_have_count(QUESTIONS)
+    expect(answers.first).to_contain_text("index")  # the transcript of what the fake microphone said
+    assert _download_scorecard(recruiter).startswith(b"%PDF")
+
+    recruiter.get_by_role("link", name="Analytics").click()
+    for caption in ("Average score per job", "Integrity-flag rate per job", "Most-missed concepts", "Scores over time"):
+        figure = recruiter.locator("figure", has=recruiter.get_by_text(caption, exact=True))
+        expect(figure.locator("svg")).to_be_visible()
+    expect(recruiter.locator("figure", has_text="Average score per job")).to_contain_text("Backend Engineer")
+
+    assert recruiter_errors + candidate_errors == []

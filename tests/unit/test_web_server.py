@@ -1,0 +1,54 @@
+"""The local stand-in for the web app's static hosting (infra/web_server.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from starlette.testclient import TestClient
+
+from infra import web_server
+from talentcrew.config import Settings
+
+
+@pytest.fixture
+def client(tmp_path: Path) -> TestClient:
+    (tmp_path / "index.html").write_text("<!doctype html><title>app</title>")
+    (tmp_path / "js").mkdir()
+    (tmp_path / "js" / "main.js").write_text("export {};")
+    (tmp_path.parent / "secret.txt").write_text("not for the web")
+    settings = Settings(port=9100, data_dir=tmp_path / "data")
+    return TestClient(web_server.app(settings, web=tmp_path))
+
+
+def test_config_names_the_api(client: TestClient) -> None:
+    assert client.get("/config.json").json() == {"api_url": "http://127.0.0.1:9100/api"}
+
+
+def test_files_are_served_with_their_type(client: TestClient) -> None:
+    script = client.get("/js/main.js")
+    assert script.status_code == 200 and script.text == "export {};"
+    assert script.headers["content-type"].startswith("text/javascript")
+
+
+@pytest.mark.parametrize("path", ["/", "/interview/abc_DEF-123", "/jobs/42", "/sessions"])
+def test_pages_of_the_app_get_index_html(client: TestClient, path: str) -> None:
+    page = client.get(path)
+    assert page.status_code == 200 and "<title>app</title>" in page.text
+
+
+@pytest.mark.parametrize("path", ["/js/missing.js", "/favicon.ico", "/..%2Fsecret.txt", "/js/..%2F..%2Fsecret.txt"])
+def test_missing_files_and_escapes_are_not_found(client: TestClient, path: str) -> None:
+    response = client.get(path)
+    assert response.status_code == 404
+    assert "not for the web" not in response.text
+
+
+def test_headers_keep_the_page_to_its_own_scripts_and_the_token_out_of_referers(client: TestClient) -> None:
+    headers = client.get("/interview/token").headers
+    policy = headers["content-security-policy"]
+    assert "script-src 'self'" in policy and "'unsafe-inline'" not in policy
+    assert "connect-src 'self' http://127.0.0.1:9100 ws://127.0.0.1:9102" in policy
+    assert "frame-ancestors 'none'" in policy
+    assert headers["referrer-policy"] == "no-referrer"
+    assert headers["permissions-policy"].startswith("microphone=(self)")

@@ -1,0 +1,72 @@
+// The app: which page answers which path, and the header that goes with it.
+
+import { logOut, signedIn } from "./auth.js";
+import { interviewPage } from "./candidate/page.js";
+import { h, mount } from "./dom.js";
+import { analyticsPage } from "./recruiter/analytics.js";
+import { logInPage, signUpPage } from "./recruiter/account.js";
+import { jobPage, jobsPage } from "./recruiter/jobs.js";
+import { sessionPage, sessionsPage } from "./recruiter/sessions.js";
+import { beforeRender, navigate, route, start } from "./router.js";
+import { hideBanner, reportError } from "./ui.js";
+
+route("/interview/:token", interviewPage, { area: "candidate" });
+route("/login", logInPage, { area: "public", title: "Log in" });
+route("/signup", signUpPage, { area: "public", title: "Sign up" });
+route("/jobs", jobsPage, { title: "Jobs" });
+route("/jobs/new", jobPage, { title: "New job" });
+route("/jobs/:id", jobPage, { title: "Job" });
+route("/sessions", sessionsPage, { title: "Interviews" });
+route("/sessions/:id", sessionPage, { title: "Interview" });
+route("/analytics", analyticsPage, { title: "Analytics" });
+route("/", () => navigate(signedIn() ? "/jobs" : "/login", { replace: true }), { area: "public" });
+route("/not-found", notFound, { area: "public", title: "Not found" });
+
+const NAV = [
+  ["/jobs", "Jobs"],
+  ["/sessions", "Interviews"],
+  ["/analytics", "Analytics"],
+];
+
+function header(area) {
+  const brand = h("a", { class: "brand", href: area === "candidate" ? null : "/" }, h("span", { class: "logo", "aria-hidden": "true" }, "T"), "TalentCrew");
+  if (area !== undefined || !signedIn()) return [brand];
+  const nav = h(
+    "nav",
+    { "aria-label": "Main" },
+    h(
+      "ul",
+      {},
+      NAV.map(([path, label]) =>
+        h("li", {}, h("a", { href: path, "aria-current": location.pathname.startsWith(path) ? "page" : null }, label)),
+      ),
+    ),
+  );
+  const out = h("button", { type: "button", class: "ghost", onclick: () => logOut().catch(reportError).finally(() => navigate("/login")) }, "Log out");
+  return [brand, nav, out];
+}
+
+beforeRender((current) => {
+  hideBanner();
+  document.title = current.title ? `${current.title} · TalentCrew` : "TalentCrew";
+  if (current.area === undefined && !signedIn()) {
+    navigate(`/login?next=${encodeURIComponent(location.pathname)}`, { replace: true });
+    return false;
+  }
+  mount(document.getElementById("top"), header(current.area));
+  return true;
+});
+
+window.addEventListener("talentcrew:signed-out", () => {
+  navigate(`/login?next=${encodeURIComponent(location.pathname)}`);
+});
+window.addEventListener("unhandledrejection", (event) => reportError(event.reason));
+
+function notFound(main) {
+  mount(
+    main,
+    h("section", { class: "panel narrow" }, h("h1", {}, "Page not found"), h("p", {}, "The address may be mistyped, or the page has moved."), h("a", { href: "/", class: "button" }, "Go to TalentCrew")),
+  );
+}
+
+start();

@@ -1,0 +1,237 @@
+// Jobs: the list, the editor for a job and its rubric, and inviting candidates to a job.
+
+import { ApiError } from "../api.js";
+import { all, call } from "../auth.js";
+import { formatDay, h, mount } from "../dom.js";
+import { navigate } from "../router.js";
+import { busy, field, list, reportError } from "../ui.js";
+import { copyable, formError, inviteLink, load, sessionTable, submit } from "./common.js";
+
+const LEVELS = ["Junior", "Mid-Level", "Senior", "Staff"];
+
+export async function jobsPage(main) {
+  const jobs = await load(main, () => all("/jobs/"));
+  if (!jobs) return;
+  const head = h(
+    "div",
+    { class: "page-head" },
+    h("div", {}, h("h1", {}, "Jobs"), h("p", {}, "Each job holds the rubric its interviews follow.")),
+    h("a", { class: "button", href: "/jobs/new" }, "New job"),
+  );
+  mount(main, head, jobs.length ? h("section", { class: "panel flush" }, jobTable(jobs)) : noJobs());
+}
+
+function noJobs() {
+  return h(
+    "section",
+    { class: "panel empty" },
+    h("h2", {}, "No jobs yet"),
+    h("p", {}, "Create a job with the skills to assess, then invite candidates to an AI interview."),
+    h("a", { class: "button", href: "/jobs/new" }, "Create your first job"),
+  );
+}
+
+function jobTable(jobs) {
+  const th = (text, className) => h("th", { scope: "col", class: className }, text);
+  return h(
+    "div",
+    { class: "table-wrap" },
+    h(
+      "table",
+      {},
+      h("thead", {}, h("tr", {}, th("Title"), th("Level"), th("Core skills", "hide-phone"), th("Hire at", "num nowrap"), th("Created", "hide-phone"))),
+      h(
+        "tbody",
+        {},
+        jobs.map((job) =>
+          h(
+            "tr",
+            {},
+            h("td", {}, h("a", { href: `/jobs/${job.id}` }, job.title)),
+            h("td", { class: "nowrap" }, job.rubric_template.experience_level),
+            h("td", { class: "hide-phone" }, h("ul", { class: "chips" }, job.rubric_template.core_skills.map((skill) => h("li", {}, skill)))),
+            h("td", { class: "num" }, job.hire_threshold),
+            h("td", { class: "hide-phone nowrap" }, formatDay(job.created_at)),
+          ),
+        ),
+      ),
+    ),
+  );
+}
+
+export async function jobPage(main, params) {
+  if (!params.id) {
+    const head = h("div", {}, h("h1", {}, "New job"), h("p", {}, "Describe the role and what its interviews should cover."));
+    mount(main, h("div", { class: "page-head medium" }, head), h("section", { class: "panel medium" }, jobForm(null)));
+    return;
+  }
+  const data = await load(main, () => Promise.all([call(`/jobs/${params.id}/`), all("/auth/sessions/")]));
+  if (!data) return;
+  const [job, sessions] = data;
+  const mine = sessions.filter((session) => session.job_id === job.id);
+  mount(
+    main,
+    h(
+      "div",
+      { class: "page-head" },
+      h("div", {}, h("h1", {}, job.title), h("p", {}, `Rubric version ${job.rubric_version} · created ${formatDay(job.created_at)}`)),
+    ),
+    h(
+      "div",
+      { class: "job-layout" },
+      h("section", { class: "panel", "aria-labelledby": "job-details" }, h("h2", { id: "job-details" }, "Job details"), jobForm(job), deleteJob(job)),
+      h("div", {}, invitePanel(job, mine)),
+    ),
+  );
+}
+
+/** The editor: creates a job (`job` null) or saves changes to one. */
+function jobForm(job) {
+  const rubric = job?.rubric_template;
+  const text = (value, props = {}) => h("input", { type: "text", value: value ?? "", ...props });
+  const joined = (values) => text(values?.join(", "), { required: true });
+  const level = h("select", { required: true }, LEVELS.map((name) => h("option", { value: name, selected: (rubric?.experience_level ?? "Mid-Level") === name }, name)));
+  const threshold = h("input", { type: "number", min: 0, max: 100, step: 1, value: job?.hire_threshold ?? 70, inputmode: "numeric", class: "short" });
+  const webhook = h("input", { type: "url", value: job?.webhook_url ?? "", placeholder: "https://hooks.example.com/talentcrew", autocomplete: "off" });
+  const button = h("button", { type: "submit" }, job ? "Save changes" : "Create job");
+  const saved = h("p", { class: "saved small", "aria-live": "polite" });
+  const form = h(
+    "form",
+    { novalidate: true, class: "job-form" },
+    formError(),
+    h(
+      "fieldset",
+      {},
+      h("legend", {}, "The role"),
+      field("Job title", "title", text(job?.title, { required: true, maxlength: 200 })),
+      field("Tech stack", "stack", text(job?.stack.join(", ")), "Comma-separated, e.g. Python, Django, Postgres"),
+    ),
+    h(
+      "fieldset",
+      {},
+      h("legend", {}, "Rubric"),
+      field("Languages", "rubric_template.languages", joined(rubric?.languages), "Comma-separated, e.g. Python, SQL"),
+      field("Core skills", "rubric_template.core_skills", joined(rubric?.core_skills), "Comma-separated: each one gets its own questions"),
+      field("Experience level", "rubric_template.experience_level", level),
+      field("Evaluation focus", "rubric_template.evaluation_focus", joined(rubric?.evaluation_focus), "Comma-separated, e.g. Problem Solving, Technical Depth"),
+    ),
+    h(
+      "fieldset",
+      {},
+      h("legend", {}, "Scoring and notifications"),
+      field("Hire threshold", "hire_threshold", threshold, "Score at or above which the scorecard recommends HIRE"),
+      field("Webhook URL (optional)", "webhook_url", webhook, "We POST each finished scorecard here (https)."),
+      job?.webhook_secret ? webhookSecret(job.webhook_secret) : null,
+    ),
+    h("div", { class: "form-foot" }, button, saved),
+  );
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    saved.textContent = "";
+    const values = (name) => list(form.elements[name].value);
+    const body = {
+      title: form.elements.title.value,
+      stack: values("stack"),
+      rubric_template: {
+        languages: values("rubric_template.languages"),
+        core_skills: values("rubric_template.core_skills"),
+        experience_level: level.value,
+        evaluation_focus: values("rubric_template.evaluation_focus"),
+      },
+      hire_threshold: Number.isNaN(threshold.valueAsNumber) ? null : threshold.valueAsNumber,
+      webhook_url: webhook.value.trim() || null,
+    };
+    const answer = await submit(form, button, job ? "Saving…" : "Creating…", () =>
+      call(job ? `/jobs/${job.id}/` : "/jobs/", { method: job ? "PUT" : "POST", body }),
+    );
+    if (!answer) return;
+    if (job) navigate(`/jobs/${answer.id}`, { replace: true }).then(() => showSaved());
+    else navigate(`/jobs/${answer.id}`);
+  });
+  return form;
+}
+
+/** After a save the page is drawn again from the stored job; this says that it worked. */
+function showSaved() {
+  const saved = document.querySelector(".job-form .saved");
+  if (saved) saved.textContent = "Changes saved.";
+}
+
+function webhookSecret(secret) {
+  return h(
+    "div",
+    { class: "secret" },
+    copyable("Webhook signing secret", secret),
+    h(
+      "p",
+      { class: "hint" },
+      "Each notification carries the header X-TalentCrew-Signature: t=<unix time>,v1=<hex HMAC-SHA256 of \"<t>.<body>\"> made with this secret. ",
+      "Compute the same HMAC on your side and reject notifications that do not match.",
+    ),
+  );
+}
+
+function deleteJob(job) {
+  const error = formError();
+  const button = h("button", { type: "button", class: "danger" }, "Delete job");
+  button.addEventListener("click", async () => {
+    if (!confirm(`Delete the job "${job.title}"? This cannot be undone.`)) return;
+    error.hidden = true;
+    try {
+      await busy(button, "Deleting…", () => call(`/jobs/${job.id}/`, { method: "DELETE" }));
+      navigate("/jobs");
+    } catch (failure) {
+      if (!(failure instanceof ApiError) || failure.status !== 409) return reportError(failure);
+      error.textContent = "This job has interviews, so it cannot be deleted. Erase its interviews first.";
+      error.hidden = false;
+    }
+  });
+  return h(
+    "div",
+    { class: "danger-zone" },
+    h("h3", {}, "Delete this job"),
+    h("p", { class: "small muted" }, "A job can be deleted once it has no interviews."),
+    error,
+    button,
+  );
+}
+
+function invitePanel(job, sessions) {
+  const button = h("button", { type: "submit" }, "Create invite link");
+  const result = h("div", { "aria-live": "polite" });
+  const table = h("div", {}, jobSessions(sessions));
+  const form = h(
+    "form",
+    { novalidate: true },
+    formError(),
+    field("Candidate name", "candidate_name", h("input", { type: "text", required: true, autocomplete: "off" })),
+    field("Candidate email", "candidate_email", h("input", { type: "email", required: true, autocomplete: "off" })),
+    button,
+  );
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const body = { job: job.id, candidate_name: form.elements.candidate_name.value, candidate_email: form.elements.candidate_email.value };
+    const created = await submit(form, button, "Creating link…", () => call("/sessions/", { method: "POST", body }));
+    if (!created) return;
+    form.reset();
+    mount(result, inviteLink(created, { view: true }));
+    sessions.unshift(created.session);
+    mount(table, jobSessions(sessions));
+  });
+  return [
+    h(
+      "section",
+      { class: "panel", "aria-labelledby": "invite" },
+      h("h2", { id: "invite" }, "Invite a candidate"),
+      h("p", { class: "muted small" }, "Each candidate gets a personal link to a text or voice interview on this job's rubric."),
+      form,
+      result,
+    ),
+    h("section", { class: "panel job-sessions", "aria-labelledby": "job-sessions" }, h("h2", { id: "job-sessions" }, "Interviews for this job"), table),
+  ];
+}
+
+function jobSessions(sessions) {
+  if (!sessions.length) return h("p", { class: "empty" }, "No interviews yet. Invite a candidate to start one.");
+  return sessionTable(sessions);
+}
