@@ -25,7 +25,7 @@ $(VENV)/.dev-installed: $(VENV)/.local-installed requirements-dev.txt
 
 $(CHROMIUM):
 	$(SUDO) apt-get update -qq
-	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium fonts-liberation
 
 ## Start the whole platform locally (embedded adapters, no keys, no network).
 dev: $(VENV)/.local-installed
