@@ -157,7 +157,7 @@ def take_text_interview(page: Page, questions: int, first: int = 1, last: int | 
     """Types the answers to questions `first`..`last` (default: all), then, if that was all, sees the end."""
     last = questions if last is None else last
     for number in range(first, last + 1):
-        expect(page.get_by_text(f"Question {number} of {questions}")).to_be_visible(timeout=30_000)
+        expect(page.get_by_text(f"Question {number} of {questions}")).to_be_visible(timeout=60_000)
         box = page.get_by_label("Your answer")
         expect(box).to_be_focused()
         box.press_sequentially(TYPED_ANSWERS[(number - 1) % len(TYPED_ANSWERS)], delay=2)

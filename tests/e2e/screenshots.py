@@ -77,7 +77,7 @@ def typed_interview(page: Page, link: str, folder: Path) -> None:
     open_invite(page, link, "text")
     shoot(page, folder, "candidate-setup")
     page.get_by_role("button", name="Start interview").click()
-    expect(page.get_by_text(f"Question 1 of {QUESTIONS}")).to_be_visible(timeout=30_000)
+    expect(page.get_by_text(f"Question 1 of {QUESTIONS}")).to_be_visible(timeout=60_000)
     page.get_by_label("Your answer").fill(TYPED_ANSWERS[0])
     shoot(page, folder, "candidate-text")
     page.get_by_role("button", name="Submit answer").click()

@@ -75,6 +75,9 @@ def _typed_interview(browser: Browser, link: str) -> list[str]:
     network = Network(typist)
     open_invite(typist, link, "text")
     typist.get_by_role("button", name="Start interview").click()
+    expect(typist.get_by_text(f"Question 1 of {QUESTIONS}")).to_be_visible(
+        timeout=60_000
+    )  # the first turn loads the grader
     box = typist.get_by_label("Your answer")
     expect(box).to_be_focused()
     box.press_sequentially("From the docs: ", delay=2)

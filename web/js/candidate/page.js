@@ -236,8 +236,9 @@ class CandidatePage {
   }
 
   showMode() {
-    this.ui.voice.hidden = this.mode !== "voice";
-    this.ui.form.hidden = this.mode !== "text";
+    const asked = this.turn !== null; // nothing to answer before the first question arrives
+    this.ui.voice.hidden = !asked || this.mode !== "voice";
+    this.ui.form.hidden = !asked || this.mode !== "text";
     this.ui.replay.hidden = this.mode !== "voice" || !this.player?.buffers.length;
   }
 
