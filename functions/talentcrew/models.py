@@ -240,6 +240,9 @@ class Answer(Document):
 
     session_id: str
     owner_id: str
+    job_id: str | None = Field(
+        default=None, description="The session's job, so drift and analytics group answers by job without a join."
+    )
     turn_index: Annotated[int, Field(ge=0, le=999)]
     skill: ShortText
     drill_depth: Annotated[int, Field(ge=0)] = 0

@@ -7,7 +7,7 @@ contract tests in tests/contract run the same suite against both.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Generic, Protocol, TypeVar
@@ -99,6 +99,31 @@ class Store(Protocol):
         the field, or with null there, counts nowhere. The field holds scalars or lists of them.
         """
         ...
+
+    def group_count(
+        self,
+        kind: type[Document],
+        fields: Sequence[str],
+        *,
+        where: Mapping[str, Scalar] | None = None,
+        between: Between | None = None,
+    ) -> dict[tuple[Scalar | None, ...], int]:
+        """How many documents hold each combination of values of the scalar `fields` (None where a
+        document lacks one), under equality filters and, optionally, a half-open range on one field.
+
+        It is how the scheduled drift job reads 100,000 scores per job, skill and window without
+        loading one answer.
+        """
+        ...
+
+
+@dataclass(frozen=True)
+class Between:
+    """`low <= field < high`: one range on one field, which both stores can serve with an index."""
+
+    field: str
+    low: Scalar
+    high: Scalar
 
 
 def every(store: Store, kind: type[D], *, where: Mapping[str, Scalar], order_by: str = "id") -> Iterator[D]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -11,7 +11,7 @@ from pydantic import ValidationError
 
 from talentcrew.errors import NotFound
 from talentcrew.models import Answer, ExperienceLevel, Job, Provenance, Rubric, User, answer_id, utcnow
-from talentcrew.ports import Store
+from talentcrew.ports import Between, Store
 
 RUBRIC = Rubric(
     languages=["Python", "SQL"],
@@ -232,3 +232,52 @@ def test_count_by_refuses_a_field_name_that_is_not_an_identifier(store: Store) -
         store.count_by(Job, "title') OR 1=1 --")
     with pytest.raises(ValueError):
         store.count_by(Job, "title", where={"owner_id') OR 1=1 --": "x"})
+
+
+def test_group_count_counts_each_combination_in_a_half_open_range(store: Store) -> None:
+    start = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+    for turn in range(6):  # one answer an hour, scores 7, 7, 5, 7, 7, 5; job-b from the fourth on
+        store.create(
+            _answer("s-30", turn).model_copy(
+                update={
+                    "answered_at": start + timedelta(hours=turn),
+                    "confidence_score": 5 if turn % 3 == 2 else 7,
+                    "skill": "Caching" if turn % 2 else "Indexes",
+                    "job_id": "job-b" if turn >= 3 else "job-a",
+                }
+            )
+        )
+    fields = ("job_id", "skill", "confidence_score")
+    assert store.group_count(Answer, fields, where={"owner_id": "owner-1"}) == {
+        ("job-a", "Indexes", 7): 1,  # turn 0
+        ("job-a", "Caching", 7): 1,  # turn 1
+        ("job-a", "Indexes", 5): 1,  # turn 2
+        ("job-b", "Caching", 7): 1,  # turn 3
+        ("job-b", "Indexes", 7): 1,  # turn 4
+        ("job-b", "Caching", 5): 1,  # turn 5
+    }
+    window = Between("answered_at", (start + timedelta(hours=1)).isoformat(), (start + timedelta(hours=4)).isoformat())
+    counts = store.group_count(Answer, ("job_id", "confidence_score"), between=window)  # turns 1, 2, 3
+    assert counts == {("job-a", 7): 1, ("job-a", 5): 1, ("job-b", 7): 1}
+    assert store.group_count(Answer, ("job_id",), where={"owner_id": "nobody"}) == {}
+
+
+def test_group_count_keeps_types_marks_missing_fields_none_and_pages(store: Store) -> None:
+    for n in range(501):  # the Firestore adapter folds pages of 500
+        store.create(_job("owner-1", f"Job {n % 2}", webhook_url="https://hooks.example.com/x" if n == 0 else None))
+    counts = store.group_count(Job, ("title", "hire_threshold", "webhook_url"), where={"owner_id": "owner-1"})
+    assert counts == {
+        ("Job 0", 70, "https://hooks.example.com/x"): 1,
+        ("Job 0", 70, None): 250,
+        ("Job 1", 70, None): 250,
+    }
+    store.create(_answer("s-31", 0).model_copy(update={"bias_flag": True}))
+    flags = store.group_count(Answer, ("bias_flag", "needs_clarification"))
+    assert flags == {(True, False): 1} and all(type(value) is bool for value in next(iter(flags)))
+
+
+def test_group_count_refuses_a_field_name_that_is_not_an_identifier(store: Store) -> None:
+    with pytest.raises(ValueError):
+        store.group_count(Job, ("title') OR 1=1 --",))
+    with pytest.raises(ValueError):
+        store.group_count(Job, ("title",), between=Between("created_at') --", "a", "b"))

@@ -93,6 +93,7 @@ def test_a_whole_text_interview_runs_offline(clients: tuple[FlaskClient, FlaskCl
     store = talentcrew.config.platform().store
     answers = store.query(Answer, where={"session_id": session_id}, order_by="turn_index").items
     assert [a.turn_index for a in answers] == [1, 2, 3, 4, 5, 6]
+    assert {a.job_id for a in answers} == {job.get_json()["id"]}  # analytics group answers by job
     assert {a.skill for a in answers} == set(RUBRIC["core_skills"])  # every rubric skill was asked
     assert all(a.confidence_score <= 4 for a in answers if a.turn_index in weak)
     assert all(a.confidence_score >= 7 for a in answers if a.turn_index not in weak)

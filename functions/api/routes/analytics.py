@@ -8,8 +8,8 @@ from flask_openapi3 import APIBlueprint, Tag
 
 from api.http import BEARER, caller
 from api.problems import ERRORS
-from talentcrew import analytics
-from talentcrew.analytics import Analytics
+from talentcrew.analytics import dashboard
+from talentcrew.analytics.dashboard import Analytics
 from talentcrew.config import Platform
 
 TAG = Tag(name="analytics", description="Figures over the caller's own jobs and interviews")
@@ -21,6 +21,6 @@ def blueprint(platform: Platform) -> APIBlueprint:
     @bp.get("/api/analytics/", responses={200: Analytics, **ERRORS}, security=BEARER)
     def summary() -> dict[str, Any]:
         """Per job: sessions, scores and flags; the most missed concepts; scores week by week."""
-        return analytics.recruiter_analytics(platform.store, caller(platform)).model_dump(mode="json")
+        return dashboard.recruiter_analytics(platform.store, caller(platform)).model_dump(mode="json")
 
     return bp

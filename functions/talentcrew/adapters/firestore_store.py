@@ -4,14 +4,14 @@ Top-level collections only, keyset pagination with `where` on the ordered field,
 by `create()` on a deterministic id: the operations the Firestore emulator and production agree
 on (see ARCHITECTURE.md). Documents hold the model's JSON form, the same as the SQLite store.
 
-Firestore aggregates (`count()`, `sum()`, `avg()`) have no group-by, so `count_by` folds keyset
-pages of a one-field projection: memory holds a page and the counts, never the documents.
+Firestore aggregates (`count()`, `sum()`, `avg()`) have no group-by, so `count_by` and `group_count`
+fold keyset pages of a projection: memory holds a page and the counts, never the documents.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from google.api_core.exceptions import AlreadyExists
@@ -20,7 +20,7 @@ from google.cloud import firestore
 
 from talentcrew.errors import NotFound
 from talentcrew.models import Document
-from talentcrew.ports import D, Page, Scalar, field_name
+from talentcrew.ports import Between, D, Page, Scalar, field_name
 
 FOLD_PAGE = 500  # documents per page when counting client-side
 
@@ -117,3 +117,31 @@ class FirestoreStore:
             if len(snapshots) < FOLD_PAGE:
                 return dict(counts)
             after = snapshots[-1].id
+
+    def group_count(
+        self,
+        kind: type[Document],
+        fields: Sequence[str],
+        *,
+        where: Mapping[str, Scalar] | None = None,
+        between: Between | None = None,
+    ) -> dict[tuple[Scalar | None, ...], int]:
+        # Paged by the range field when there is one: Firestore ranges and keyset cursors must share it.
+        order = between.field if between is not None else "id"
+        counts: Counter[tuple[Scalar | None, ...]] = Counter()
+        after: Scalar | None = None
+        while True:
+            query = self._ordered(kind, where, order_by=order, after=after)
+            if between is not None:
+                query = query.where(filter=firestore.FieldFilter(field_name(order), ">=", between.low))
+                query = query.where(filter=firestore.FieldFilter(field_name(order), "<", between.high))
+            projection = sorted({field_name(name) for name in (*fields, order) if name != "id"})
+            rows = [
+                (snapshot.id, snapshot.to_dict() or {})
+                for snapshot in query.select(projection).limit(FOLD_PAGE).stream()
+            ]
+            counts.update(tuple(data.get(name) for name in fields) for _, data in rows)
+            if len(rows) < FOLD_PAGE:
+                return dict(counts)
+            last_id, last = rows[-1]
+            after = last_id if order == "id" else last[order]

@@ -11,14 +11,14 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from talentcrew.errors import NotFound
 from talentcrew.models import Document
-from talentcrew.ports import D, Page, Scalar, field_name
+from talentcrew.ports import Between, D, Page, Scalar, field_name
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (
@@ -158,3 +158,29 @@ class SqliteStore:
             [_field(field), *params],
         )
         return {_JSON_BOOLEANS.get(json_type, value): int(n) for json_type, value, n in rows}
+
+    def group_count(
+        self,
+        kind: type[Document],
+        fields: Sequence[str],
+        *,
+        where: Mapping[str, Scalar] | None = None,
+        between: Between | None = None,
+    ) -> dict[tuple[Scalar | None, ...], int]:
+        sql, params = self._where(kind, where)
+        if between is not None:
+            key = f"json_extract(data, '{_field(between.field)}')"
+            sql.append(f"AND {key} >= ? AND {key} < ?")
+            params += [between.low, between.high]
+        # Each field as its JSON type and value, so that true and false come back as booleans.
+        columns = ", ".join(
+            f"json_type(data, '{_field(name)}'), json_extract(data, '{_field(name)}')" for name in fields
+        )
+        groups = ", ".join(str(position) for position in range(1, 2 * len(fields) + 1))
+        rows = self._connection().execute(
+            " ".join([f"SELECT {columns}, COUNT(*) FROM documents", *sql, f"GROUP BY {groups}"]), params
+        )
+        return {
+            tuple(_JSON_BOOLEANS.get(row[i], row[i + 1]) for i in range(0, 2 * len(fields), 2)): int(row[-1])
+            for row in rows
+        }

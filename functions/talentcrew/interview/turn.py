@@ -240,6 +240,7 @@ class Interviewer:
             id=self._id(session.id, request.turn_index),
             session_id=session.id,
             owner_id=session.owner_id,
+            job_id=session.job_id,
             turn_index=request.turn_index,
             skill=current.skill,
             drill_depth=current.depth,
