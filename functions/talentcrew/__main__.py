@@ -1,24 +1,28 @@
-"""Command line: run a text interview in the terminal against the same data as `make dev`.
+"""Command line, against the same data as `make dev`: a text interview in the terminal, and the
+analytics tick that Cloud Scheduler sends on Google Cloud.
 
     python -m talentcrew demo-job                 # a demo recruiter and job; prints the job id
     python -m talentcrew interview --job JOB_ID   # answer each question, end with an empty line
+    python -m talentcrew analytics-tick [--day D] # the day's analytics reports (the drift function)
 
-Runs the real turn logic (the configured brain, store and events) in this process.
+The interview runs the real turn logic (the configured brain, store and events) in this process;
+the tick is published as an event, which the outbox worker of `make dev` delivers to `drift`.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import TextIO
 
 from talentcrew import sessions
 from talentcrew.accounts import SignUp, sign_up
 from talentcrew.config import interviewer, platform
+from talentcrew.events import ANALYTICS_TICK
 from talentcrew.interview.turn import TurnReply, TurnRequest
 from talentcrew.jobs import JobDraft, create_job
-from talentcrew.models import Answer, ExperienceLevel, InterviewSession, Job, Rubric, User, user_id_for
+from talentcrew.models import Answer, ExperienceLevel, InterviewSession, Job, Rubric, User, user_id_for, utcnow
 
 DEMO_EMAIL = "demo.recruiter@example.com"
 
@@ -104,6 +108,12 @@ def _summary(session_id: str, out: TextIO) -> None:
     print(f"Overall: {session.overall_score} -> {session.recommendation}", file=out)
 
 
+def analytics_tick(day: date, out: TextIO) -> None:
+    """Publishes the day's tick; its key makes a second tick for the same day a no-op."""
+    platform().events.publish(ANALYTICS_TICK, {"day": day.isoformat()}, key=f"analytics-tick-{day.isoformat()}")
+    print(f"analytics tick for {day} published; the drift function writes the reports", file=out)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m talentcrew", description=__doc__.split("\n\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -112,9 +122,14 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--job", required=True, help="the job's id")
     run.add_argument("--name", default="Terminal Candidate", help="the candidate's name")
     run.add_argument("--email", default="candidate@example.com", help="the candidate's email")
+    tick = commands.add_parser("analytics-tick", help="publish the analytics tick (drift, bias, retention)")
+    tick.add_argument("--day", type=date.fromisoformat, default=utcnow().date(), help="the report's day (UTC)")
     args = parser.parse_args(argv)
     if args.command == "demo-job":
         demo_job(sys.stdout)
+        return 0
+    if args.command == "analytics-tick":
+        analytics_tick(args.day, sys.stdout)
         return 0
     return interview(args.job, args.name, args.email, sys.stdin, sys.stdout)
 

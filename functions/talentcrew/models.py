@@ -312,6 +312,43 @@ class IntegritySignal(Document):
     observed_at: Timestamp = Field(default_factory=utcnow)
 
 
+class Sex(StrEnum):
+    """The categories of NYC Local Law 144's bias audits (and the EEO-1 report)."""
+
+    FEMALE = "female"
+    MALE = "male"
+
+
+class RaceEthnicity(StrEnum):
+    """The EEO-1 race/ethnicity categories that LL144 audits use."""
+
+    HISPANIC_OR_LATINO = "Hispanic or Latino"
+    WHITE = "White"
+    BLACK = "Black or African American"
+    NATIVE_HAWAIIAN_OR_PACIFIC_ISLANDER = "Native Hawaiian or Other Pacific Islander"
+    ASIAN = "Asian"
+    AMERICAN_INDIAN_OR_ALASKA_NATIVE = "American Indian or Alaska Native"
+    TWO_OR_MORE = "Two or More Races"
+
+
+class SelfIdentification(Document):
+    """What a candidate chose to say about themselves, for the bias audit only (id = the session's).
+
+    Optional and separate: nothing that grades or decides reads it (an architecture test keeps the
+    interview package from importing it), recruiters never see one person's record, and the audit
+    reports only groups large enough not to single anyone out. Leaving a field out is declining.
+    """
+
+    collection: ClassVar[str] = "self_identifications"
+
+    session_id: str
+    owner_id: str
+    job_id: str
+    sex: Sex | None = None
+    race_ethnicity: RaceEthnicity | None = None
+    recorded_at: Timestamp = Field(default_factory=utcnow)
+
+
 class FlagKind(StrEnum):
     INTEGRITY = "integrity"
     BIAS = "bias"

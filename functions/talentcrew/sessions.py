@@ -22,6 +22,7 @@ from talentcrew.models import (
     Job,
     Question,
     Review,
+    SelfIdentification,
     ShortText,
     Stage,
     User,
@@ -252,6 +253,7 @@ def erase_session(store: Store, blobs: Blobs, caller: User, session_id: str) -> 
     for kind, order in kinds:
         for doc in list(all_of(store, kind, session.id, order)):
             store.delete(kind, doc.id)
+    store.delete(SelfIdentification, session.id)
     if session.report_object:
         blobs.delete(session.report_object)
     store.delete(InterviewSession, session.id)

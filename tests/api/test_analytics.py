@@ -8,8 +8,10 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
+from talentcrew.adapters.local_brain import LocalBrain
+from talentcrew.analytics import report
 from talentcrew.config import platform
-from talentcrew.models import Answer, InterviewSession, Stage
+from talentcrew.models import Answer, InterviewSession, SelfIdentification, Stage
 from tests.api.helpers import auth_headers, bearer, create_job, create_session, seed_answer
 
 PATH = "/api/analytics/"
@@ -191,3 +193,59 @@ def test_the_response_is_described_in_the_openapi_document(api_client: FlaskClie
         "score_over_time",
         "generated_at",
     }
+
+
+@pytest.fixture(scope="module")
+def brain() -> LocalBrain:
+    return LocalBrain()
+
+
+def test_the_latest_report_is_the_callers_own_and_missing_until_the_first_tick(
+    api_client: FlaskClient, brain: LocalBrain
+) -> None:
+    rita, sam = auth_headers(api_client, "rita@example.com"), auth_headers(api_client, "sam@example.com")
+    create_job(api_client, rita)
+    latest = "/api/analytics/reports/latest/"
+    missing = api_client.get(latest, headers=rita)
+    assert missing.status_code == 404 and missing.mimetype == "application/problem+json"
+    assert "next daily tick" in missing.get_json()["detail"]
+
+    for day in (date(2026, 11, 24), date(2026, 11, 25)):
+        report.produce(platform().store, platform().blobs, lambda: brain, day)
+    mine = api_client.get(latest, headers=rita).get_json()
+    theirs = api_client.get(latest, headers=sam).get_json()
+    assert mine["day"] == theirs["day"] == "2026-11-25"
+    assert mine["owner_id"] != theirs["owner_id"]
+    assert mine["grader"]["golden_version"] and theirs["grader"] is None  # Sam has no job to grade for
+    assert api_client.get(latest).status_code == 401
+
+
+def test_a_candidate_may_volunteer_change_and_withdraw_self_identification(api_client: FlaskClient) -> None:
+    headers = auth_headers(api_client, "rita@example.com")
+    job = create_job(api_client, headers)
+    session, token = create_session(api_client, headers, job["id"], "Casey Candidate")
+    other, other_token = create_session(api_client, headers, job["id"], "Dana Candidate")
+    url, candidate = f"/api/sessions/{session['id']}/self-identification/", {"X-Invite-Token": token}
+    store = platform().store
+
+    assert api_client.put(url, json={"sex": "female"}, headers=candidate).status_code == 204
+    record = store.get(SelfIdentification, session["id"])
+    assert record is not None and record.sex == "female" and record.race_ethnicity is None
+    assert record.job_id == job["id"] and record.owner_id == session["owner_id"]
+    changed = {"sex": "female", "race_ethnicity": "Hispanic or Latino"}
+    assert api_client.put(url, json=changed, headers=candidate).status_code == 204
+    assert store.get(SelfIdentification, session["id"]).race_ethnicity == "Hispanic or Latino"  # type: ignore[union-attr]
+
+    detail = api_client.get(f"/api/sessions/{session['id']}/", headers=headers).get_data(as_text=True)
+    assert "Hispanic" not in detail and "female" not in detail  # a recruiter never sees one person's answer
+
+    refused = api_client.put(url, json={"sex": "unknown"}, headers=candidate)
+    assert refused.status_code == 422 and refused.get_json()["errors"][0]["loc"][-1] == "sex"
+    assert api_client.put(url, json={"sex": "male"}, headers={"X-Invite-Token": other_token}).status_code == 404
+    assert api_client.put(url, json={"sex": "male"}).status_code == 422  # no invite token at all
+    assert api_client.put(url, json={"sex": "male"}, headers=headers).status_code == 422  # a recruiter cannot
+    assert store.get(SelfIdentification, session["id"]).sex == "female"  # type: ignore[union-attr]
+    assert store.get(SelfIdentification, other["id"]) is None
+
+    assert api_client.put(url, json={}, headers=candidate).status_code == 204  # declining everything withdraws
+    assert store.get(SelfIdentification, session["id"]) is None

@@ -10,7 +10,7 @@ import pytest
 from pydantic import ValidationError
 
 from talentcrew.errors import NotFound
-from talentcrew.models import Answer, ExperienceLevel, Job, Provenance, Rubric, User, answer_id, utcnow
+from talentcrew.models import Answer, ExperienceLevel, Job, Provenance, Rubric, User, answer_id, timestamp_text, utcnow
 from talentcrew.ports import Between, Store
 
 RUBRIC = Rubric(
@@ -256,7 +256,9 @@ def test_group_count_counts_each_combination_in_a_half_open_range(store: Store) 
         ("job-b", "Indexes", 7): 1,  # turn 4
         ("job-b", "Caching", 5): 1,  # turn 5
     }
-    window = Between("answered_at", (start + timedelta(hours=1)).isoformat(), (start + timedelta(hours=4)).isoformat())
+    window = Between(
+        "answered_at", timestamp_text(start + timedelta(hours=1)), timestamp_text(start + timedelta(hours=4))
+    )
     counts = store.group_count(Answer, ("job_id", "confidence_score"), between=window)  # turns 1, 2, 3
     assert counts == {("job-a", 7): 1, ("job-a", 5): 1, ("job-b", 7): 1}
     assert store.group_count(Answer, ("job_id",), where={"owner_id": "nobody"}) == {}

@@ -94,6 +94,9 @@ def _typed_interview(browser: Browser, link: str) -> list[str]:
     box.press_sequentially(AFTER_THE_DROP, delay=2)
     typist.get_by_role("button", name="Submit answer").click()
     expect(typist.get_by_role("heading", name="Thank you, Tess Typist!")).to_be_visible(timeout=30_000)
+    typist.get_by_label("Sex").select_option("female")  # optional, for the bias audit only
+    typist.get_by_role("button", name="Save").click()
+    expect(typist.get_by_role("status").filter(has_text="Saved")).to_have_text("Saved. Thank you.")
     return errors
 
 

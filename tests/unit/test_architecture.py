@@ -42,3 +42,15 @@ def test_the_rule_catches_a_vendor_import(tmp_path: Path) -> None:
 @pytest.mark.parametrize("entry", sorted(FUNCTIONS.glob("*/main.py")), ids=lambda path: path.parent.name)
 def test_entry_points_stay_thin(entry: Path) -> None:
     assert len(entry.read_text().splitlines()) <= 60
+
+
+GRADING = sorted(
+    [*(DOMAIN / "interview").rglob("*.py"), DOMAIN / "scoring.py", *(DOMAIN / "adapters").glob("*brain.py")]
+)
+
+
+@pytest.mark.parametrize("module", GRADING, ids=lambda path: str(path.relative_to(FUNCTIONS)))
+def test_nothing_that_grades_can_read_a_candidates_self_identification(module: Path) -> None:
+    """Demographics volunteered for the bias audit must never reach grading or the interview's decisions."""
+    text = module.read_text()
+    assert "SelfIdentification" not in text and "self_identifications" not in text, module

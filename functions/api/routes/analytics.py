@@ -8,8 +8,9 @@ from flask_openapi3 import APIBlueprint, Tag
 
 from api.http import BEARER, caller
 from api.problems import ERRORS
-from talentcrew.analytics import dashboard
+from talentcrew.analytics import dashboard, report
 from talentcrew.analytics.dashboard import Analytics
+from talentcrew.analytics.report import AnalyticsReport
 from talentcrew.config import Platform
 
 TAG = Tag(name="analytics", description="Figures over the caller's own jobs and interviews")
@@ -22,5 +23,10 @@ def blueprint(platform: Platform) -> APIBlueprint:
     def summary() -> dict[str, Any]:
         """Per job: sessions, scores and flags; the most missed concepts; scores week by week."""
         return dashboard.recruiter_analytics(platform.store, caller(platform)).model_dump(mode="json")
+
+    @bp.get("/api/analytics/reports/latest/", responses={200: AnalyticsReport, **ERRORS}, security=BEARER)
+    def latest_report() -> dict[str, Any]:
+        """The caller's latest daily report: score and grader drift, bias audits, flags, retention, alerts."""
+        return report.latest(platform.store, caller(platform)).model_dump(mode="json")
 
     return bp

@@ -12,12 +12,13 @@ from werkzeug.wrappers import Response
 
 from api.http import BEARER, IdPath, InviteHeader, Paged, PageQuery, Token, caller, paged
 from api.problems import ERRORS, Problem
-from talentcrew import audit, reviews, sessions
+from talentcrew import audit, reviews, self_identification, sessions
 from talentcrew.audit import AuditEntry
 from talentcrew.config import Platform
 from talentcrew.errors import Unauthorized
 from talentcrew.models import InterviewSession, Review, utcnow
 from talentcrew.reviews import DecisionDraft, ReviewDraft
+from talentcrew.self_identification import SelfIdentificationDraft
 from talentcrew.sessions import CandidateView, CreatedSession, RelayTicket, SessionDetail, SessionDraft
 
 TAG = Tag(name="sessions", description="Interview sessions (the caller's own) and the candidate's way in")
@@ -98,6 +99,12 @@ def blueprint(platform: Platform) -> APIBlueprint:
             raise Unauthorized("a bearer token or an invite token is required")
         ended = sessions.end_session(store, platform.events, session, actor)
         return SessionEnded(session_id=ended.id, is_completed=True, ended_at=ended.ended_at).model_dump(mode="json")
+
+    @bp.put("/api/sessions/<id>/self-identification/", responses={204: None, **CANDIDATE_ERRORS})
+    def self_identify(path: IdPath, header: InviteHeader, body: SelfIdentificationDraft) -> tuple[str, int]:
+        """The candidate's optional self-identification, for the bias audit only (never graded, never shown)."""
+        self_identification.volunteer(store, header.x_invite_token, path.id, body)
+        return "", 204
 
     @bp.get(
         "/api/sessions/<id>/download-pdf/",

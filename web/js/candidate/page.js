@@ -10,7 +10,17 @@ import { Microphone, Player } from "./audio.js";
 import { Interview } from "./relay.js";
 
 const HEARD_LEVEL = 0.02; // RMS of a 100 ms frame above room noise: the meter says "we can hear you"
-const MAX_INTERVALS = 5000; // keystroke intervals kept per answer (the relay's limit)
+const MAX_INTERVALS = 5000;
+// The EEO-1 categories of talentcrew.models.RaceEthnicity, which NYC Local Law 144 audits use.
+const RACE_ETHNICITY = [
+  "Hispanic or Latino",
+  "White",
+  "Black or African American",
+  "Native Hawaiian or Other Pacific Islander",
+  "Asian",
+  "American Indian or Alaska Native",
+  "Two or More Races",
+]; // keystroke intervals kept per answer (the relay's limit)
 
 export async function interviewPage(main, { token }) {
   let view;
@@ -462,7 +472,35 @@ class CandidatePage {
         h("p", { class: "lead" }, `Your interview for ${this.view.job_title} is complete.`),
         h("p", {}, "Your answers have been sent to the recruiter, who will review them and be in touch. You can close this page."),
       ),
+      this.selfIdentification(),
     );
+  }
+
+  /** Optional, after the interview: categories for the bias audit's group statistics, never for grading. */
+  selfIdentification() {
+    const select = (label, name, options) =>
+      h("div", { class: "field" }, h("label", { for: `self-${name}` }, label), h("select", { id: `self-${name}`, name }, h("option", { value: "" }, "Prefer not to say"), options.map((option) => h("option", { value: option }, option))));
+    const saved = h("p", { class: "small muted", role: "status" });
+    const form = h(
+      "form",
+      { class: "panel medium candidate self-id" },
+      h("h2", {}, "Optional: help us check that hiring is fair"),
+      h("p", { class: "small muted" }, "We audit our interviews for bias by comparing results across groups. What you choose here is used only in those anonymous group statistics: it is never used to grade you, the recruiter never sees it, and you can leave it blank."),
+      select("Sex", "sex", ["female", "male"]),
+      select("Race or ethnicity", "race_ethnicity", RACE_ETHNICITY),
+      h("div", { class: "form-foot" }, saved, h("button", { type: "submit", class: "secondary" }, "Save")),
+    );
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const body = Object.fromEntries([...new FormData(form)].map(([key, value]) => [key, value || null]));
+      try {
+        await request(`/sessions/${this.view.session_id}/self-identification/`, { method: "PUT", body, invite: this.token });
+        saved.textContent = "Saved. Thank you.";
+      } catch (error) {
+        reportError(error);
+      }
+    });
+    return form;
   }
 
   stopped(reason) {
