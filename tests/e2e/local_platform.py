@@ -23,6 +23,7 @@ class LocalPlatform:
 
     port: int
     process: subprocess.Popen[str]
+    data_dir: Path
     output: list[str] = field(default_factory=list)
 
     @property
@@ -32,6 +33,15 @@ class LocalPlatform:
     @property
     def api(self) -> str:
         return f"http://127.0.0.1:{self.port}/api"
+
+    def command(self, *arguments: str) -> str:
+        """`python -m talentcrew ...` against this platform's data, as a developer runs it beside `make dev`."""
+        env = {**os.environ, "TALENTCREW_PORT": str(self.port), "TALENTCREW_DATA_DIR": str(self.data_dir)}
+        env["PYTHONPATH"] = str(ROOT / "functions")
+        done = subprocess.run(
+            [sys.executable, "-m", "talentcrew", *arguments], env=env, capture_output=True, text=True, check=True
+        )
+        return done.stdout
 
 
 def start_platform(data_dir: Path, port: int, **settings: str) -> subprocess.Popen[str]:
@@ -65,7 +75,7 @@ def local_platform(data_dir: Path, **settings: str) -> Iterator[LocalPlatform]:
     port = free_port()
     process = start_platform(data_dir, port, **settings)
     try:
-        yield LocalPlatform(port, process, read_until_ready(process))
+        yield LocalPlatform(port, process, data_dir, read_until_ready(process))
     finally:
         process.send_signal(signal.SIGINT)
         process.communicate(timeout=30)

@@ -142,5 +142,19 @@ def test_recruiter_and_two_candidates(platform: LocalPlatform, browser: Browser)
         figure = recruiter.locator("figure", has=recruiter.get_by_text(caption, exact=True))
         expect(figure.locator("svg")).to_be_visible()
     expect(recruiter.locator("figure", has_text="Average score per job")).to_contain_text("Backend Engineer")
+    expect(recruiter.get_by_text("The first daily audit", exact=False)).to_be_visible()
+
+    # The daily tick, as a developer sends it: the outbox worker hands it to `drift`, the page shows its report.
+    assert "published" in platform.command("analytics-tick")
+    audit = recruiter.get_by_role("heading", name=re.compile(r"^Daily audit · "))
+    for _ in range(30):
+        recruiter.reload()
+        if audit.count():
+            break
+        recruiter.wait_for_timeout(2000)
+    expect(audit).to_be_visible()
+    checks = recruiter.locator(".checks")
+    expect(checks).to_contain_text("golden set")  # the grader re-graded its golden set
+    expect(checks).to_contain_text("8 names")  # the name-swap audit re-graded the interviews' answers
 
     assert recruiter_errors + candidate_errors == []

@@ -1,8 +1,9 @@
 // Analytics: summary figures and charts over the recruiter's jobs and interviews.
 
+import { ApiError } from "../api.js";
 import { call } from "../auth.js";
 import { barChart, horizontalBarChart, weeklyScoreChart } from "../charts.js";
-import { formatDate, h, mount } from "../dom.js";
+import { formatDate, formatDay, h, mount } from "../dom.js";
 import { load } from "./common.js";
 
 const HIRE_AT = 70;
@@ -14,13 +15,15 @@ const percent = (value) => `${Math.round(value * 10) / 10}%`;
 const weekDay = (day) => new Date(`${day}T00:00:00Z`).toLocaleDateString(undefined, { month: "short", day: "numeric", timeZone: "UTC" });
 
 export async function analyticsPage(main) {
-  const data = await load(main, () => call("/analytics/"));
-  if (!data) return;
+  const loaded = await load(main, () => Promise.all([call("/analytics/"), latestReport()]));
+  if (!loaded) return;
+  const [data, report] = loaded;
   const figures = charts(data).map(chartFigure);
   mount(
     main,
     h("div", { class: "page-head" }, h("div", {}, h("h1", {}, "Analytics"), h("p", {}, `Across all your jobs · updated ${formatDate(data.generated_at)}`))),
     tiles(data),
+    audit(report),
     h("div", { class: "charts" }, figures.map((figure) => figure.node)),
   );
   // Drawn at their laid-out width, and again when it changes (a phone turned, a window resized).
@@ -28,6 +31,45 @@ export async function analyticsPage(main) {
   redraw.observe(main);
   return () => redraw.disconnect();
 }
+
+/** The latest daily report, or null before the first (the API answers 404 until then). */
+async function latestReport() {
+  try {
+    return await call("/analytics/reports/latest/");
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 404) return null;
+    throw error;
+  }
+}
+
+/** The daily audit: its alerts for a person to look at, and what each check found. */
+function audit(report) {
+  if (!report) {
+    return h("section", { class: "panel audit" }, h("h2", {}, "Daily audit"), h("p", { class: "muted" }, "The first daily audit (score drift, grader checks, bias audits) runs at the next scheduled tick."));
+  }
+  const alerts = report.alerts.length
+    ? h("ul", { class: "alerts" }, report.alerts.map((alert) => h("li", { class: `alert alert-${alert.severity.toLowerCase()}` }, h("strong", {}, ALERT_TITLES[alert.type] ?? alert.type), " ", alert.message)))
+    : h("p", { class: "audit-ok" }, "No alerts: scores are stable, the grader matches its golden set, and no bias check fired.");
+  const checks = [
+    ["Grader", report.grader?.reason ?? "No jobs to grade for yet."],
+    ["Name-swap audit", report.counterfactual.reason],
+    ["Retention", report.retention.retention_days === null ? "Interviews are kept until you erase them." : `${report.retention.sessions_erased} interviews (${report.retention.answers_erased} answers) past ${report.retention.retention_days} days were erased.`],
+  ];
+  return h(
+    "section",
+    { class: "panel audit" },
+    h("h2", {}, `Daily audit · ${formatDay(`${report.day}T12:00:00Z`)}`),
+    alerts,
+    h("dl", { class: "checks" }, checks.map(([name, text]) => [h("dt", {}, name), h("dd", {}, text)])),
+  );
+}
+
+const ALERT_TITLES = {
+  "talentcrew.alert.score_drift": "Score drift.",
+  "talentcrew.alert.grader_drift": "Grader drift.",
+  "talentcrew.alert.counterfactual_flip": "Name-swap flip.",
+  "talentcrew.alert.adverse_impact": "Adverse impact.",
+};
 
 function tiles({ jobs, score_over_time: weeks }) {
   const completed = sum(jobs.map((job) => job.completed));
