@@ -248,6 +248,8 @@ def test_impact_ratios_come_from_volunteered_records_and_alert_below_four_fifths
     assert by_sex["female"].selection_rate == pytest.approx(0.4) and by_sex["male"].selection_rate == pytest.approx(0.8)
     assert by_sex["female"].selection_impact_ratio == pytest.approx(0.5) and by_sex["female"].significant
     assert overall["race_ethnicity"].candidates == 40  # only those who answered that question
+    assert overall["race_ethnicity"].not_identified == 41  # the other 40, and the one who declined everything
+    assert overall["sex"].not_identified == 1
     assert [alert.type for alert in report.alerts].count("talentcrew.alert.adverse_impact") >= 1
     assert any(getattr(record, "alert_type", "") == "talentcrew.alert.adverse_impact" for record in caplog.records)
 

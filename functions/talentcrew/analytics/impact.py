@@ -81,6 +81,10 @@ class ImpactTable(BaseModel):
     )
     job_id: str | None = Field(description="Null: every job.")
     candidates: int
+    not_identified: int = Field(
+        default=0,
+        description="Scored candidates in scope who gave no answer for this category (LL144 summaries state it).",
+    )
     median_score: float | None = Field(description="Median overall score of every candidate in the table.")
     groups: list[GroupRates] = Field(description="By name.")
     most_selected: str | None = Field(description="The reference group of the selection impact ratios.")

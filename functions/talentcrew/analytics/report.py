@@ -321,9 +321,11 @@ def _impact(store: Store, owner_id: str, sessions: Mapping[str, _Session]) -> li
         rows.append((session.job_id, groups, Outcome(group="-", score=session.score, selected=session.hired)))
     if not rows:
         return []
+    scored = Counter(session.job_id for session in sessions.values() if session.score is not None)
     tables = []
     for job_id in [None, *sorted({job for job, _, _ in rows})]:
         chosen = [(groups, outcome) for job, groups, outcome in rows if job_id is None or job == job_id]
+        in_scope = scored[job_id] if job_id else scored.total()
         for category in (*CATEGORIES, intersection(*CATEGORIES)):
             outcomes = [
                 outcome.model_copy(update={"group": group})
@@ -331,7 +333,8 @@ def _impact(store: Store, owner_id: str, sessions: Mapping[str, _Session]) -> li
                 if (group := _group(groups, category)) is not None
             ]
             if outcomes:
-                tables.append(impact_table(category, outcomes, job_id=job_id))
+                table = impact_table(category, outcomes, job_id=job_id)
+                tables.append(table.model_copy(update={"not_identified": in_scope - len(outcomes)}))
     return tables
 
 
