@@ -16,6 +16,7 @@ few fields the report needs, and jobs a page at a time.
 from __future__ import annotations
 
 import functools
+import itertools
 import logging
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Mapping
@@ -178,7 +179,7 @@ def _account_report(store: Store, blobs: Blobs, grader: _Grader, user: User, day
     impact = _impact(store, user.id, sessions)
     flags = _flags(store, user.id, jobs, sessions)
     # The data's figures first, the brain's audits last: they are the slow part.
-    audit = counterfactual_audit(grader.brain, list(_audit_items(store, user.id, jobs)))
+    audit = counterfactual_audit(grader.brain, _audit_items(store, user.id, jobs))
     golden = grader.drift() if jobs else None
     alerts = [
         *_drift_alerts(drift),
@@ -254,26 +255,27 @@ def _grader_alert(grader: GraderDrift) -> Alert:
     return Alert(type="talentcrew.alert.grader_drift", severity="ERROR", message=grader.reason)
 
 
-def _audit_items(store: Store, owner_id: str, jobs: Mapping[str, Job]) -> Iterator[AuditItem]:
-    """The account's latest graded answers, with what re-grading them needs."""
+def _audit_items(store: Store, owner_id: str, jobs: Mapping[str, Job]) -> list[AuditItem]:
+    """The account's latest graded answers (up to AUDIT_SAMPLE), with what re-grading them needs."""
     latest = store.query(Answer, where={"owner_id": owner_id}, order_by="answered_at", descending=True, limit=50)
-    items = 0
-    for answer in latest.items:
-        job = jobs.get(answer.job_id or "")
-        question = store.get(Question, answer_id(answer.session_id, answer.turn_index - 1))
-        if job is None or question is None or answer.needs_clarification or answer.needs_human_grade:
-            continue
-        yield AuditItem(
-            answer_id=answer.id,
-            rubric=job.rubric_template,
-            skill=answer.skill,
-            question=question.text,
-            reference=question.reference,
-            answer=answer.candidate_answer,
-        )
-        items += 1
-        if items == AUDIT_SAMPLE:
-            return
+    items = (_audit_item(store, answer, jobs.get(answer.job_id or "")) for answer in latest.items)
+    return list(itertools.islice(filter(None, items), AUDIT_SAMPLE))
+
+
+def _audit_item(store: Store, answer: Answer, job: Job | None) -> AuditItem | None:
+    if job is None or answer.needs_clarification or answer.needs_human_grade:
+        return None
+    question = store.get(Question, answer_id(answer.session_id, answer.turn_index - 1))
+    if question is None:
+        return None
+    return AuditItem(
+        answer_id=answer.id,
+        rubric=job.rubric_template,
+        skill=answer.skill,
+        question=question.text,
+        reference=question.reference,
+        answer=answer.candidate_answer,
+    )
 
 
 def _counterfactual_alert(audit: CounterfactualAudit) -> Alert:
