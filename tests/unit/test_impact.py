@@ -94,10 +94,12 @@ def test_everyone_tied_at_the_median_has_no_scoring_ratio() -> None:
 
 def test_a_small_group_is_suppressed_and_not_the_reference() -> None:
     # C (4 candidates, all selected) would be the most selected; suppressed, A at 0.5 is the reference.
-    # The median is over all 74, C included: 37 x 50, then 33 x 70 and 4 x 90; the 37th and 38th are
-    # 50 and 70, so it is 60 (without C it would be 50).
+    # D (2 candidates) is suppressed too: with two groups hidden, the total does not give either away.
+    # The median is over all 76, C and D included: 37 x 50, 2 x 60, then 33 x 70 and 4 x 90; the 38th
+    # and 39th are both 60 (without C and D it would be 50).
     outcomes = _group("A", [70] * 20 + [50] * 20, selected=20) + _group("B", [70] * 13 + [50] * 17, selected=9)
-    table = impact_table("race_ethnicity", outcomes + _group("C", [90] * 4, selected=4))
+    small = _group("C", [90] * 4, selected=4) + _group("D", [60] * 2, selected=0)
+    table = impact_table("race_ethnicity", outcomes + small)
     groups = _by_name(table)
     assert groups["C"] == GroupRates(
         group="C",
@@ -116,29 +118,51 @@ def test_a_small_group_is_suppressed_and_not_the_reference() -> None:
     assert groups["A"].selection_impact_ratio == pytest.approx(1.0)
     assert groups["B"].selection_impact_ratio == pytest.approx(0.6)
     assert table.most_selected == "A"
-    assert table.candidates == 74  # the table still counts everyone, and the median is over everyone
+    assert table.candidates == 76  # the table still counts everyone, and the median is over everyone
     assert table.median_score == 60.0
     assert groups["A"].scoring_rate == pytest.approx(0.5)  # 20 of 40 above 60
     assert groups["B"].scoring_rate == pytest.approx(13 / 30)
-    assert len(table.notes) == 1
+    assert groups["D"].suppressed
+    assert len(table.notes) == 2
     assert table.notes[0].startswith("C: suppressed, fewer than 5 candidates")
+    assert table.notes[1].startswith("D: suppressed, fewer than 5 candidates")
+
+
+def test_one_suppressed_group_hides_the_smallest_reported_one_too() -> None:
+    # Without it, 74 candidates - A's 40 - B's 30 would give C's 4 away.
+    outcomes = _group("A", [70] * 20 + [50] * 20, selected=20) + _group("B", [70] * 13 + [50] * 17, selected=9)
+    table = impact_table("race_ethnicity", outcomes + _group("C", [90] * 4, selected=4))
+    groups = _by_name(table)
+    assert (groups["A"].candidates, groups["B"].candidates, groups["C"].candidates) == (40, None, None)
+    assert groups["B"].suppressed and groups["B"].selection_rate is None
+    assert table.notes[:2] == [
+        "C: suppressed, fewer than 5 candidates (too few to report without identifying people); left out of the "
+        "impact ratios",
+        "B: suppressed as well, so that the table's total does not reveal the other suppressed group's size; left "
+        "out of the impact ratios",
+    ]
+    assert table.notes[2] == "fewer than two groups large enough to report: no impact ratios"
+    assert table.most_selected is None
 
 
 def test_a_group_under_two_percent_is_suppressed() -> None:
     # C: 6 candidates (enough on its own) of 356 = 1.7% < 2%
     outcomes = _group("A", [80] * 100 + [40] * 100, selected=100) + _group("B", [80] * 75 + [40] * 75, selected=75)
-    table = impact_table("race_ethnicity", outcomes + _group("C", [40] * 6, selected=0))
+    table = impact_table("race_ethnicity", outcomes + _group("C", [40] * 6, selected=0) + _group("D", [40], 0))
     c = _by_name(table)["C"]
     assert c.suppressed and c.candidates is None and not c.adverse
     assert not table.alert  # C's rates of 0 would have been adverse
     assert table.notes == [
-        "C: suppressed, under 2% of the 356 candidates (NYC's LL144 rules let an auditor exclude such a "
-        "category); left out of the impact ratios"
+        "C: suppressed, under 2% of the 357 candidates (NYC's LL144 rules let an auditor exclude such a "
+        "category); left out of the impact ratios",
+        "D: suppressed, fewer than 5 candidates (too few to report without identifying people); left out of the "
+        "impact ratios",
     ]
 
 
 def test_one_group_left_gives_no_ratios() -> None:
-    table = impact_table("sex", _group("A", [60] * 40, selected=20) + _group("B", [60] * 3, selected=0))
+    outcomes = _group("A", [60] * 40, selected=20) + _group("B", [60] * 3, selected=0) + _group("C", [60], 0)
+    table = impact_table("sex", outcomes)
     a = _by_name(table)["A"]
     assert (a.candidates, a.selected, a.selection_rate) == (40, 20, 0.5)
     assert (a.selection_impact_ratio, a.scoring_impact_ratio, a.adverse) == (None, None, False)

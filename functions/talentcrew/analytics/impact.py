@@ -115,6 +115,14 @@ def impact_table(category: str, outcomes: Sequence[Outcome], *, job_id: str | No
         tally.selected += outcome.selected
         tally.above_median += middle is not None and outcome.score > middle
     hidden = {name: note for name in sorted(tallies) if (note := _suppression(name, tallies[name], len(outcomes)))}
+    if len(hidden) == 1 and len(tallies) > 1:
+        # The table's total minus the reported groups would give the one suppressed group's size away:
+        # the smallest reported group is suppressed too (secondary suppression).
+        shown = min((name for name in tallies if name not in hidden), key=lambda name: (tallies[name].candidates, name))
+        hidden[shown] = (
+            f"{shown}: suppressed as well, so that the table's total does not reveal the other suppressed group's "
+            "size; left out of the impact ratios"
+        )
     notes = list(hidden.values())
     reported = {name: tally for name, tally in tallies.items() if name not in hidden}
     if len(reported) < 2:
