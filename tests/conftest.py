@@ -13,6 +13,8 @@ from flask.testing import FlaskClient
 from tests import servers
 
 FUNCTIONS = Path(__file__).resolve().parents[1] / "functions"
+# The composite indexes Terraform creates: the Firestore adapter refuses queries that need another.
+FIRESTORE_INDEXES = FUNCTIONS.parent / "terraform" / "firestore.indexes.json"
 
 
 @pytest.fixture(scope="session")
@@ -48,9 +50,9 @@ def api_client(
 ) -> Iterator[FlaskClient]:
     """The real `api` function through functions-framework's test client, over each Store adapter.
 
-    Firestore runs on the local emulator (a project of its own per test); the other ports stay
-    embedded. The platform is built on the first request, so a test may still set TALENTCREW_*
-    variables (login limits, say) before it makes one.
+    Firestore runs on the local emulator (a project of its own per test), checked against Terraform's
+    composite indexes; the other ports stay embedded. The platform is built on the first request, so
+    a test may still set TALENTCREW_* variables (login limits, say) before it makes one.
     """
     monkeypatch.setenv("TALENTCREW_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("TALENTCREW_SECRET_KEY", SECRET)
@@ -59,6 +61,7 @@ def api_client(
         request.getfixturevalue("firestore_host")
         monkeypatch.setenv("TALENTCREW_STORE", "firestore")
         monkeypatch.setenv("TALENTCREW_GCP_PROJECT", request.getfixturevalue("project"))
+        monkeypatch.setenv("TALENTCREW_FIRESTORE_INDEXES", str(FIRESTORE_INDEXES))
     yield from _fresh_api_client()
 
 

@@ -48,6 +48,11 @@ class Settings(BaseSettings):
         description="Google Cloud project of Firestore, the bucket and the topics.",
     )
     firestore_database: str = "(default)"
+    firestore_indexes: Path | None = Field(
+        default=None,
+        description="A firestore.indexes.json: refuse queries needing a composite index it lacks, as Firestore does "
+        "(the emulator checks none; the tests set it to terraform's file).",
+    )
     bucket: str = Field(default="", description="Cloud Storage bucket for scorecards (blobs=gcs).")
     secret_key: SecretStr | None = Field(
         default=None,
@@ -164,9 +169,10 @@ class Platform:
 
 def build_store(settings: Settings) -> Store:
     if settings.store == "firestore":
-        from talentcrew.adapters.firestore_store import FirestoreStore
+        from talentcrew.adapters.firestore_store import FirestoreStore, load_indexes
 
-        return FirestoreStore(settings.gcp_project, settings.firestore_database)
+        indexes = load_indexes(settings.firestore_indexes) if settings.firestore_indexes else None
+        return FirestoreStore(settings.gcp_project, settings.firestore_database, indexes=indexes)
     from talentcrew.adapters.sqlite_store import SqliteStore
 
     return SqliteStore(settings.data_dir / "talentcrew.db")

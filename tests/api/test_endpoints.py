@@ -27,6 +27,7 @@ from talentcrew.models import (
     review_id,
     user_id_for,
 )
+from talentcrew.ports import every
 from tests.api.helpers import (
     PASSWORD,
     RUBRIC,
@@ -78,8 +79,8 @@ def detail(client: FlaskClient, session_id: str, headers: dict[str, str]) -> dic
 
 
 def completed_events(session_id: str) -> list[OutboxEvent]:
-    page = platform().store.query(OutboxEvent, where={"type": SESSION_COMPLETED}, limit=50)
-    return [event for event in page.items if event.data.get("session_id") == session_id]
+    events = every(platform().store, OutboxEvent, where={})
+    return [event for event in events if event.type == SESSION_COMPLETED and event.data.get("session_id") == session_id]
 
 
 def audit_actions(session_id: str) -> list[tuple[str, str]]:
@@ -720,7 +721,7 @@ def test_erasure_removes_the_candidates_data_and_keeps_the_audit_record(api_clie
     assert response.status_code == 204
     assert store.get(InterviewSession, sid) is None
     assert all(store.get(Answer, a.id) is None for a in answers)
-    assert store.query(Answer, where={"session_id": sid}).items == []
+    assert store.query(Answer, where={"session_id": sid}, order_by="turn_index").items == []
     assert store.get(AnswerDraft, draft.id) is None
     assert store.get(IntegritySignal, signal.id) is None
     assert store.get(Review, review_id(FlagKind.INTEGRITY, signal.id)) is None

@@ -41,6 +41,7 @@ from talentcrew.models import (
     answer_id,
 )
 from talentcrew.ports import Store
+from tests.conftest import FIRESTORE_INDEXES
 
 DAY = date(2026, 11, 25)
 END = datetime(2026, 11, 25, tzinfo=UTC)
@@ -54,10 +55,16 @@ PROVENANCE = Provenance(rubric_version=1, question_bank_version="t", brain="loca
 STEADY = [0.02, 0.03, 0.08, 0.12, 0.2, 0.22, 0.17, 0.1, 0.04, 0.02]  # P(score = 1..10)
 
 
-@pytest.fixture
-def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Store]:
+@pytest.fixture(params=["sqlite", "firestore"])
+def store(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Store]:
+    """The platform's store; on Firestore (the emulator), held to Terraform's composite indexes."""
     monkeypatch.setenv("TALENTCREW_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("TALENTCREW_SECRET_KEY", "k" * 40)
+    if request.param == "firestore":
+        request.getfixturevalue("firestore_host")
+        monkeypatch.setenv("TALENTCREW_STORE", "firestore")
+        monkeypatch.setenv("TALENTCREW_GCP_PROJECT", request.getfixturevalue("project"))
+        monkeypatch.setenv("TALENTCREW_FIRESTORE_INDEXES", str(FIRESTORE_INDEXES))
     talentcrew.config.platform.cache_clear()
     yield platform().store
     talentcrew.config.platform.cache_clear()

@@ -199,7 +199,8 @@ def test_the_jobs_webhook_is_told_signed_and_retried(api_client: FlaskClient, re
     notice = json.loads(body)
     assert notice["session_id"] == session_id and notice["overall_score"] == 70
     assert notice["recommendation"] == "HIRE" and notice["scorecard_url"].endswith(f"/{session_id}/download-pdf/")
-    events = platform().store.query(OutboxEvent, where={"status": OutboxStatus.DELIVERED.value}).items
+    delivered = {"status": OutboxStatus.DELIVERED.value}
+    events = platform().store.query(OutboxEvent, where=delivered, order_by="due_at").items
     assert {e.type for e in events} == {SESSION_COMPLETED, "talentcrew.scorecard.ready"}
 
 

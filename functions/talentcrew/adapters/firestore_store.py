@@ -6,12 +6,23 @@ on (see ARCHITECTURE.md). Documents hold the model's JSON form, the same as the 
 
 Firestore aggregates (`count()`, `sum()`, `avg()`) have no group-by, so `count_by` and `group_count`
 fold keyset pages of a projection: memory holds a page and the counts, never the documents.
+
+Production Firestore refuses a query that filters on equality and orders by another field unless a
+composite index exists; the emulator checks none. Given the declared indexes (terraform's
+`firestore.indexes.json`, which Terraform creates them from), this adapter refuses such queries the same
+way, so the tests that run it on the emulator find an index the deployment lacks.
+
+`expires_at` is stored as a Firestore timestamp (every other time as the model's text), since TTL
+policies delete documents by a timestamp field.
 """
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from google.api_core.exceptions import AlreadyExists
@@ -23,17 +34,66 @@ from talentcrew.models import Document
 from talentcrew.ports import Between, D, Page, Scalar, field_name
 
 FOLD_PAGE = 500  # documents per page when counting client-side
+TTL_FIELD = "expires_at"
+
+
+class MissingIndex(RuntimeError):
+    """The query needs a composite index that is not declared (Firestore answers FAILED_PRECONDITION)."""
+
+
+@dataclass(frozen=True)
+class IndexKey:
+    """What Firestore matches a query to: its equality fields in any order, then the ordered field."""
+
+    collection: str
+    equalities: frozenset[str]
+    order_by: str
+    descending: bool
+
+    def __str__(self) -> str:
+        direction = "DESCENDING" if self.descending else "ASCENDING"
+        fields = [*(f"{name} ==" for name in sorted(self.equalities)), f"{self.order_by} {direction}"]
+        return f"{self.collection} ({', '.join(fields)})"
+
+
+def load_indexes(path: Path) -> frozenset[IndexKey]:
+    """The composite indexes of a firestore.indexes.json (the Firebase CLI's format): each index's fields
+    are its equality fields, then the one field it orders by."""
+    declared = json.loads(path.read_text())
+    keys = set()
+    for index in declared.get("indexes", []):
+        *equalities, last = index["fields"]
+        keys.add(
+            IndexKey(
+                collection=index["collectionGroup"],
+                equalities=frozenset(field["fieldPath"] for field in equalities),
+                order_by=last["fieldPath"],
+                descending=last.get("order") == "DESCENDING",
+            )
+        )
+    return frozenset(keys)
 
 
 class FirestoreStore:
     name = "firestore"
 
-    def __init__(self, project: str, database: str = "(default)") -> None:
+    def __init__(
+        self, project: str, database: str = "(default)", *, indexes: frozenset[IndexKey] | None = None
+    ) -> None:
+        """`indexes`: refuse queries that need a composite index not among these (None: Firestore decides)."""
         self._db = firestore.Client(project=project, database=database)
+        self._indexes = indexes
+
+    @staticmethod
+    def _data(doc: Document) -> dict[str, Any]:
+        data = doc.model_dump(mode="json")
+        if TTL_FIELD in data:
+            data[TTL_FIELD] = getattr(doc, TTL_FIELD)
+        return data
 
     def create(self, doc: Document) -> bool:
         try:
-            self._db.collection(doc.collection).document(doc.id).create(doc.model_dump(mode="json"))
+            self._db.collection(doc.collection).document(doc.id).create(self._data(doc))
         except AlreadyExists:
             return False
         return True
@@ -43,7 +103,7 @@ class FirestoreStore:
         return kind.model_validate(snapshot.to_dict()) if snapshot.exists else None
 
     def put(self, doc: Document) -> None:
-        self._db.collection(doc.collection).document(doc.id).set(doc.model_dump(mode="json"))
+        self._db.collection(doc.collection).document(doc.id).set(self._data(doc))
 
     def update(self, kind: type[D], doc_id: str, changes: Mapping[str, Any]) -> D:
         ref = self._db.collection(kind.collection).document(doc_id)
@@ -53,7 +113,7 @@ class FirestoreStore:
         merged = kind.model_validate({**(snapshot.to_dict() or {}), **changes})
         if not changes:
             return merged
-        stored = merged.model_dump(mode="json")
+        stored = self._data(merged)
         try:
             ref.update({name: stored[name] for name in changes})
         except FirestoreNotFound as error:
@@ -79,6 +139,11 @@ class FirestoreStore:
         after: Scalar | None = None,
     ) -> Any:
         """The filtered query in keyset order, resuming after the cursor `after` (if any)."""
+        equalities = frozenset(where or {}) - {order_by}
+        if self._indexes is not None and equalities:
+            needed = IndexKey(kind.collection, equalities, order_by, descending)
+            if needed not in self._indexes:
+                raise MissingIndex(f"the query needs a composite index that is not declared: {needed}")
         query = self._filtered(kind, where)
         if after is not None:
             query = query.where(filter=firestore.FieldFilter(field_name(order_by), "<" if descending else ">", after))
