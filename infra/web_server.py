@@ -1,13 +1,14 @@
-"""Serves the web app (web/) locally, standing in for its static hosting on Google Cloud.
+"""Serves the web app (web/): locally in `make dev`, and on Google Cloud as its Cloud Run service.
 
 Files are served as they are (no build step); any other path that names no file gets index.html,
 so a candidate's `/interview/<token>` link opens the app. `/config.json` tells the app where the
-api is, as the file Terraform writes beside the app does on Google Cloud. Headers keep the page to
-its own scripts, and the invite token in the path out of any Referer.
+api is. Headers keep the page to its own scripts, and the invite token in the path out of any
+Referer (which a bucket website could not do: see terraform/README.md).
 """
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -68,8 +69,12 @@ def app(settings: Settings | None = None, web: Path = WEB) -> Starlette:
 
 
 def main() -> None:
+    """Locally on port + 3 of the platform; on Cloud Run (which sets PORT) on every interface, as its container."""
     settings = Settings()
-    uvicorn.run(app(settings), host="127.0.0.1", port=settings.port + 3, log_level="warning")
+    if "PORT" in os.environ:
+        uvicorn.run(app(settings), host="0.0.0.0", port=int(os.environ["PORT"]), log_level="info")
+    else:
+        uvicorn.run(app(settings), host="127.0.0.1", port=settings.port + 3, log_level="warning")
 
 
 if __name__ == "__main__":
