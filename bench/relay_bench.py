@@ -404,12 +404,12 @@ def serve_relay(port: int, turn_url: str) -> None:
     from relay.app import create_app
     from relay.conversation import Services
     from relay.settings import RelaySettings
-    from relay.turns import TurnClient
+    from relay.turns import TurnClient, authorization
     from talentcrew.config import platform
 
     built = platform()
     latencies = FrameLatencies()
-    turns = TurnClient(f"{turn_url}/", built.settings.turn_bearer())
+    turns = TurnClient(f"{turn_url}/", authorization(built.settings))
     stt, tts = StandInSpeechToText(latencies), SilentTextToSpeech()
     services = Services(built.store, turns, stt, tts, RelaySettings())
     relay = create_app(built, services)
@@ -1020,8 +1020,8 @@ class TimedTextToSpeech:
             yield chunk
 
 
-def timed_turn_client(url: str, bearer: str, timeline: Timeline) -> Any:
-    from relay.turns import TurnClient
+def timed_turn_client(url: str, settings: Any, timeline: Timeline) -> Any:
+    from relay.turns import TurnClient, authorization
     from talentcrew.interview.turn import TurnReply, TurnRequest
 
     class TimedTurnClient(TurnClient):
@@ -1031,7 +1031,7 @@ def timed_turn_client(url: str, bearer: str, timeline: Timeline) -> Any:
             timeline.mark("turn_done")
             return reply
 
-    return TimedTurnClient(url, bearer)
+    return TimedTurnClient(url, authorization(settings))
 
 
 @dataclass
@@ -1185,7 +1185,7 @@ async def measure_turn_gaps(args: argparse.Namespace, turn_url: str) -> TurnGapR
     log("making the answers' audio with Piper and warming the engines and the turn function...")
     audio = [speech(text) for text in ANSWERS]
     await warm_up(stt, tts, audio[0], turn_url)
-    turns = timed_turn_client(f"{turn_url}/", built.settings.turn_bearer(), timeline)
+    turns = timed_turn_client(f"{turn_url}/", built.settings, timeline)
     timed_stt, timed_tts = TimedSpeechToText(stt, timeline), TimedTextToSpeech(tts, timeline)
     services = Services(built.store, turns, timed_stt, timed_tts, RelaySettings())
     port = free_port()

@@ -27,7 +27,7 @@ from relay import protocol
 from relay.conversation import Conversation, Services, Spawn
 from relay.protocol import Close
 from relay.settings import RelaySettings, build_speech
-from relay.turns import TurnClient
+from relay.turns import TurnClient, authorization
 from talentcrew.config import Platform, platform
 from talentcrew.errors import Unauthorized
 
@@ -155,5 +155,5 @@ def app() -> Starlette:
     relay_settings = RelaySettings()
     stt, tts = build_speech(relay_settings)
     log.info("speech: in %s, out %s", stt.name, tts.name, extra={"stt": stt.name, "tts": tts.name})
-    turns = TurnClient(f"{settings.turn_base_url}/", settings.turn_bearer())
+    turns = TurnClient(f"{settings.turn_base_url}/", authorization(settings))
     return create_app(built, Services(built.store, turns, stt, tts, relay_settings))

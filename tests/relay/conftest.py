@@ -25,7 +25,7 @@ from relay.conversation import Services
 from relay.settings import RelaySettings
 from relay.speech.offline import PiperTextToSpeech, WhisperSpeechToText
 from relay.speech.ports import SpeechToText, TextToSpeech
-from relay.turns import TurnClient
+from relay.turns import TurnClient, authorization
 from tests.api.helpers import RUBRIC, auth_headers, create_session
 from tests.conftest import FUNCTIONS, SECRET, _fresh_api_client
 from tests.servers import free_port
@@ -98,7 +98,7 @@ def world(
         turn_server = make_server("127.0.0.1", turn_port, turn_app, threaded=True)
         threading.Thread(target=turn_server.serve_forever, daemon=True).start()
         built = talentcrew.config.platform()
-        turns = TurnClient(f"http://127.0.0.1:{turn_port}/", built.settings.turn_bearer())
+        turns = TurnClient(f"http://127.0.0.1:{turn_port}/", authorization(built.settings))
         services = Services(built.store, turns, *speech, relay_settings)
         relay = serve_uvicorn(create_app(built, services), relay_port)
         headers = auth_headers(api, "relay.recruiter@example.com")
