@@ -5,12 +5,14 @@ account per day however often the tick comes."""
 
 from __future__ import annotations
 
+import base64
 import io
 import logging
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+import functions_framework
 import numpy as np
 import pytest
 from cloudevents.http import CloudEvent
@@ -41,7 +43,7 @@ from talentcrew.models import (
     answer_id,
 )
 from talentcrew.ports import Store
-from tests.conftest import FIRESTORE_INDEXES
+from tests.conftest import FIRESTORE_INDEXES, FUNCTIONS
 
 DAY = date(2026, 11, 25)
 END = datetime(2026, 11, 25, tzinfo=UTC)
@@ -195,6 +197,26 @@ def test_a_tick_without_a_day_reports_the_day_it_was_sent(store: Store) -> None:
     sent = {"id": "t-1", "type": ANALYTICS_TICK, "source": "//scheduler", "time": "2026-11-20T06:00:00Z"}
     drift(CloudEvent(sent, {}))
     assert store.get(AnalyticsReport, report_id(owner.id, date(2026, 11, 20))) is not None
+
+
+def test_a_scheduler_tick_pushed_by_pubsub_reaches_the_function(store: Store) -> None:
+    """On Google Cloud a push subscription posts Pub/Sub's own body to the function's URL: functions-framework
+    turns it into a messagePublished CloudEvent, whose time is the publish time. The body is what Cloud
+    Scheduler's Pub/Sub target sends (`{}` with the event type as an attribute, terraform/scheduler.tf)."""
+    owner = _recruiter(store)
+    client = functions_framework.create_app("drift", str(FUNCTIONS / "main.py"), "cloudevent").test_client()
+    push = {
+        "message": {
+            "data": base64.b64encode(b"{}").decode(),
+            "attributes": {"type": ANALYTICS_TICK},
+            "messageId": "17",
+            "publishTime": "2026-11-21T02:15:00.123Z",
+        },
+        "subscription": "projects/p/subscriptions/talentcrew-analytics-tick-drift",
+    }
+    response = client.post("/", json=push)
+    assert response.status_code == 200
+    assert store.get(AnalyticsReport, report_id(owner.id, date(2026, 11, 21))) is not None
 
 
 def test_a_malformed_tick_is_dropped(store: Store, caplog: pytest.LogCaptureFixture) -> None:

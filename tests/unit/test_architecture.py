@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import functions_framework
 import pytest
 
 FUNCTIONS = Path(__file__).resolve().parents[2] / "functions"
@@ -42,6 +43,26 @@ def test_the_rule_catches_a_vendor_import(tmp_path: Path) -> None:
 @pytest.mark.parametrize("entry", sorted(FUNCTIONS.glob("*/main.py")), ids=lambda path: path.parent.name)
 def test_entry_points_stay_thin(entry: Path) -> None:
     assert len(entry.read_text().splitlines()) <= 60
+
+
+def _entry_points() -> list[tuple[str, str]]:
+    """Each name functions/main.py exports, with the signature Cloud Functions serves it with."""
+    tree = ast.parse((FUNCTIONS / "main.py").read_text())
+    [exported] = [node.value for node in tree.body if isinstance(node, ast.Assign) and _names(node) == ["__all__"]]
+    assert isinstance(exported, ast.List)
+    names = [str(element.value) for element in exported.elts if isinstance(element, ast.Constant)]
+    return [(name, "http" if name in ("api", "turn") else "cloudevent") for name in names if name != "EVENT_HANDLERS"]
+
+
+def _names(node: ast.Assign) -> list[str]:
+    return [target.id for target in node.targets if isinstance(target, ast.Name)]
+
+
+@pytest.mark.parametrize(("target", "signature"), _entry_points(), ids=str)
+def test_functions_framework_serves_every_entry_point(target: str, signature: str) -> None:
+    """As Cloud Functions starts it (`--target NAME --signature-type ...`): Flask names the app after the
+    target and fails when a module of that name has no file, as a folder without __init__.py has not."""
+    functions_framework.create_app(target, str(FUNCTIONS / "main.py"), signature).test_client()
 
 
 GRADING = sorted(
