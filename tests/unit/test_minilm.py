@@ -3,6 +3,7 @@ packaged weights: `SentenceTransformer(path)(features)["token_embeddings"]`, rou
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -66,12 +67,15 @@ def test_count_leaves_out_the_special_tokens(model: minilm.MiniLM) -> None:
     assert model.count([" ".join(["caching"] * 400)]) == [800]  # "cach", "##ing": counting never truncates
 
 
-def test_the_local_brain_loads_no_deep_learning_framework() -> None:
-    """A venv made before this encoder still holds torch; nothing may import it (a fresh one lacks it)."""
+def test_the_local_brain_loads_no_deep_learning_framework_and_one_blas_thread() -> None:
+    """A venv made before this encoder still holds torch; nothing may import it (a fresh one lacks it). BLAS
+    runs on one thread once the model is loaded (the process is fresh: the pool starts at one per core)."""
     probe = (
-        "import sys; from talentcrew.adapters.local_brain import LocalBrain; LocalBrain(); "
-        "print(sorted(m for m in ('torch', 'sentence_transformers', 'transformers') if m in sys.modules))"
+        "import sys, json; from threadpoolctl import threadpool_info; "
+        "from talentcrew.adapters.local_brain import LocalBrain; LocalBrain(); print(json.dumps(["
+        "sorted(m for m in ('torch', 'sentence_transformers', 'transformers') if m in sys.modules), "
+        "sorted({pool['num_threads'] for pool in threadpool_info() if pool['user_api'] == 'blas'})]))"
     )
     env = {**os.environ, "PYTHONPATH": str(Path(minilm.__file__).resolve().parents[2])}
     out = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "[]"
+    assert json.loads(out.stdout) == [[], [1]]

