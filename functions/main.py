@@ -8,7 +8,7 @@ from api.main import api
 from talentcrew.adapters.outbox_events import Handler
 from talentcrew.events import ANALYTICS_TICK, SCORECARD_READY, SESSION_COMPLETED
 
-# CloudEvent functions by the event type they handle: Eventarc routes to them on Google Cloud,
+# CloudEvent functions by the event type they handle: Pub/Sub pushes to them on Google Cloud,
 # the local outbox worker calls them directly.
 EVENT_HANDLERS: dict[str, Handler] = {
     SESSION_COMPLETED: report,

@@ -1,4 +1,4 @@
-"""The local stand-in for Pub/Sub + Eventarc: delivers outbox events to the CloudEvent functions."""
+"""The local stand-in for Pub/Sub: delivers outbox events to the CloudEvent functions."""
 
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 
 Each process is the same code Google Cloud runs, served by its embedded adapters: the `api`
 function (on PORT) and the `turn` function (on PORT + 1) under functions-framework, the relay
-(on PORT + 2, uvicorn), the outbox worker that stands in for Pub/Sub + Eventarc, and the web app's
+(on PORT + 2, uvicorn), the outbox worker that stands in for Pub/Sub, and the web app's
 files (on PORT + 3) that stand in for its static hosting.
 If one process dies, the others are stopped too, so a broken platform never looks half alive.
 """

@@ -1,6 +1,6 @@
 """CloudEvent function `drift` (talentcrew.analytics.tick): the day's analytics report per account.
 
-Cloud Scheduler publishes the tick daily (Pub/Sub, Eventarc); locally `python -m talentcrew
+Cloud Scheduler publishes the tick daily (Pub/Sub, pushed to this function); locally `python -m talentcrew
 analytics-tick` publishes one through the outbox. The report's day is the tick's `day` (to re-run a
 day) or the date the tick was sent, so a redelivery after midnight still reports the same day.
 Raise to retry, return to drop: a store failure raises; a malformed tick is logged and dropped.

@@ -1,7 +1,7 @@
 """Domain events as CloudEvents 1.0, and decoding them at a function's edge.
 
 An event reaches a handler in one of two shapes: directly, from the local outbox worker (type
-`talentcrew.*`, JSON data), or wrapped by Pub/Sub and Eventarc (type `...messagePublished`, the
+`talentcrew.*`, JSON data), or wrapped by Pub/Sub's push (type `...messagePublished`, the
 event's type and id in the message attributes, its JSON data base64-encoded). `decode` turns
 either into one `Event`, so handlers never see the difference.
 """

@@ -2,7 +2,8 @@
 
 Outbox: the worker calls the function directly, as the local platform does. Pub/Sub: the message
 is pulled from drongo's Pub/Sub server and posted to the function over functions-framework's HTTP
-front door in the shape Eventarc uses, so `decode` is proven against the real envelope.
+front door as a push subscription posts it (terraform/pubsub.tf), so `decode` is proven against the
+real envelope.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from google.cloud.pubsub_v1 import PublisherClient, SubscriberClient
 from talentcrew.adapters.outbox_events import OutboxEvent, OutboxEvents, OutboxStatus, OutboxWorker
 from talentcrew.adapters.pubsub_events import PubSubEvents, topic_id
 from talentcrew.adapters.sqlite_store import SqliteStore
-from talentcrew.events import PUBSUB_MESSAGE_PUBLISHED, SESSION_COMPLETED, Event
+from talentcrew.events import SESSION_COMPLETED, Event
 from talentcrew.models import utcnow
 from talentcrew.ports import Events
 
@@ -81,16 +82,11 @@ def transport(request: pytest.FixtureRequest, sink: Sink, tmp_path: Path) -> Tra
                     "data": base64.b64encode(message.data).decode(),
                     "attributes": dict(message.attributes),
                     "messageId": message.message_id,
+                    "publishTime": message.publish_time.isoformat(),
                 },
                 "subscription": subscription,
             }
-            headers = {
-                "ce-id": message.message_id,
-                "ce-specversion": "1.0",
-                "ce-type": PUBSUB_MESSAGE_PUBLISHED,
-                "ce-source": f"//pubsub.googleapis.com/{topic}",
-            }
-            response = client.post("/", json=envelope, headers=headers)
+            response = client.post("/", json=envelope)  # Pub/Sub's own body: no CloudEvent headers
             assert response.status_code == 200, response.data
             subscriber.acknowledge(subscription=subscription, ack_ids=[received.ack_id])
 
@@ -114,7 +110,7 @@ def test_each_published_event_is_delivered(transport: Transport, sink: Sink) -> 
     assert sorted(event.data["session_id"] for event in sink.received) == ["s-0", "s-1", "s-2"]
 
 
-# The outbox's own promises: Pub/Sub and Eventarc keep these on Google Cloud.
+# The outbox's own promises: Pub/Sub's push subscriptions keep these on Google Cloud.
 
 
 @pytest.fixture

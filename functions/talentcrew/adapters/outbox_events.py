@@ -1,7 +1,7 @@
 """Events through a durable outbox in the Store: the embedded default.
 
 `publish` writes the event as a document (its key is the id, so publishing twice is a no-op);
-`OutboxWorker` delivers due events as CloudEvents to the same handlers Eventarc would call, at
+`OutboxWorker` delivers due events as CloudEvents to the same handlers Pub/Sub pushes to, at
 least once. A handler that raises is retried with exponential backoff; after `max_attempts` the
 event is parked as `dead` with its last error, for a human to look at.
 """

@@ -1,8 +1,8 @@
 """Events through Pub/Sub, for Google Cloud: one topic per event type.
 
-Eventarc delivers each message to the subscribed function as a `messagePublished` CloudEvent;
-`talentcrew.events.decode` unwraps it there. The event's type and idempotency key travel as
-message attributes.
+A push subscription per topic (terraform/pubsub.tf) posts each message to its function, which
+functions-framework turns into a `messagePublished` CloudEvent; `talentcrew.events.decode` unwraps
+it. The event's type and idempotency key travel as message attributes.
 """
 
 from __future__ import annotations
