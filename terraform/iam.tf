@@ -110,17 +110,12 @@ resource "google_service_account_iam_member" "api_signs_as_itself" {
  *****************************************/
 
 locals {
-  secret_ids = {
-    secret_key = google_secret_manager_secret.secret_key.id
-    deepgram   = google_secret_manager_secret.deepgram_api_key.id
-    gemini     = one(google_secret_manager_secret.gemini_api_key[*].id)
-  }
-
+  # Secret (secrets.tf) => the accounts that read it.
   secret_readers = {
     # Every process with a Cloud adapter signs or checks tokens; the web app has none.
-    secret_key = ["api", "turn", "webhook", "drift", "report", "relay"]
-    deepgram   = ["relay"]
-    gemini     = var.gemini_api_key_enabled ? ["turn", "drift"] : []
+    secret_key       = ["api", "turn", "webhook", "drift", "report", "relay"]
+    deepgram_api_key = ["relay"]
+    gemini_api_key   = var.gemini_api_key_enabled ? ["turn", "drift"] : []
   }
 
   secret_grants = merge([
@@ -133,7 +128,7 @@ locals {
 resource "google_secret_manager_secret_iam_member" "readers" {
   for_each = local.secret_grants
 
-  secret_id = local.secret_ids[each.value.secret]
+  secret_id = google_secret_manager_secret.this[each.value.secret].id
   role      = "roles/secretmanager.secretAccessor"
   member    = local.members[each.value.account]
 }
@@ -193,65 +188,32 @@ resource "google_service_account_iam_member" "pubsub_mints_invoker_tokens" {
   Invokers (roles/run.invoker on one Cloud Run service each)
  *****************************************/
 
-# The API does its own authentication (bearer tokens, invite tokens): public.
-resource "google_cloud_run_v2_service_iam_member" "api_public" {
+locals {
+  # One grant each: the service (its name, so the grant waits for it) and who may call it.
+  invoker_grants = {
+    # The API does its own authentication (bearer tokens, invite tokens): public.
+    api_public = { service = google_cloudfunctions2_function.this["api"].name, member = "allUsers" }
+    # Candidates' browsers connect to the relay; it admits a socket only with a valid ticket.
+    relay_public = { service = google_cloud_run_v2_service.relay.name, member = "allUsers" }
+    # The web app's files are public.
+    web_public = { service = google_cloud_run_v2_service.web.name, member = "allUsers" }
+    # Only the relay may call the turn function (TALENTCREW_TURN_AUTH=iam): it sends a Google ID token.
+    turn_relay = { service = google_cloudfunctions2_function.this["turn"].name, member = local.members.relay }
+    # Only the push subscriptions (as the invoker account) may call the event handlers.
+    report_invoker  = { service = google_cloud_run_v2_service.report.name, member = local.members.invoker }
+    webhook_invoker = { service = google_cloudfunctions2_function.this["scorecard_webhook"].name, member = local.members.invoker }
+    drift_invoker   = { service = google_cloudfunctions2_function.this["drift"].name, member = local.members.invoker }
+  }
+}
+
+resource "google_cloud_run_v2_service_iam_member" "invokers" {
+  for_each = local.invoker_grants
+
   project  = var.project_id
   location = var.region
-  name     = google_cloudfunctions2_function.api.name
+  name     = each.value.service
   role     = "roles/run.invoker"
-  member   = "allUsers"
-}
-
-# Candidates' browsers connect to the relay; it admits a socket only with a valid ticket.
-resource "google_cloud_run_v2_service_iam_member" "relay_public" {
-  project  = google_cloud_run_v2_service.relay.project
-  location = google_cloud_run_v2_service.relay.location
-  name     = google_cloud_run_v2_service.relay.name
-  role     = "roles/run.invoker"
-  member   = "allUsers"
-}
-
-# The web app's files are public.
-resource "google_cloud_run_v2_service_iam_member" "web_public" {
-  project  = google_cloud_run_v2_service.web.project
-  location = google_cloud_run_v2_service.web.location
-  name     = google_cloud_run_v2_service.web.name
-  role     = "roles/run.invoker"
-  member   = "allUsers"
-}
-
-# Only the relay may call the turn function (TALENTCREW_TURN_AUTH=iam): it sends a Google ID token.
-resource "google_cloud_run_v2_service_iam_member" "turn_relay" {
-  project  = var.project_id
-  location = var.region
-  name     = google_cloudfunctions2_function.turn.name
-  role     = "roles/run.invoker"
-  member   = local.members.relay
-}
-
-# Only the push subscriptions (as the invoker account) may call the event handlers.
-resource "google_cloud_run_v2_service_iam_member" "report_invoker" {
-  project  = google_cloud_run_v2_service.report.project
-  location = google_cloud_run_v2_service.report.location
-  name     = google_cloud_run_v2_service.report.name
-  role     = "roles/run.invoker"
-  member   = local.members.invoker
-}
-
-resource "google_cloud_run_v2_service_iam_member" "webhook_invoker" {
-  project  = var.project_id
-  location = var.region
-  name     = google_cloudfunctions2_function.scorecard_webhook.name
-  role     = "roles/run.invoker"
-  member   = local.members.invoker
-}
-
-resource "google_cloud_run_v2_service_iam_member" "drift_invoker" {
-  project  = var.project_id
-  location = var.region
-  name     = google_cloudfunctions2_function.drift.name
-  role     = "roles/run.invoker"
-  member   = local.members.invoker
+  member   = each.value.member
 }
 
 /******************************************

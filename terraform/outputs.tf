@@ -5,7 +5,7 @@ output "api_url" {
 
 output "api_service_uri" {
   description = "The api function's Cloud Run URI as Cloud Functions reports it (serves the same API)."
-  value       = google_cloudfunctions2_function.api.service_config[0].uri
+  value       = google_cloudfunctions2_function.this["api"].service_config[0].uri
 }
 
 output "web_url" {
@@ -21,7 +21,7 @@ output "relay_url" {
 
 output "turn_url" {
   description = "The turn function's URL (IAM: only the relay may call it)."
-  value       = google_cloudfunctions2_function.turn.service_config[0].uri
+  value       = google_cloudfunctions2_function.this["turn"].service_config[0].uri
 }
 
 output "report_url" {
@@ -66,11 +66,8 @@ output "dead_letter_subscriptions" {
 
 output "secrets" {
   description = "Secret Manager secrets. Add a version to an API key's secret with `gcloud secrets versions add SECRET --data-file=-`."
-  value = {
-    secret_key       = google_secret_manager_secret.secret_key.secret_id
-    deepgram_api_key = google_secret_manager_secret.deepgram_api_key.secret_id
-    gemini_api_key   = one(google_secret_manager_secret.gemini_api_key[*].secret_id)
-  }
+  # gemini_api_key is null without gemini_api_key_enabled.
+  value = merge({ gemini_api_key = null }, { for key, secret in google_secret_manager_secret.this : key => secret.secret_id })
 }
 
 output "service_accounts" {

@@ -14,12 +14,12 @@ locals {
     }
     scorecard_ready = {
       handler              = "scorecard_webhook"
-      endpoint             = google_cloudfunctions2_function.scorecard_webhook.service_config[0].uri
+      endpoint             = google_cloudfunctions2_function.this["scorecard_webhook"].service_config[0].uri
       ack_deadline_seconds = 60 # one webhook POST (the function times out at 50 s)
     }
     analytics_tick = {
       handler              = "drift"
-      endpoint             = google_cloudfunctions2_function.drift.service_config[0].uri
+      endpoint             = google_cloudfunctions2_function.this["drift"].service_config[0].uri
       ack_deadline_seconds = 600 # the daily report (the function times out at 540 s); Pub/Sub's maximum
     }
   }
@@ -84,9 +84,7 @@ resource "google_pubsub_subscription" "push" {
 
   depends_on = [
     google_pubsub_topic_iam_member.dead_letter_publisher,
-    google_cloud_run_v2_service_iam_member.report_invoker,
-    google_cloud_run_v2_service_iam_member.webhook_invoker,
-    google_cloud_run_v2_service_iam_member.drift_invoker,
+    google_cloud_run_v2_service_iam_member.invokers,
     google_service_account_iam_member.pubsub_mints_invoker_tokens,
   ]
 }

@@ -58,7 +58,7 @@ resource "google_cloud_run_v2_service" "relay" {
         for_each = merge(local.platform_env, {
           TALENTCREW_SPEECH = "deepgram"
           # The turn function's real URL; the relay sends a Google ID token for it.
-          TALENTCREW_TURN_URL  = google_cloudfunctions2_function.turn.service_config[0].uri
+          TALENTCREW_TURN_URL  = google_cloudfunctions2_function.this["turn"].service_config[0].uri
           TALENTCREW_TURN_AUTH = "iam"
         })
 
@@ -72,7 +72,7 @@ resource "google_cloud_run_v2_service" "relay" {
         name = "TALENTCREW_SECRET_KEY"
         value_source {
           secret_key_ref {
-            secret  = google_secret_manager_secret.secret_key.secret_id
+            secret  = google_secret_manager_secret.this["secret_key"].secret_id
             version = "latest"
           }
         }
@@ -82,7 +82,7 @@ resource "google_cloud_run_v2_service" "relay" {
         name = "DEEPGRAM_API_KEY"
         value_source {
           secret_key_ref {
-            secret  = google_secret_manager_secret.deepgram_api_key.secret_id
+            secret  = google_secret_manager_secret.this["deepgram_api_key"].secret_id
             version = "latest"
           }
         }

@@ -64,7 +64,7 @@ resource "google_cloud_run_v2_service" "report" {
         name = "TALENTCREW_SECRET_KEY"
         value_source {
           secret_key_ref {
-            secret  = google_secret_manager_secret.secret_key.secret_id
+            secret  = google_secret_manager_secret.this["secret_key"].secret_id
             version = "latest"
           }
         }

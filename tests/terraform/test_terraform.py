@@ -79,6 +79,64 @@ def resources(tree: Module, type_: str) -> dict[str, Any]:
     return found
 
 
+EACH_VALUE = re.compile(r"\beach\.value\.(\w+)")
+WHOLE_EACH_VALUE = re.compile(r"\$\{each\.value\.(\w+)\}")
+
+
+def _as_expression(value: Any, written: str) -> str:
+    """A value of a for_each entry as HCL inside an expression (`written` where it has no short form)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
+    if isinstance(value, str):
+        return value[2:-1] if value.startswith("${") and value.endswith("}") else json.dumps(value)
+    return written
+
+
+def expand(node: Any, key: str, entry: dict[str, Any]) -> Any:
+    """A body as Terraform evaluates it for one for_each entry: each.key and each.value.NAME written in.
+
+    A name the entry lacks raises KeyError, as Terraform would refuse it.
+    """
+    if isinstance(node, dict):
+        return {name: expand(value, key, entry) for name, value in node.items()}
+    if isinstance(node, list):
+        return [expand(value, key, entry) for value in node]
+    if not isinstance(node, str):
+        return node
+    if whole := WHOLE_EACH_VALUE.fullmatch(node):
+        return entry[whole.group(1)]
+    node = EACH_VALUE.sub(lambda match: _as_expression(entry[match.group(1)], match.group(0)), node)
+    return node.replace("each.key", json.dumps(key))
+
+
+def each_instance(tree: Module, body: dict[str, Any]) -> dict[str, Any]:
+    """A `for_each = local.MAP` resource's instances: key → body with each.key and each.value written in."""
+    match = re.fullmatch(r"\$\{local\.(\w+)\}", str(body.get("for_each")))
+    assert match, f"for_each over {body.get('for_each')}, not a local map: cannot expand it here"
+    rest = {name: value for name, value in body.items() if name != "for_each"}
+    return {key: expand(rest, key, entry) for key, entry in tree["locals"][match.group(1)].items()}
+
+
+def instances(tree: Module, type_: str) -> dict[str, Any]:
+    """Resources of a type as Terraform expands them: `name`, or `name["key"]` for each entry of a for_each."""
+    found: dict[str, Any] = {}
+    for name, body in resources(tree, type_).items():
+        if "for_each" in body:
+            found |= {f'{name}["{key}"]': each for key, each in each_instance(tree, body).items()}
+        else:
+            found[name] = body
+    return found
+
+
+def functions(tree: Module) -> dict[str, Any]:
+    """The gen2 functions, one resource over local.functions: "api" → its body as Terraform expands it."""
+    declared = resources(tree, "google_cloudfunctions2_function")
+    assert set(declared) == {"this"}, f"the functions are one for_each resource, not {sorted(declared)}"
+    return each_instance(tree, declared["this"])
+
+
 def block(body: dict[str, Any], name: str) -> dict[str, Any]:
     """The one nested block `name` of a body (python-hcl2 gives blocks as lists)."""
     [only] = body[name]
@@ -109,7 +167,7 @@ def dicts(node: Any) -> Iterator[dict[str, Any]]:
 
 def services(tree: Module) -> dict[str, Any]:
     """Every function and Cloud Run service: "function.api" → its body."""
-    found = {f"function.{name}": body for name, body in resources(tree, "google_cloudfunctions2_function").items()}
+    found = {f"function.{name}": body for name, body in instances(tree, "google_cloudfunctions2_function").items()}
     found |= {f"service.{name}": body for name, body in resources(tree, "google_cloud_run_v2_service").items()}
     return found
 
@@ -301,11 +359,18 @@ def test_the_account_rule_catches_sharing_and_defaults() -> None:
         '  template { service_account = google_service_account.this["api"].email }\n}\n'
         'resource "google_cloudfunctions2_function" "three" {\n'
         '  service_config { service_account_email = "123-compute@developer.gserviceaccount.com" }\n}\n'
+        'locals { functions = { a = { account = "drift" }, b = { account = "drift" } } }\n'
+        'resource "google_cloudfunctions2_function" "this" {\n'
+        "  for_each = local.functions\n"
+        "  service_config { service_account_email = google_service_account.this[each.value.account].email }\n}\n"
     )
     tree = merged([parse(made_up)])
     problems = account_problems(tree)
     assert any("shares the account api" in problem for problem in problems)
     assert any("compute@developer" in problem for problem in problems)
+    # Entries of one for_each resource are services of their own: they may not share an account either.
+    assert 'function.this["b"] shares the account drift with function.this["a"]' in problems
+    assert any("runs as drift, which local.service_accounts does not declare" in problem for problem in problems)
 
 
 def test_no_primitive_role_anywhere() -> None:
@@ -355,9 +420,21 @@ def test_the_inlined_secret_rule_flags_plain_values() -> None:
 
 def test_secrets_reach_each_service_by_reference() -> None:
     tree = module()
-    for name, body in resources(tree, "google_cloudfunctions2_function").items():
-        keys = [secret["key"] for secret in block(body, "service_config").get("secret_environment_variables", [])]
+    gemini_readers = set()
+    for name, body in functions(tree).items():
+        service_config = block(body, "service_config")
+        keys = [secret["key"] for secret in service_config.get("secret_environment_variables", [])]
         assert "TALENTCREW_SECRET_KEY" in keys, f"function {name} does not read the signing key from Secret Manager"
+        [gemini] = [entry["secret_environment_variables"] for entry in service_config.get("dynamic", [])]
+        assert gemini["content"][0]["key"] == "TALENTCREW_GEMINI_API_KEY"
+        if gemini["for_each"].startswith("${true && var.gemini_api_key_enabled ? "):
+            gemini_readers.add(name)
+        else:
+            assert gemini["for_each"].startswith("${false && "), f"{name}: {gemini['for_each']}"
+    # The functions given the Gemini key are the accounts allowed to read it (iam.tf), and no others.
+    assert gemini_readers == {"turn", "drift"}
+    readers = tree["locals"]["secret_readers"]["gemini_api_key"]
+    assert readers == '${var.gemini_api_key_enabled ? ["turn", "drift"] : []}'
     for name, expected in {
         "relay": {"TALENTCREW_SECRET_KEY", "DEEPGRAM_API_KEY"},
         "report": {"TALENTCREW_SECRET_KEY"},
@@ -385,7 +462,7 @@ def test_the_delivery_rule_flags_a_bare_push_subscription() -> None:
 
 def test_no_function_uses_an_eventarc_trigger() -> None:
     """An Eventarc-managed subscription cannot carry a dead-letter policy: pubsub.tf pushes instead."""
-    for name, body in resources(module(), "google_cloudfunctions2_function").items():
+    for name, body in functions(module()).items():
         assert "event_trigger" not in body, f"function {name} has an event_trigger"
 
 
@@ -427,13 +504,12 @@ def _event_handlers() -> dict[str, str]:
 
 def test_deployed_entry_points_exist_in_functions_main() -> None:
     exported = _exported_entry_points()
-    deployed = {
-        block(body, "build_config")["entry_point"]
-        for body in resources(module(), "google_cloudfunctions2_function").values()
-    }
+    entry_points = [block(body, "build_config")["entry_point"] for body in functions(module()).values()]
     report_command = (FUNCTIONS / "report" / "Dockerfile").read_text().splitlines()[-1]
-    deployed.add(json.loads(report_command.removeprefix("CMD "))[2])
+    entry_points.append(json.loads(report_command.removeprefix("CMD "))[2])
+    deployed = set(entry_points)
     assert deployed <= exported, f"not exported by functions/main.py: {deployed - exported}"
+    assert len(entry_points) == len(deployed), f"an entry point is deployed twice: {sorted(entry_points)}"
     assert deployed == exported - {"EVENT_HANDLERS"}, "every entry point is deployed exactly once"
 
 
@@ -466,10 +542,35 @@ def test_the_scheduler_sends_a_tick_the_drift_function_can_decode() -> None:
     assert target["attributes"] == {"type": "${local.event_types.analytics_tick}"}
 
 
+def test_each_function_has_its_own_name_and_the_postcondition_checks_it() -> None:
+    """A gen2 function's Cloud Run service carries its name: main.tf's URLs and iam.tf's grants rely on it."""
+    bodies = functions(module())
+    names = {key: body["name"] for key, body in bodies.items()}
+    assert names == {
+        "api": "${local.names.api}",
+        "turn": "${local.names.turn}",
+        "scorecard_webhook": "${local.names.webhook}",
+        "drift": "${local.names.drift}",
+    }
+    for key, body in bodies.items():
+        [postcondition] = block(body, "lifecycle")["postcondition"]
+        expected = f'${{can(regex("(^|/)${{{names[key][2:-1]}}}$", self.service_config[0].service))}}'
+        assert postcondition["condition"] == expected, key
+        assert body["depends_on"] == ["${terraform_data.function_prerequisites}"], key
+
+
+def _function_name(key: str) -> str:
+    return f'${{google_cloudfunctions2_function.this["{key}"].name}}'
+
+
+def _service_name(name: str) -> str:
+    return f"${{google_cloud_run_v2_service.{name}.name}}"
+
+
 def test_ingress_and_invokers() -> None:
     tree = module()
-    functions = resources(tree, "google_cloudfunctions2_function")
-    ingress = {name: block(body, "service_config")["ingress_settings"] for name, body in functions.items()}
+    ingress = {name: block(body, "service_config")["ingress_settings"] for name, body in functions(tree).items()}
+    # What the one checkov skip of CKV_GCP_124 on the functions (functions.tf) rests on.
     assert ingress == {
         "api": "ALLOW_ALL",
         "turn": "ALLOW_ALL",
@@ -478,13 +579,19 @@ def test_ingress_and_invokers() -> None:
     }
     run = resources(tree, "google_cloud_run_v2_service")
     assert run["report"]["ingress"] == "INGRESS_TRAFFIC_INTERNAL_ONLY"
-    invokers = resources(tree, "google_cloud_run_v2_service_iam_member")
-    public = {name for name, body in invokers.items() if body["member"] in PUBLIC_MEMBERS}
-    assert public == {"api_public", "relay_public", "web_public"}
-    assert invokers["turn_relay"]["member"] == "${local.members.relay}"
-    for name in ("report_invoker", "webhook_invoker", "drift_invoker"):
-        assert invokers[name]["member"] == "${local.members.invoker}"
+    invokers = instances(tree, "google_cloud_run_v2_service_iam_member")
     assert all(body["role"] == "roles/run.invoker" for body in invokers.values())
+    grants = {(body["name"], body["member"]) for body in invokers.values()}
+    assert grants == {
+        (_function_name("api"), "allUsers"),
+        (_service_name("relay"), "allUsers"),
+        (_service_name("web"), "allUsers"),
+        (_function_name("turn"), "${local.members.relay}"),
+        (_service_name("report"), "${local.members.invoker}"),
+        (_function_name("scorecard_webhook"), "${local.members.invoker}"),
+        (_function_name("drift"), "${local.members.invoker}"),
+    }, "who may invoke what"
+    assert len(grants) == len(invokers)
 
 
 def test_least_privilege_on_scorecards_and_signing() -> None:
@@ -501,7 +608,7 @@ def test_least_privilege_on_scorecards_and_signing() -> None:
         [tree["locals"][name] for name in ("project_role_grants", "secret_readers", "topic_publishers")]
     )
     assert '"web"' not in grants.replace('\\"', '"')
-    assert "local.members.web" not in json.dumps(tree["resource"])
+    assert "local.members.web" not in json.dumps([tree["resource"], tree["locals"]])
 
 
 def test_every_declared_index_becomes_a_firestore_index() -> None:
@@ -578,7 +685,7 @@ def test_one_archive_of_functions_deploys_them_all() -> None:
     assert "**/__pycache__/**" in archive["excludes"]
     [source_object] = resources(tree, "google_storage_bucket_object").values()
     assert source_object["name"] == "functions-${data.archive_file.functions.output_md5}.zip"
-    for name, body in resources(tree, "google_cloudfunctions2_function").items():
+    for name, body in functions(tree).items():
         storage = block(block(block(body, "build_config"), "source"), "storage_source")
         assert storage == {
             "bucket": "${local.function_source.bucket}",
