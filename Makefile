@@ -80,4 +80,4 @@ bench-analytics: $(VENV)/.local-installed
 	PYTHONPATH=functions:. $(PY) bench/analytics_bench.py
 
 clean:
-	rm -rf $(VENV) tests/emulators/node_modules .mypy_cache .ruff_cache
+	rm -rf $(VENV) .venv-checkov tests/emulators/node_modules .mypy_cache .ruff_cache
