@@ -1,4 +1,4 @@
-"""The question bank, version 2026.11: it loads, it covers the skills, and its data keeps itself honest."""
+"""The question bank, version 2026.12: it loads, it covers the skills, and its data keeps itself honest."""
 
 from __future__ import annotations
 
@@ -52,7 +52,7 @@ def _templates(bank: QuestionBank) -> dict[str, list[str]]:
 
 
 def test_the_current_version_loads_and_validates(bank: QuestionBank) -> None:
-    assert bank.version == CURRENT_VERSION == "2026.11"
+    assert bank.version == CURRENT_VERSION == "2026.12"
     files = {path.stem for path in (BANK_ROOT / CURRENT_VERSION).glob("*.json")} - {"phrases"}
     assert set(bank.skills) == files, "every skill file is named after its skill"
     assert bank.question("caching-1").id == "caching-1"
@@ -102,6 +102,24 @@ def test_every_ideal_answer_touches_each_of_its_own_concepts(bank: QuestionBank)
         if not any(term in prompt.ideal_answer.lower() for term in concept.terms)
     ]
     assert untouched == []
+
+
+def test_every_question_and_follow_up_says_what_wrong_looks_like(bank: QuestionBank) -> None:
+    """At least three distinct wrong claims per prompt, each with a correction, and terms that a correct answer
+    (its own ideal answer and concept terms) does not use: a term that did would cap right answers."""
+    for question in _questions(bank):
+        for prompt in _prompts(question):
+            where = (question.id, prompt.question[:40])
+            assert len(prompt.misconceptions) >= 3, where
+            claims = [m.claim.casefold() for m in prompt.misconceptions]
+            assert len(set(claims)) == len(claims), where
+            ideal = prompt.ideal_answer.lower()
+            concept_terms = {term for concept in prompt.key_concepts for term in concept.terms}
+            for misconception in prompt.misconceptions:
+                assert misconception.claim.casefold() != misconception.correction.casefold(), where
+                for term in misconception.terms:
+                    assert len(term) >= 3 and term == term.lower().strip(), (*where, term)
+                    assert term not in ideal and term not in concept_terms, (*where, term)
 
 
 def test_phrases_use_only_the_allowed_placeholders_and_format(bank: QuestionBank) -> None:

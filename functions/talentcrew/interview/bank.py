@@ -16,7 +16,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 BANK_ROOT = Path(__file__).parent / "question_bank"
-CURRENT_VERSION = "2026.11"
+CURRENT_VERSION = "2026.12"
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=4000)]
 
@@ -30,14 +30,31 @@ class Concept(BaseModel):
     terms: Annotated[list[Text], Field(min_length=1)]
 
 
+Claim = Annotated[str, StringConstraints(strip_whitespace=True, min_length=10, max_length=300)]
+
+
+class Misconception(BaseModel):
+    """A wrong claim candidates really make about a question, what is true instead, and the words that show it.
+
+    The grader compares an answer's sentences with `claim` (by meaning and by `terms`); a match caps the grade
+    and the critique says "claims <claim>; in fact <correction>"."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    claim: Claim
+    correction: Claim
+    terms: Annotated[list[Text], Field(min_length=1)]
+
+
 class Prompt(BaseModel):
-    """A question with what a strong answer says."""
+    """A question with what a strong answer says, and the wrong claims candidates make about it."""
 
     model_config = ConfigDict(extra="forbid")
 
     question: Text
     ideal_answer: Text
     key_concepts: Annotated[list[Concept], Field(min_length=2)]
+    misconceptions: list[Misconception] = []
 
 
 class BankQuestion(Prompt):
