@@ -54,8 +54,10 @@ lint: $(VENV)/.dev-installed
 typecheck: $(VENV)/.dev-installed
 	$(PY) -m mypy
 
-## Grade the shared human-graded answers with the offline brain; prints Pearson, Spearman, RMSE, speed.
-bench-grading: $(VENV)/.local-installed
+## The offline grader on the interview set (six kinds of answer), Mohler and Beetle, cross-validated by
+## question: scores by kind, ordering, false credit, missed talent, answers handed to a person,
+## Pearson/RMSE, AUC, speed, beside the targets.
+bench-grading: $(VENV)/.dev-installed
 	PYTHONPATH=functions $(PY) bench/grading.py
 
 ## One relay process under 100, 500 and 1000 real-time audio streams; prints latency p50/p99, frames

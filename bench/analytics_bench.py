@@ -194,8 +194,9 @@ def run_job(path: Path) -> None:
         marks["data_peak_mb"] = peak_mb()
         loading = time.perf_counter()
         from talentcrew.adapters.local_brain import LocalBrain  # the model loads here, not before
+        from talentcrew.interview.safety import Guarded
 
-        loaded = LocalBrain()
+        loaded = Guarded(LocalBrain())
         marks["model_load_seconds"] = time.perf_counter() - loading
         return loaded
 

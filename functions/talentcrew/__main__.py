@@ -4,6 +4,7 @@ analytics tick that Cloud Scheduler sends on Google Cloud.
     python -m talentcrew demo-job                 # a demo recruiter and job; prints the job id
     python -m talentcrew interview --job JOB_ID   # answer each question, end with an empty line
     python -m talentcrew analytics-tick [--day D] # the day's analytics reports (the drift function)
+    python -m talentcrew grader-check [--brain gemini] [--limit N]  # how the configured brain grades
 
 The interview runs the real turn logic (the configured brain, store and events) in this process;
 the tick is published as an event, which the outbox worker of `make dev` delivers to `drift`.
@@ -14,12 +15,14 @@ from __future__ import annotations
 import argparse
 import sys
 from datetime import date, timedelta
+from pathlib import Path
 from typing import TextIO
 
 from talentcrew import sessions
 from talentcrew.accounts import SignUp, sign_up
-from talentcrew.config import interviewer, platform
+from talentcrew.config import build_brain, interviewer, platform
 from talentcrew.events import ANALYTICS_TICK
+from talentcrew.interview import evaluation
 from talentcrew.interview.turn import TurnReply, TurnRequest
 from talentcrew.jobs import JobDraft, create_job
 from talentcrew.models import Answer, ExperienceLevel, InterviewSession, Job, Rubric, User, user_id_for, utcnow
@@ -124,7 +127,20 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--email", default="candidate@example.com", help="the candidate's email")
     tick = commands.add_parser("analytics-tick", help="publish the analytics tick (drift, bias, retention)")
     tick.add_argument("--day", type=date.fromisoformat, default=utcnow().date(), help="the report's day (UTC)")
+    grader = commands.add_parser("grader-check", help="grade the evaluation sets with a brain; print the figures")
+    grader.add_argument("--brain", choices=["local", "gemini"], help="the brain to check (default: as configured)")
+    grader.add_argument("--limit", type=int, help="at most this many answers from each set (one model call each)")
+    grader.add_argument("--interview", type=Path, default=evaluation.INTERVIEW_SET, help="the interview set folder")
+    grader.add_argument("--mohler", type=Path, default=evaluation.MOHLER_CSV, help="Mohler's CSV, when present")
+    grader.add_argument("--beetle", type=Path, default=evaluation.BEETLE_CSV, help="Beetle's CSV, when present")
     args = parser.parse_args(argv)
+    if args.command == "grader-check":
+        settings = platform().settings
+        chosen = settings.model_copy(update={"brain": args.brain}) if args.brain else settings
+        evaluation.check(
+            build_brain(chosen), sys.stdout, sys.stderr, args.interview, args.mohler, args.beetle, args.limit
+        )
+        return 0
     if args.command == "demo-job":
         demo_job(sys.stdout)
         return 0

@@ -27,6 +27,7 @@ from talentcrew import logs
 from talentcrew.auth import LoginThrottle, Tokens
 from talentcrew.interview.bank import bank
 from talentcrew.interview.brain import Brain
+from talentcrew.interview.safety import Guarded
 from talentcrew.interview.turn import Interviewer
 from talentcrew.ports import Blobs, Events, Store
 
@@ -215,13 +216,14 @@ def build(settings: Settings) -> Platform:
 
 
 def build_brain(settings: Settings) -> Brain:
+    """The configured brain behind the safety layer (names masked, injections defused, quotes checked)."""
     if settings.brain == "gemini":
         from talentcrew.adapters import gemini_brain
 
-        return gemini_brain.connect(settings)
+        return Guarded(gemini_brain.connect(settings))
     from talentcrew.adapters.local_brain import LocalBrain
 
-    return LocalBrain()
+    return Guarded(LocalBrain())
 
 
 @functools.cache

@@ -233,8 +233,40 @@ def answer_id(session_id: str, turn_index: int) -> str:
     return f"{session_id}-{turn_index:03d}"
 
 
-class Answer(Document):
-    """One graded exchange (the prototype's PerAnswerMetric)."""
+GradeLine = Annotated[str, StringConstraints(max_length=2000)]
+ConceptName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+
+
+class Grade(BaseModel):
+    """One answer's grade, one field per concept: what every brain returns (`TurnResult`, the Gemini response
+    schema, is built on it) and what an `Answer` stores."""
+
+    understanding_score: Score = Field(description="Technical correctness and depth, 1-10.")
+    explainability_score: Score = Field(description="Clarity of the explanation, 1-10.")
+    evidence: GradeLine = Field(default="", description="An exact quote from the answer that supports the scores.")
+    critique: GradeLine = Field(default="", description="What was missing or wrong, addressed to the recruiter.")
+    ideal_answer: GradeLine = Field(default="", description="What a strong answer would have said.")
+    concepts_missed: Annotated[list[ConceptName], Field(max_length=10)] = []
+    off_topic: bool = Field(default=False, description="The answer does not address the question.")
+    needs_clarification: bool = Field(
+        default=False, description="The candidate asked for, or clearly needs, the question rephrased: not scored."
+    )
+    needs_human_grade: bool = Field(
+        default=False, description="The answer could not be graded automatically: not scored until a person does."
+    )
+    bias_flag: bool = Field(
+        default=False, description="The question or this grading may disadvantage the candidate unfairly."
+    )
+    bias_reason: GradeLine = ""
+
+
+def confidence(grade: Grade) -> int:
+    """The prototype's per-answer score: the mean of understanding and explainability, rounded half up."""
+    return (grade.understanding_score + grade.explainability_score + 1) // 2
+
+
+class Answer(Document, Grade):
+    """One graded exchange (the prototype's PerAnswerMetric): the grade, and what it grades."""
 
     collection: ClassVar[str] = "answers"
 
@@ -248,22 +280,9 @@ class Answer(Document):
     drill_depth: Annotated[int, Field(ge=0)] = 0
     question_asked: LongText
     candidate_answer: LongText
-    understanding_score: Score
-    explainability_score: Score
     confidence_score: Score
-    evidence: LongText = ""
-    critique: LongText = ""
-    ideal_answer: LongText = ""
-    concepts_missed: list[ShortText] = []
-    off_topic: bool = False
-    needs_clarification: bool = Field(default=False, description="Asked for the question again: not scored.")
-    needs_human_grade: bool = Field(
-        default=False, description="Not graded automatically: not scored until a person does."
-    )
     is_cheating_suspected: bool = False
     cheating_reasons: list[str] = []
-    bias_flag: bool = False
-    bias_reason: str = ""
     pause_seconds: Annotated[float, Field(ge=0)] | None = None
     provenance: Provenance
     asked_at: Timestamp

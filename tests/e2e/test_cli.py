@@ -42,3 +42,22 @@ def test_unknown_job_is_a_clear_error(tmp_path: Path) -> None:
     result = _run(["interview", "--job", "nope"], tmp_path)
     assert result.returncode == 2
     assert "no job 'nope'" in result.stderr
+
+
+def test_grader_check_prints_the_figures_of_the_configured_brain(tmp_path: Path) -> None:
+    missing = tmp_path / "absent.csv"  # the other fields' data sets are optional: a deploying team may not have them
+    result = _run(["grader-check", "--limit", "18", "--mohler", str(missing), "--beetle", str(missing)], tmp_path)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "grader check: brain local (all-MiniLM-L6-v2, prompt local-" in out
+    assert "interview set: 18 answers to 3 prompts" in out
+    assert "mean score by kind: strong" in out and "false credit" in out and "handed to a person" in out
+    assert "targets: strong >= 8" in out
+    assert "Mohler" not in out and "Beetle" not in out
+    assert "interview set: graded 18/18" in result.stderr  # progress on long work
+
+
+def test_grader_check_refuses_an_unknown_brain(tmp_path: Path) -> None:
+    result = _run(["grader-check", "--brain", "gpt"], tmp_path)
+    assert result.returncode == 2
+    assert "invalid choice: 'gpt'" in result.stderr

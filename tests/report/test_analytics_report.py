@@ -26,6 +26,7 @@ from talentcrew.adapters.outbox_events import OutboxWorker
 from talentcrew.analytics.report import AnalyticsReport, produce, report_id
 from talentcrew.config import platform
 from talentcrew.events import ANALYTICS_TICK
+from talentcrew.interview.safety import Guarded
 from talentcrew.models import (
     Answer,
     ExperienceLevel,
@@ -73,8 +74,9 @@ def store(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.Mo
 
 
 @pytest.fixture(scope="module")
-def brain() -> LocalBrain:
-    return LocalBrain()
+def brain() -> Guarded:
+    """The offline brain as the platform builds it: behind the safety layer, which masks names."""
+    return Guarded(LocalBrain())
 
 
 def _recruiter(store: Store, email: str = "rita@example.com", retention_days: int | None = None) -> User:
@@ -135,7 +137,7 @@ def _scores(rng: np.random.Generator, n: int, shift: int = 0) -> list[int]:
 
 
 def test_a_shift_is_found_where_it_was_injected_and_nowhere_else(
-    store: Store, brain: LocalBrain, caplog: pytest.LogCaptureFixture
+    store: Store, brain: Guarded, caplog: pytest.LogCaptureFixture
 ) -> None:
     rng = np.random.default_rng(7)
     owner = _recruiter(store)
@@ -166,7 +168,7 @@ def test_a_shift_is_found_where_it_was_injected_and_nowhere_else(
     assert store.get(AnalyticsReport, report_id(owner.id, DAY)) == report
 
 
-def test_too_little_data_raises_no_alert_and_says_so(store: Store, brain: LocalBrain) -> None:
+def test_too_little_data_raises_no_alert_and_says_so(store: Store, brain: Guarded) -> None:
     owner = _recruiter(store)
     job = _job(store, owner, "New role")
     _answers(store, job, "old", [5, 6, 7], END - timedelta(days=60))
@@ -226,7 +228,7 @@ def test_a_malformed_tick_is_dropped(store: Store, caplog: pytest.LogCaptureFixt
     assert "dropped a malformed tick" in caplog.text
 
 
-def test_retention_erases_completed_interviews_past_their_period_only(store: Store, brain: LocalBrain) -> None:
+def test_retention_erases_completed_interviews_past_their_period_only(store: Store, brain: Guarded) -> None:
     keeper, pruner = _recruiter(store, "keep@example.com"), _recruiter(store, "prune@example.com", retention_days=30)
     old_kept = _session(store, _job(store, keeper, "Kept"), score=60, ended=END - timedelta(days=400))
     job = _job(store, pruner, "Pruned")
@@ -253,7 +255,7 @@ def test_retention_erases_completed_interviews_past_their_period_only(store: Sto
 
 
 def test_impact_ratios_come_from_volunteered_records_and_alert_below_four_fifths(
-    store: Store, brain: LocalBrain, caplog: pytest.LogCaptureFixture
+    store: Store, brain: Guarded, caplog: pytest.LogCaptureFixture
 ) -> None:
     owner = _recruiter(store)
     job = _job(store, owner, "Backend")
@@ -284,7 +286,7 @@ def test_impact_ratios_come_from_volunteered_records_and_alert_below_four_fifths
     assert any(getattr(record, "alert_type", "") == "talentcrew.alert.adverse_impact" for record in caplog.records)
 
 
-def test_flags_are_counted_per_job_with_their_reasons(store: Store, brain: LocalBrain) -> None:
+def test_flags_are_counted_per_job_with_their_reasons(store: Store, brain: Guarded) -> None:
     owner = _recruiter(store)
     job = _job(store, owner, "Backend")
     session = _session(store, job, score=50, ended=END - timedelta(days=1))

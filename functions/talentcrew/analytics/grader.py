@@ -13,16 +13,16 @@ import functools
 import json
 from pathlib import Path
 from statistics import fmean
-from typing import Annotated, Any
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from talentcrew.interview.bank import bank
-from talentcrew.interview.brain import Brain, TurnContext, TurnResult
-from talentcrew.models import Rubric, Score
+from talentcrew.interview.brain import Brain, TurnContext
+from talentcrew.models import Grade, Rubric, confidence
 
 GOLDEN_ROOT = Path(__file__).parent / "golden"
-CURRENT_GOLDEN = "golden-2026.11.1"
+CURRENT_GOLDEN = "golden-2026.12.1"
 
 MAX_MEAN_CHANGE = 0.5
 """Alert when the per-answer score moves by more than half a point on average: float noise across machines
@@ -33,19 +33,6 @@ MAX_ITEM_CHANGE = 2
 a different grade (a 7, at the hire level, becomes a 5), which the mean over the set would dilute."""
 
 Version = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9.-]*$")]
-
-
-class Grade(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    understanding_score: Score
-    explainability_score: Score
-
-    @property
-    def confidence_score(self) -> int:
-        """The per-answer score, read from `TurnResult` so that its rule lives in one place."""
-        fields: dict[str, Any] = self.model_dump()
-        return TurnResult.model_construct(**fields).confidence_score
 
 
 class GradedBy(BaseModel):
@@ -68,6 +55,7 @@ class GoldenItem(BaseModel):
     rubric: Rubric
     answer: Annotated[str, StringConstraints(min_length=1, max_length=20_000)]
     expected: Grade
+    """The grade fixed for it (only the two scores are compared)."""
 
 
 class GoldenSet(BaseModel):
@@ -130,10 +118,10 @@ def grader_drift(brain: Brain, golden: GoldenSet | None = None) -> GraderDrift:
     """Re-grade the golden set (the current one by default) with `brain` and compare per-answer scores."""
     golden = golden or golden_set()
     pairs = [(item, brain.grade(golden.context(item)).confidence_score) for item in golden.items]
-    changes = [abs(got - item.expected.confidence_score) for item, got in pairs]
+    changes = [abs(got - confidence(item.expected)) for item, got in pairs]
     mean_change = fmean(changes)
     changed = [
-        GoldenChange(id=item.id, expected=item.expected.confidence_score, got=got)
+        GoldenChange(id=item.id, expected=confidence(item.expected), got=got)
         for (item, got), change in zip(pairs, changes, strict=True)
         if change >= MAX_ITEM_CHANGE
     ]

@@ -8,12 +8,12 @@ text is data: adapters fence it and label it so, and nothing in it can raise a s
 
 from __future__ import annotations
 
-from typing import Annotated, Protocol
+from typing import Annotated, Any, Protocol
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from talentcrew.interview.bank import Prompt
-from talentcrew.models import Rubric, Score
+from talentcrew.models import Grade, Rubric, confidence
 
 Line = Annotated[str, StringConstraints(max_length=2000)]
 
@@ -49,37 +49,52 @@ class TurnContext(BaseModel):
     pivot: Target | None = Field(default=None, description="The next skill's question, if the interview goes on.")
 
 
-class TurnResult(BaseModel):
-    """The brain's whole answer for one turn: the grade, and the wording of each possible next question.
+SAID = (
+    "understanding_score",
+    "explainability_score",
+    "evidence",
+    "critique",
+    "ideal_answer",
+    "off_topic",
+    "needs_clarification",
+    "cheating_suspected",
+    "bias_flag",
+)
+"""What every brain must say outright: required in the JSON schema, and a reply without one is malformed."""
 
-    This model is also the JSON schema the Gemini brain must answer in.
+
+def _require_said(schema: dict[str, Any]) -> None:
+    schema["required"] = [name for name in schema.get("properties", {}) if name in SAID]
+
+
+class TurnResult(Grade):
+    """The brain's whole answer for one turn: the grade, its own integrity observation, and the wording of each
+    possible next question. This model is also the JSON schema the Gemini brain must answer in.
     """
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", json_schema_extra=_require_said)
 
-    understanding_score: Score = Field(description="Technical correctness and depth, 1-10.")
-    explainability_score: Score = Field(description="Clarity of the explanation, 1-10.")
-    evidence: Line = Field(description="An exact quote from the answer that supports the scores.")
-    critique: Line = Field(description="What was missing or wrong, addressed to the recruiter.")
-    ideal_answer: Line = Field(description="What a strong answer would have said.")
-    concepts_missed: Annotated[list[Annotated[str, StringConstraints(max_length=200)]], Field(max_length=10)] = []
-    off_topic: bool = Field(description="The answer does not address the question.")
-    needs_clarification: bool = Field(description="The candidate asked for, or clearly needs, the question rephrased.")
-    cheating_suspected: bool = Field(description="Signs of reading a prepared or generated answer.")
+    cheating_suspected: bool = Field(default=False, description="Signs of reading a prepared or generated answer.")
     cheating_reason: Line = ""
-    bias_flag: bool = Field(description="The question or this grading may disadvantage the candidate unfairly.")
-    bias_reason: Line = ""
-    needs_human_grade: bool = Field(
-        default=False, description="The answer could not be graded automatically; a person must grade it."
-    )
     drill_question: Line = Field(default="", description="The deeper follow-up question, if a drill target was given.")
     pivot_question: Line = Field(default="", description="The next skill's question, if a pivot target was given.")
     rephrased_question: Line = Field(default="", description="The current question, asked another way.")
 
+    @model_validator(mode="before")
+    @classmethod
+    def _all_said(cls, data: Any) -> Any:
+        missing = [name for name in SAID if isinstance(data, dict) and name not in data]
+        if missing:
+            raise ValueError(f"a brain's reply must say {', '.join(missing)}")
+        return data
+
     @property
     def confidence_score(self) -> int:
-        """The prototype's per-answer score: the mean of the two, rounded half up."""
-        return (self.understanding_score + self.explainability_score + 1) // 2
+        return confidence(self)
+
+    def grade(self) -> Grade:
+        """The grade alone, as an `Answer` stores it."""
+        return Grade.model_validate(self.model_dump(include=set(Grade.model_fields)))
 
 
 class Brain(Protocol):

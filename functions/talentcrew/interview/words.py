@@ -1,4 +1,4 @@
-"""Words of an answer, as the graders compare them: lower-cased, stop words out, light stemming.
+"""Words and sentences of an answer, as the graders compare them: lower-cased, stop words out, light stemming.
 
 No language data is downloaded (there is no nltk here): a fixed stop-word list and a small suffix
 stripper, shared by the offline brain and the integrity rules so both read text the same way.
@@ -7,6 +7,7 @@ stripper, shared by the offline brain and the integrity rules so both read text 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 WORD = re.compile(r"[a-z0-9+#]+(?:'[a-z]+)?")
 
@@ -59,3 +60,34 @@ def content_words(text: str) -> list[str]:
 
 def content_stems(text: str) -> set[str]:
     return {stem(word) for word in content_words(text)}
+
+
+_SEGMENT = re.compile(r"[^\n]+?(?:[.!?;](?=\s)|$)", re.MULTILINE)
+_LONG_SEGMENT_WORDS = 80
+"""An unpunctuated transcript is cut into pieces of this many words: the model reads 256 tokens at most."""
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A sentence (or a piece of a long unpunctuated one) of the answer, with its place in it."""
+
+    start: int
+    end: int
+    text: str
+
+
+def segments(answer: str) -> list[Segment]:
+    """Sentences and lines of the answer; pieces with no letter or digit carry nothing and are dropped."""
+    found: list[Segment] = []
+    for match in _SEGMENT.finditer(answer):
+        raw = match.group()
+        start = match.start() + len(raw) - len(raw.lstrip())
+        text = raw.strip()
+        if not any(ch.isalnum() for ch in text):
+            continue
+        words = list(re.finditer(r"\S+", text))
+        for first in range(0, len(words), _LONG_SEGMENT_WORDS):
+            piece = words[first : first + _LONG_SEGMENT_WORDS]
+            lo, hi = piece[0].start(), piece[-1].end()
+            found.append(Segment(start + lo, start + hi, text[lo:hi]))
+    return found
