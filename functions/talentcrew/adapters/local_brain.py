@@ -232,6 +232,9 @@ class _Encoded:
     """Normalised contextual embeddings of the content tokens (question words left out when possible)."""
     text: Vectors
     """The normalised embedding of the whole text (mean pooling over all its sentences' tokens)."""
+    total: Vectors
+    """The sum of all its tokens' embeddings: texts read sentence by sentence add up (`text` of two texts joined
+    is the normalised sum of their totals)."""
     segments: Vectors
     """One normalised embedding per segment: the mean of its tokens."""
     parts: tuple[Vectors, ...]
@@ -508,6 +511,7 @@ class LocalBrain:
             _Encoded(
                 tokens=_normalise_rows(np.concatenate(content[n])),
                 text=_normalise(sums[n]),
+                total=sums[n],
                 segments=np.stack(segments_of[n]),
                 parts=tuple(parts_of[n]),
             )
@@ -520,9 +524,9 @@ class LocalBrain:
         question, ideal, concepts, misconceptions = key
         question_stems = frozenset(content_stems(question))
         ideal_parts = [part.text for part in segments(ideal)] or [ideal]
-        texts: list[list[str]] = [ideal_parts, [question, *ideal_parts], [question]]
+        texts: list[list[str]] = [ideal_parts, [question]]
         texts += [[claim] for claim, _, _ in misconceptions]
-        said, both, asked, *wrong = self._encode(texts, question_stems)
+        said, asked, *wrong = self._encode(texts, question_stems)
         return _Reference(
             question=question,
             question_stems=question_stems,
@@ -531,7 +535,7 @@ class LocalBrain:
             ideal_parts=said.parts,
             ideal=said.text,
             asked=asked.text,
-            question_and_ideal=both.text,
+            question_and_ideal=_normalise(said.total + asked.total),
             concept_names=tuple(name for name, _ in concepts),
             concept_terms=tuple(terms for _, terms in concepts),
             claims=tuple(w.tokens for w in wrong),
