@@ -29,7 +29,6 @@ from pathlib import Path
 import numpy as np
 from scipy.optimize import minimize  # type: ignore[import-untyped]
 from scipy.stats import pearsonr, spearmanr  # type: ignore[import-untyped]
-from sklearn.metrics import roc_auc_score  # type: ignore[import-untyped]
 
 from talentcrew.adapters.local_brain import (
     Assessment,
@@ -59,6 +58,7 @@ from talentcrew.interview.evaluation import (
     read_beetle,
     read_mohler,
     report,
+    roc_auc,
 )
 
 BOUNDS = [(0.0, 2.0), (0.0, 2.0), (0.1, 50.0), (-1.0, 2.0)]
@@ -261,8 +261,9 @@ def beetle_line(rows: Sequence[BeetleRow], scores: np.ndarray, human: np.ndarray
     labels = np.array([r.label for r in rows])
     correct, contradictory = labels == "correct", labels == "contradictory"
     pair = correct | contradictory
+    auc = roc_auc(correct[pair], scores[pair].astype(float))
     return (
-        f"  Beetle: AUC correct vs contradictory {roc_auc_score(correct[pair], scores[pair]):.3f}; contradictory "
+        f"  Beetle: AUC correct vs contradictory {auc:.3f}; contradictory "
         f"scored >= 5: {np.mean(scores[contradictory & ~human] >= 5):.1%} (to a person: "
         f"{np.mean(human[contradictory]):.1%}); correct scored >= 5: {np.mean(scores[correct & ~human] >= 5):.1%}"
     )

@@ -22,11 +22,10 @@ from pathlib import Path
 import numpy as np
 from grading import question_folds
 from sklearn.linear_model import LogisticRegression  # type: ignore[import-untyped]
-from sklearn.metrics import roc_auc_score  # type: ignore[import-untyped]
 from sklearn.preprocessing import StandardScaler  # type: ignore[import-untyped]
 
 from talentcrew.adapters.local_brain import CONTRADICTION_WEIGHTS, Contradiction, LocalBrain
-from talentcrew.interview.evaluation import BEETLE_CSV, read_beetle
+from talentcrew.interview.evaluation import BEETLE_CSV, read_beetle, roc_auc
 
 LABELS = ("correct", "contradictory")
 
@@ -67,8 +66,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     for k, (train, test) in enumerate(question_folds(groups, args.folds), 1):
         scaler, model = fit(x[train], y[train], args.c)
         predicted[test] = model.predict_proba(scaler.transform(x[test]))[:, 1]
-        print(f"fold {k}: AUC {roc_auc_score(y[test], predicted[test]):.3f} ({len(test)} answers)")
-    auc = float(roc_auc_score(y, predicted))
+        print(f"fold {k}: AUC {roc_auc(y[test] == 1, predicted[test]):.3f} ({len(test)} answers)")
+    auc = roc_auc(y == 1, predicted)
     print(f"contradiction classifier, {len(y)} Beetle answers, CV by question: AUC {auc:.3f}")
     if args.check:
         return 0
