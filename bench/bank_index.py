@@ -3,7 +3,7 @@
     PYTHONPATH=functions python bench/bank_index.py
 
 Run it whenever a bank version's questions or ideal answers change: the brain uses the file only while its
-digest matches the bank it loads, and otherwise encodes the bank itself at its first grade (about 20 s).
+digest matches the bank it loads, and otherwise encodes the bank itself at its first grade (about a minute).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ def main() -> int:
     brain = LocalBrain()
     rows = bank_rows(brain.bank)
     started = time.perf_counter()
-    vectors = brain.encode_texts([text for _, text, _ in rows])
+    vectors = brain.encode_texts([texts for _, texts, _ in rows])
     BANK_INDEX_FILES.mkdir(exist_ok=True)
     target = BANK_INDEX_FILES / f"{brain.bank.version}.npz"
     np.savez_compressed(target, vectors=vectors.astype(np.float32), digest=np.array(bank_digest(rows)))

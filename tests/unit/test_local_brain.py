@@ -8,9 +8,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from talentcrew.adapters.local_brain import BANK_INDEX_FILES, LocalBrain, bank_digest, bank_rows
+from talentcrew.adapters.local_brain import BANK_INDEX_FILES, LocalBrain, bank_digest, bank_rows, sentences
 from talentcrew.interview.bank import CURRENT_VERSION, Concept, Misconception, Prompt, bank
 from talentcrew.interview.brain import Exchange, Target, TurnContext, TurnResult
+from talentcrew.interview.evaluation import INTERVIEW_SET, context_for, load_interview_set
 from talentcrew.models import ExperienceLevel, Rubric
 
 RUBRIC = Rubric(
@@ -307,7 +308,7 @@ def test_a_very_long_answer_is_graded() -> None:
 
 
 def test_the_shipped_bank_index_is_the_current_banks_encoding(brain: LocalBrain) -> None:
-    """The off-topic test's index ships with the code (encoding it takes ~20 s of a cold start); a bank edit
+    """The off-topic test's index ships with the code (encoding it takes about a minute of a cold start); a bank edit
     without `python bench/bank_index.py` fails here rather than slowing every turn function's first grade."""
     rows = bank_rows(bank())
     with np.load(BANK_INDEX_FILES / f"{CURRENT_VERSION}.npz") as shipped:
@@ -316,3 +317,50 @@ def test_the_shipped_bank_index_is_the_current_banks_encoding(brain: LocalBrain)
     assert vectors.shape == (len(rows), 384)
     fresh = brain.encode_texts([rows[0][1], rows[-1][1]])
     assert np.allclose(fresh, vectors[[0, -1]], atol=1e-5)
+
+
+def test_an_answer_is_measured_alike_against_its_own_question_and_the_others(brain: LocalBrain) -> None:
+    """The off-topic test compares the answer's cosine to its own question and ideal answer (`relevance`) with
+    its cosine to the bank index's rows: both must be read the same way, or one side wins by construction."""
+    question = bank().question("data-structures-3")
+    rows = bank_rows(bank())
+    (row,) = [i for i, (asked, _, _) in enumerate(rows) if asked == question.question]
+    answer = "A heap keeps the smallest item at the root. Insert and pop take logarithmic time."
+    measured = brain.assess(
+        TurnContext(
+            rubric=RUBRIC, skill="data-structures", question=question.question, reference=question, answer=answer
+        )
+    ).measures
+    assert measured is not None
+    with np.load(BANK_INDEX_FILES / f"{CURRENT_VERSION}.npz") as shipped:
+        own = float(shipped["vectors"][row] @ brain.encode_texts([sentences(answer)])[0])
+    assert measured.relevance == pytest.approx(own, abs=1e-5)
+
+
+def _at_level(item_id: str, level: ExperienceLevel) -> TurnContext:
+    """An answer from the interview set, asked of a candidate at `level`."""
+    (item,) = [i for i in load_interview_set(INTERVIEW_SET) if i.id == item_id]
+    asked = context_for(item, bank())
+    return asked.model_copy(update={"rubric": asked.rubric.model_copy(update={"experience_level": level})})
+
+
+def test_the_candidates_level_moves_a_shallow_answer_not_a_strong_one(brain: LocalBrain) -> None:
+    """data-structures-3 is a mid-level question: a junior's correct but shallow answer earns more than a
+    senior's, a strong answer is strong for both, and the critique says why the grade moved."""
+    assert bank().question("data-structures-3").level == 2
+    junior, mid, senior = (
+        brain.grade(_at_level("data-structures-3-partial", level))
+        for level in (ExperienceLevel.JUNIOR, ExperienceLevel.MID, ExperienceLevel.SENIOR)
+    )
+    assert junior.understanding_score > mid.understanding_score > senior.understanding_score
+    assert "1 level below the question's" in junior.critique
+    assert "1 level above the question's" in senior.critique
+    assert "level" not in mid.critique
+    for level in (ExperienceLevel.JUNIOR, ExperienceLevel.SENIOR):
+        assert brain.grade(_at_level("data-structures-3-strong", level)).understanding_score >= 8
+
+
+def test_a_stated_misconception_stays_capped_for_a_junior(brain: LocalBrain) -> None:
+    found = brain.grade(_at_level("python-3-wrong", ExperienceLevel.JUNIOR))
+    assert found.understanding_score <= 3
+    assert "Claims" in found.critique

@@ -41,6 +41,7 @@ from talentcrew.adapters import minilm
 from talentcrew.interview import substance
 from talentcrew.interview.bank import Prompt, QuestionBank, bank
 from talentcrew.interview.brain import Target, TurnContext, TurnResult
+from talentcrew.interview.policy import LEVEL
 from talentcrew.interview.substance import Substance
 from talentcrew.interview.words import STOPWORDS, WORD, Segment, content_stems, content_words, segments, stem
 from talentcrew.models import Rubric
@@ -85,9 +86,11 @@ OFF_TOPIC_SIMILARITY = 0.15
 this is off topic. The model puts paraphrases at 0.80-0.83 and unrelated text at 0.11-0.20
 (offline-engines.md); 0.15 sits inside the unrelated band, so only answers that share next to nothing with
 the question are flagged. Their scores are capped (a long unrelated answer must not score on structure)."""
-OFF_TOPIC_MARGIN = 0.05
+OFF_TOPIC_MARGIN = 0.1
 """An answer this much closer (cosine) to another bank question's question and ideal answer than to its own
-answers that other question: off topic, however fluent."""
+answers that other question: off topic, however fluent. Both sides are read alike (sentence by sentence, as
+`bank_rows` says); on the interview set, right answers sit at most 0.03 nearer their own question than the
+nearest other (median 0.24) and answers to another question at least 0.27 nearer that one (median 0.58)."""
 HUMAN_MARGIN = 0.015
 """Within this of the off-topic margin the grader cannot tell: a person grades."""
 MISREAD_SENTENCE_LEAD = 0.1
@@ -104,6 +107,12 @@ CONTRADICTION_WEIGHT = 3.0
 reference lowers the grade in proportion; a near-certain one caps it)."""
 HUMAN_IF_WRONG_ABOVE = 7.5
 """A stated misconception in an answer the coverage measures put this high: the two disagree, a person grades."""
+LEVEL_POINTS = 1.0
+LEVEL_REACH = 3.5
+"""Points of understanding, at mid-scale (5.5), per level the candidate's experience is above the question's
+(junior 1, mid-level 2, senior and staff 3), tapering to none at 2 and 9. A design choice, not fitted: no data
+set here grades one answer at two levels, and the interview set's grades are written for a candidate at the
+question's level (no shift)."""
 OFF_TOPIC_CAP = 2
 EVASIVE_CAP = 2
 BUZZWORDS_CAP = 3
@@ -204,15 +213,22 @@ class Assessment:
     """Present when the answer was graded."""
 
 
-def understanding(measures: Measures, calibration: Calibration) -> float:
-    """The continuous understanding score, 1-10, before rounding and caps."""
+def understanding(measures: Measures, calibration: Calibration, levels_above: int = 0) -> float:
+    """The continuous understanding score, 1-10, before rounding and caps.
+
+    `levels_above`: how many levels the candidate's experience is above the question's (negative below). Each
+    level moves the score by `LEVEL_POINTS` at mid-scale, tapering to nothing at `LEVEL_REACH` points either side
+    (so the score stays monotone in the measures): what a junior's correct but shallow answer earns, a senior's
+    does not, while a strong answer stays strong and a wrong one stays capped whoever gives it."""
     combined = (
         measures.token_recall
         + calibration.cosine_weight * measures.cosine
         + calibration.coverage_weight * measures.coverage
     )
     x = calibration.slope * (combined - calibration.centre)
-    return 1.0 + 9.0 / (1.0 + math.exp(-max(-60.0, min(60.0, x))))
+    score = 1.0 + 9.0 / (1.0 + math.exp(-max(-60.0, min(60.0, x))))
+    taper = max(0.0, 1.0 - abs(score - 5.5) / LEVEL_REACH)
+    return min(10.0, max(1.0, score - levels_above * LEVEL_POINTS * taper))
 
 
 def _score(value: float) -> int:
@@ -386,6 +402,12 @@ class LocalBrain:
         self.bank = questions or bank()
         self._contradiction = contradiction if contradiction is not None else Contradiction.shipped()
         self._reference = functools.lru_cache(maxsize=REFERENCE_CACHE)(self._encode_reference)
+        self._levels = {
+            prompt.question: question.level
+            for skill in self.bank.skills.values()
+            for question in skill.questions
+            for prompt in (question, *question.follow_ups)
+        }
 
     # -- the port -----------------------------------------------------------------------------------------
 
@@ -523,8 +545,7 @@ class LocalBrain:
         whole, not cut at the model's 256 tokens); cached, so an answer costs one encode call."""
         question, ideal, concepts, misconceptions = key
         question_stems = frozenset(content_stems(question))
-        ideal_parts = [part.text for part in segments(ideal)] or [ideal]
-        texts: list[list[str]] = [ideal_parts, [question]]
+        texts: list[list[str]] = [sentences(ideal), [question]]
         texts += [[claim] for claim, _, _ in misconceptions]
         said, asked, *wrong = self._encode(texts, question_stems)
         return _Reference(
@@ -542,11 +563,18 @@ class LocalBrain:
             misconception_terms=tuple(terms for _, _, terms in misconceptions),
         )
 
-    def encode_texts(self, texts: Sequence[str]) -> Vectors:
-        """Whole-text embeddings (normalised), one row per text: what the bank index holds."""
-        return np.stack([encoded.text for encoded in self._encode([[t] for t in texts], frozenset())])
+    def encode_texts(self, texts: Sequence[Sequence[str]]) -> Vectors:
+        """Whole-text embeddings (normalised), one row per text given as its sentences, each read on its own as
+        answers and references are: what the bank index holds."""
+        return np.stack([encoded.text for encoded in self._encode(texts, frozenset())])
 
     # -- judging (no model calls: the bench refits the calibration over assessments) ---------------------
+
+    def levels_above(self, context: TurnContext) -> int:
+        """How far the candidate's experience level is above the question's (a follow-up has its question's
+        level); 0 for a question outside the bank, whose level nobody set."""
+        asked = self._levels.get(context.reference.question) if context.reference is not None else None
+        return 0 if asked is None else LEVEL[context.rubric.experience_level] - asked
 
     def verdict(
         self, context: TurnContext, assessment: Assessment, calibration: Calibration | None = None
@@ -595,7 +623,7 @@ class LocalBrain:
             )
         measures = assessment.measures
         assert measures is not None
-        found = judge(measures, calibration, reference)
+        found = judge(measures, calibration, reference, self.levels_above(context))
         return TurnResult(
             understanding_score=found.understanding,
             explainability_score=found.explainability,
@@ -624,20 +652,30 @@ def _reference_key(reference: Prompt) -> _ReferenceKey:
 _BANK_INDEXES: dict[str, _BankIndex] = {}
 BANK_INDEX_FILES = Path(__file__).parent / "bank_index"
 """Shipped encodings of each bank version's questions (`python bench/bank_index.py` writes them): encoding the
-~230 texts takes about 20 s, which no turn function's cold start should pay."""
+~230 texts takes about a minute, which no turn function's cold start should pay."""
 
 
-def bank_rows(questions: QuestionBank) -> list[tuple[str, str, str]]:
-    """(question, text encoded, family) for every bank question and follow-up, in the bank's order."""
+def sentences(text: str) -> list[str]:
+    """A text as the model reads it: sentence by sentence (the whole text if it has no sentence)."""
+    return [part.text for part in segments(text)] or [text]
+
+
+BankRow = tuple[str, list[str], str]
+
+
+def bank_rows(questions: QuestionBank) -> list[BankRow]:
+    """(question, the sentences encoded, family) for every bank question and follow-up, in the bank's order. A row
+    is read exactly as the brain reads a reference's question and ideal answer together (`relevance`), so an
+    answer's cosine to its own question and to another's are measured alike."""
     return [
-        (prompt.question, f"{prompt.question} {prompt.ideal_answer}", question.id)
+        (prompt.question, [*sentences(prompt.ideal_answer), prompt.question], question.id)
         for skill in questions.skills.values()
         for question in skill.questions
         for prompt in (question, *question.follow_ups)
     ]
 
 
-def bank_digest(rows: Sequence[tuple[str, str, str]]) -> str:
+def bank_digest(rows: Sequence[BankRow]) -> str:
     """What a shipped index was encoded from: a stale file (the bank edited, the model changed) is not used."""
     return hashlib.sha256(json.dumps([MODEL_NAME, *rows]).encode()).hexdigest()
 
@@ -660,7 +698,7 @@ def _bank_index(brain: LocalBrain) -> _BankIndex:
         log.warning(
             "no shipped encoding of question bank %s matches it: encoding %d texts", brain.bank.version, len(rows)
         )
-        vectors = brain.encode_texts([text for _, text, _ in rows])
+        vectors = brain.encode_texts([texts for _, texts, _ in rows])
     index = _BankIndex(vectors, tuple(q for q, _, _ in rows), tuple(f for _, _, f in rows))
     _BANK_INDEXES[brain.bank.version] = index
     return index
@@ -710,6 +748,8 @@ class Judgement:
     unsure: tuple[str, ...]
     """Why a person should grade it instead (the measures disagree, or cannot read the answer); empty if none."""
     reasons: tuple[str, ...]
+    expectation: str = ""
+    """How the candidate's experience level moved the grade, if it did."""
 
     @property
     def needs_human(self) -> bool:
@@ -731,12 +771,13 @@ def misconception_near(misread: Misread | None) -> bool:
     return misread is not None and misread.sentence_lead >= UNSURE_SENTENCE_LEAD and misread.lead >= UNSURE_LEAD
 
 
-def judge(measures: Measures, calibration: Calibration, reference: Prompt) -> Judgement:
-    """Understanding from the calibrated coverage measures, explainability from the answer's own evidence of
-    explaining (never above what it understood plus two: a clear account of the wrong thing explains nothing);
-    then the caps, each with its reason: off topic (nearer another bank question than its own, or unrelated),
-    evasive, buzzwords, a bank misconception stated, the reference contradicted."""
-    u = understanding(measures, calibration) - CONTRADICTION_WEIGHT * measures.contradiction
+def judge(measures: Measures, calibration: Calibration, reference: Prompt, levels_above: int = 0) -> Judgement:
+    """Understanding from the calibrated coverage measures at the candidate's level (`understanding`),
+    explainability from the answer's own evidence of explaining (never above what it understood plus two: a
+    clear account of the wrong thing explains nothing); then the caps, each with its reason: off topic (nearer
+    another bank question than its own, or unrelated), evasive, buzzwords, a bank misconception stated, the
+    reference contradicted."""
+    u = understanding(measures, calibration, levels_above) - CONTRADICTION_WEIGHT * measures.contradiction
     facts = measures.substance
     caps: list[tuple[int, str]] = []
     nearer = measures.elsewhere - measures.relevance if measures.elsewhere_question else 0.0
@@ -770,7 +811,14 @@ def judge(measures: Measures, calibration: Calibration, reference: Prompt) -> Ju
         unsure.append(f"It comes close to a known misconception without clearly stating it: {claim}")
     if abs(nearer - OFF_TOPIC_MARGIN) < HUMAN_MARGIN:
         unsure.append("It is about as close to another bank question as to its own.")
-    return Judgement(understood, explained, off_topic, tuple(unsure), tuple(reason for _, reason in caps))
+    expected = (
+        f"Graded for a candidate {abs(levels_above)} level{'s' if abs(levels_above) > 1 else ''} "
+        f"{'above' if levels_above > 0 else 'below'} the question's: expectations move up to "
+        f"{abs(levels_above) * LEVEL_POINTS:g} point{'s' if abs(levels_above) * LEVEL_POINTS != 1 else ''}."
+        if levels_above and not caps
+        else ""
+    )
+    return Judgement(understood, explained, off_topic, tuple(unsure), tuple(reason for _, reason in caps), expected)
 
 
 def _unfinished(sentence: str) -> str:
@@ -790,6 +838,8 @@ def _critique(measures: Measures, found: Judgement) -> str:
     if found.needs_human:
         parts.append(f"A PERSON SHOULD GRADE THIS: {' '.join(found.unsure)}")
     parts.extend(found.reasons)
+    if found.expectation:
+        parts.append(found.expectation)
     parts.append(
         f"Covered {len(measures.covered)} of {len(measures.covered) + len(measures.missed)} key concepts"
         + (f": {', '.join(measures.covered)}." if measures.covered else ".")
