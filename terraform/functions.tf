@@ -82,7 +82,7 @@ locals {
       description = "TalentCrew analytics.tick: daily drift and bias reports, retention (Pub/Sub push only)."
       account     = "drift"
       ingress     = "ALLOW_INTERNAL_ONLY"
-      # bench/README.md: the report over 100,000 answers peaks at about 320 MB.
+      # bench/README.md: the report over 100,000 answers peaks at about 400 MB (with the offline grader).
       memory = "1Gi"
       # One tick a day: one at a time.
       concurrency = 1

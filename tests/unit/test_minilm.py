@@ -1,4 +1,4 @@
-"""The numpy encoder against values recorded from sentence-transformers 6.2.0 (torch 2.13.0, CPU) on the same
+"""The encoder (ONNX Runtime) against values recorded from sentence-transformers 6.2.0 (torch 2.13.0, CPU) on the same
 packaged weights: `SentenceTransformer(path)(features)["token_embeddings"]`, rounded to 5 decimals."""
 
 from __future__ import annotations
