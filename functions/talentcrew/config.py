@@ -215,6 +215,12 @@ def build(settings: Settings) -> Platform:
     return Platform(settings, store, build_blobs(settings), build_events(settings, store), tokens, throttle)
 
 
+def brain_writes_questions(settings: Settings) -> bool:
+    """Whether the configured brain writes questions for skills the bank lacks (Gemini does; the offline brain
+    asks only the bank's), known without building it: the api tells recruiters, the turn asks."""
+    return settings.brain == "gemini"
+
+
 def build_brain(settings: Settings) -> Brain:
     """The configured brain behind the safety layer (names masked, injections defused, quotes checked)."""
     if settings.brain == "gemini":

@@ -25,6 +25,12 @@ class Conflict(DomainError):
     slug = "conflict"
 
 
+class Unaskable(DomainError):
+    """The thing asked for could be stored, but could never be used (a job no interviewer can ask about)."""
+
+    slug = "unaskable"
+
+
 class NotReady(DomainError):
     """The thing asked for will exist later (a scorecard still being rendered)."""
 

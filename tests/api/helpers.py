@@ -39,6 +39,11 @@ def log_in(client: FlaskClient, email: str, password: str = PASSWORD) -> dict[st
     return body
 
 
+def json_of(response: Any) -> dict[str, Any]:
+    body: dict[str, Any] = response.get_json()
+    return body
+
+
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 

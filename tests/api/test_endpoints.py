@@ -36,6 +36,7 @@ from tests.api.helpers import (
     create_job,
     create_session,
     invite_token,
+    json_of,
     log_in,
     seed_answer,
     seed_signal,
@@ -44,11 +45,6 @@ from tests.api.helpers import (
 
 PROBLEM_JSON = "application/problem+json"
 PDF = b"%PDF-1.7\n% a scorecard\n%%EOF\n"
-
-
-def json_of(response: Any) -> dict[str, Any]:
-    body: dict[str, Any] = response.get_json()
-    return body
 
 
 def keys_in(value: Any) -> Iterator[str]:

@@ -177,3 +177,16 @@ def test_aliases_are_lower_case_and_belong_to_one_skill(bank: QuestionBank) -> N
             assert alias == alias.lower(), (name, alias)
             found = bank.skill_for(alias)
             assert found is not None and found.skill == name, (name, alias, found and found.skill)
+
+
+def test_a_skill_only_a_broader_one_covers_maps_to_it_as_broader(bank: QuestionBank) -> None:
+    skills = [
+        s.model_copy(update={"covers": ["svelte"]}) if s.skill == "javascript" else s for s in bank.skills.values()
+    ]
+    wider = QuestionBank("test", skills, bank.phrases)
+
+    found, named = wider.match("Svelte 5"), wider.match("JavaScript")
+
+    assert found is not None and (found.skill.skill, found.broader) == ("javascript", True)
+    assert named is not None and (named.skill.skill, named.broader) == ("javascript", False)
+    assert bank.match("Svelte 5") is None

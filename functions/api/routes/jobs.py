@@ -5,39 +5,68 @@ from __future__ import annotations
 from typing import Any
 
 from flask_openapi3 import APIBlueprint, Tag
+from pydantic import Field
 
 from api.http import BEARER, IdPath, Paged, PageQuery, caller, paged
 from api.problems import ERRORS, Problem
 from talentcrew import jobs
-from talentcrew.config import Platform
+from talentcrew.config import Platform, brain_writes_questions
+from talentcrew.interview.bank import bank
+from talentcrew.interview.coverage import SkillCoverage, coverage, require_askable
 from talentcrew.jobs import JobDraft
-from talentcrew.models import Job
+from talentcrew.models import Job, Rubric
 
 TAG = Tag(name="jobs", description="Jobs and their interview rubrics (the caller's own)")
+
+
+class JobView(Job):
+    coverage: list[SkillCoverage] = Field(
+        description="Each core skill and where the interview gets its questions (the bank, the configured brain, "
+        "or none: the candidate is told a recruiter will cover it)."
+    )
 
 
 def blueprint(platform: Platform) -> APIBlueprint:
     bp = APIBlueprint("jobs", __name__, abp_tags=[TAG])
     store = platform.store
 
-    @bp.post("/api/jobs/", responses={201: Job, **ERRORS}, security=BEARER)
+    def covered(rubric: Rubric) -> list[SkillCoverage]:
+        return coverage(rubric, bank(), brain_writes_questions(platform.settings))
+
+    def view(job: Job) -> dict[str, Any]:
+        return {
+            **job.model_dump(mode="json"),
+            "coverage": [c.model_dump(mode="json") for c in covered(job.rubric_template)],
+        }
+
+    def askable(draft: JobDraft) -> None:
+        """A job none of whose skills can be asked is refused: its candidates could never start."""
+        require_askable(covered(draft.rubric_template), bank())
+
+    @bp.post("/api/jobs/", responses={201: JobView, **ERRORS}, security=BEARER)
     def create(body: JobDraft) -> tuple[dict[str, Any], int]:
-        """Creates a job with its rubric (languages, core skills, experience level, focus)."""
-        return jobs.create_job(store, caller(platform), body).model_dump(mode="json"), 201
+        """Creates a job with its rubric (languages, core skills, experience level, focus); 422 if no skill of it
+        can be asked. The answer says how each skill is covered."""
+        user = caller(platform)
+        askable(body)
+        return view(jobs.create_job(store, user, body)), 201
 
     @bp.get("/api/jobs/", responses={200: Paged[Job], **ERRORS}, security=BEARER)
     def list_(query: PageQuery) -> dict[str, Any]:
         """The caller's jobs, newest first."""
         return paged(jobs.list_jobs(store, caller(platform), query.after, query.limit))
 
-    @bp.get("/api/jobs/<id>/", responses={200: Job, **ERRORS}, security=BEARER)
+    @bp.get("/api/jobs/<id>/", responses={200: JobView, **ERRORS}, security=BEARER)
     def get(path: IdPath) -> dict[str, Any]:
-        return jobs.owned_job(store, caller(platform), path.id).model_dump(mode="json")
+        return view(jobs.owned_job(store, caller(platform), path.id))
 
-    @bp.put("/api/jobs/<id>/", responses={200: Job, **ERRORS}, security=BEARER)
+    @bp.put("/api/jobs/<id>/", responses={200: JobView, **ERRORS}, security=BEARER)
     def update(path: IdPath, body: JobDraft) -> dict[str, Any]:
-        """Replaces the job; a changed rubric gets the next rubric_version."""
-        return jobs.update_job(store, caller(platform), path.id, body).model_dump(mode="json")
+        """Replaces the job; a changed rubric gets the next rubric_version; 422 if no skill of it can be asked."""
+        user = caller(platform)
+        job = jobs.owned_job(store, user, path.id)
+        askable(body)
+        return view(jobs.update_job(store, user, job.id, body))
 
     @bp.delete("/api/jobs/<id>/", responses={204: None, 409: Problem, **ERRORS}, security=BEARER)
     def delete(path: IdPath) -> tuple[str, int]:

@@ -2,7 +2,8 @@
 
 Governance lives in the files: every candidate for a job is asked from the same bank version, and
 every answer records that version. A rubric names skills in its own words ("Caching Strategies");
-`QuestionBank.skill_for` maps them onto bank skills through each skill's aliases.
+`QuestionBank.match` maps them onto the bank skill that is that skill (its aliases), or else onto a broader one
+that `covers` it, reported as broader.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from __future__ import annotations
 import functools
 import json
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
@@ -68,8 +71,21 @@ class BankSkill(BaseModel):
 
     skill: Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]+$")]
     title: Text
-    aliases: Annotated[list[Text], Field(min_length=1)]
+    aliases: Annotated[list[Text], Field(min_length=1, description="Names that are this skill.")]
+    covers: list[Text] = Field(
+        default=[],
+        description="Narrower skills this one stands in for while the bank has none of their own (a job that "
+        "names one is asked this skill's questions, and told so).",
+    )
     questions: Annotated[list[BankQuestion], Field(min_length=5)]
+
+
+@dataclass(frozen=True)
+class SkillMatch:
+    """The bank skill a rubric's skill maps onto, and whether it is only a broader one."""
+
+    skill: BankSkill
+    broader: bool
 
 
 class Phrases(BaseModel):
@@ -109,16 +125,29 @@ class QuestionBank:
         phrases = Phrases.model_validate(json.loads((folder / "phrases.json").read_text()))
         return cls(version, skills, phrases)
 
+    def match(self, rubric_skill: str) -> SkillMatch | None:
+        """The bank skill a rubric's skill names: the longest of its names (id, title, aliases) equal to, or
+        contained in, the rubric's words ("Caching Strategies in Redis" names caching); failing that, a broader
+        skill that `covers` it. None: the bank cannot ask it."""
+        wanted = _normalise(rubric_skill)
+        named = self._named(wanted, lambda skill: [skill.skill.replace("-", " "), skill.title, *skill.aliases])
+        if named is not None:
+            return SkillMatch(named, broader=False)
+        wider = self._named(wanted, lambda skill: skill.covers)
+        return None if wider is None else SkillMatch(wider, broader=True)
+
     def skill_for(self, rubric_skill: str) -> BankSkill | None:
-        """The bank skill a rubric's skill names: an alias equal to, or contained in, its words."""
-        wanted = f" {_normalise(rubric_skill)} "
+        found = self.match(rubric_skill)
+        return None if found is None else found.skill
+
+    def _named(self, wanted: str, names: Callable[[BankSkill], list[str]]) -> BankSkill | None:
         best: tuple[int, BankSkill] | None = None
         for skill in self.skills.values():
-            for alias in [skill.skill.replace("-", " "), skill.title, *skill.aliases]:
-                needle = _normalise(alias)
-                if needle and f" {needle} " in wanted and (best is None or len(needle) > best[0]):
+            for name in names(skill):
+                needle = _normalise(name)
+                if needle and f" {needle} " in f" {wanted} " and (best is None or len(needle) > best[0]):
                     best = (len(needle), skill)
-        return best[1] if best else None
+        return None if best is None else best[1]
 
     def question(self, question_id: str) -> BankQuestion:
         return self._questions[question_id]

@@ -15,6 +15,7 @@ from enum import StrEnum
 
 from talentcrew.interview.bank import BankQuestion, BankSkill, Prompt, QuestionBank
 from talentcrew.interview.brain import Target, TurnResult
+from talentcrew.interview.coverage import Source, coverage
 from talentcrew.models import ExperienceLevel, Rubric
 
 MAX_DEPTH = 2
@@ -81,16 +82,15 @@ class Decision:
 
 def plan(rubric: Rubric, bank: QuestionBank, writes_questions: bool) -> tuple[list[SkillPlan], list[str]]:
     """The skills the interview will cover, in rubric order, and those it cannot (no bank entry and
-    a brain that cannot write questions): those are reported for a human to cover."""
-    skills: list[SkillPlan] = []
-    uncovered: list[str] = []
-    for title in rubric.core_skills:
-        bank_skill = bank.skill_for(title)
-        if bank_skill is None and not writes_questions:
-            uncovered.append(title)
-        else:
-            skills.append(SkillPlan(title, bank_skill))
-    return skills, uncovered
+    a brain that cannot write questions): those are reported for a human to cover. The recruiter saw the same
+    (`coverage`) when writing the job."""
+    found = coverage(rubric, bank, writes_questions)
+    skills = [
+        SkillPlan(item.skill, bank.skills[item.bank_skill] if item.bank_skill else None)
+        for item in found
+        if item.source is not Source.NONE
+    ]
+    return skills, [item.skill for item in found if item.source is Source.NONE]
 
 
 def _bank_question(skill: SkillPlan, level: int, asked_ids: set[str]) -> BankQuestion | None:

@@ -1,0 +1,79 @@
+"""Which of a job's skills an interview can ask, and from where: what the recruiter is shown while writing the job
+and what the interview then does (`policy.plan` reads the same answer)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import BaseModel, Field
+
+from talentcrew.errors import Unaskable
+from talentcrew.interview.bank import BankSkill, QuestionBank
+from talentcrew.models import Rubric
+
+
+class Source(StrEnum):
+    BANK = "bank"
+    """The question bank has the skill (or, with `broader`, a broader skill that covers it)."""
+    GEMINI = "gemini"
+    """Not in the bank: the configured brain (Gemini) writes the questions."""
+    NONE = "none"
+    """Nobody can ask it: the interview tells the candidate a recruiter will cover it."""
+
+
+class SkillCoverage(BaseModel):
+    skill: str = Field(description="The skill as the rubric names it.")
+    bank_skill: str | None = Field(description="The bank skill asked for it (its id), if any.")
+    bank_title: str | None = Field(description="That bank skill's title, to show the recruiter.")
+    source: Source
+    broader: bool = Field(description="True when the bank asks a broader skill's questions for it.")
+    questions: Annotated[int, Field(ge=0, description="Bank questions available for it (0 when written or none).")]
+
+
+def skill_coverage(title: str, bank: QuestionBank, writes_questions: bool) -> SkillCoverage:
+    """Where a job's skill, named `title`, gets its questions."""
+    match = bank.match(title)
+    if match is None:
+        source = Source.GEMINI if writes_questions else Source.NONE
+        return SkillCoverage(skill=title, bank_skill=None, bank_title=None, source=source, broader=False, questions=0)
+    return SkillCoverage(
+        skill=title,
+        bank_skill=match.skill.skill,
+        bank_title=match.skill.title,
+        source=Source.BANK,
+        broader=match.broader,
+        questions=len(match.skill.questions),
+    )
+
+
+def coverage(rubric: Rubric, bank: QuestionBank, writes_questions: bool) -> list[SkillCoverage]:
+    """Each core skill of the rubric, in its order, with where its questions come from."""
+    return [skill_coverage(title, bank, writes_questions) for title in rubric.core_skills]
+
+
+def suggestions(bank: QuestionBank, typed: str) -> list[BankSkill]:
+    """Bank skills a recruiter typing `typed` may mean: titles starting with it, then any whose title, id or
+    aliases contain it; every skill, by title, when nothing is typed."""
+    wanted = typed.strip().lower()
+
+    def rank(skill: BankSkill) -> tuple[int, str] | None:
+        names = [skill.title.lower(), skill.skill, *skill.aliases]
+        if skill.title.lower().startswith(wanted):
+            return (0, skill.title)
+        if any(wanted in name for name in names):
+            return (1, skill.title)
+        return None
+
+    ranked = [(found, skill) for skill in bank.skills.values() if (found := rank(skill)) is not None]
+    return [skill for _, skill in sorted(ranked, key=lambda pair: pair[0])]
+
+
+def require_askable(found: list[SkillCoverage], bank: QuestionBank) -> None:
+    """A job none of whose skills can be asked would leave every candidate at an interview that cannot start."""
+    if found and all(item.source is Source.NONE for item in found):
+        names = ", ".join(item.skill for item in found)
+        raise Unaskable(
+            f"no skill of this job can be asked by the offline interviewer ({names}); add a skill the question bank "
+            f"has (GET /api/skills/ lists them, e.g. {', '.join(s.title for s in list(bank.skills.values())[:4])})"
+        )
