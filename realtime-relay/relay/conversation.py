@@ -150,8 +150,16 @@ class Conversation:
             log.warning("client too slow to read; dropping the connection", extra={"session_id": self._session_id})
         except TurnFailed as failed:  # only the opening question can fail here; answers keep the socket
             log.error("the interview could not start: %s", failed, extra={"session_id": self._session_id})
-            await self._error("turn_failed", "the interview could not start; reconnect in a moment")
-            await self._out.close(Close.UNAVAILABLE, "the interview could not start")
+            if failed.final:
+                await self._error(
+                    "interview_unavailable",
+                    "This interview cannot take place as it was set up: none of its skills can be asked. "
+                    "Please contact the recruiter; reconnecting will not help.",
+                )
+                await self._out.close(Close.CANNOT_RUN, "the interview cannot take place as set up")
+            else:
+                await self._error("turn_failed", "the interview could not start; reconnect in a moment")
+                await self._out.close(Close.UNAVAILABLE, "the interview could not start")
         finally:
             self._cancel_patience()
             if self._answer is not None and self._turn is not None and not self._busy:

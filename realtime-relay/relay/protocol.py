@@ -23,6 +23,7 @@ class Close(IntEnum):
     ABUSE = 4429  # too many malformed messages, or too many messages too fast
     FINISHED = 4000  # the interview is complete (normal end, after interview_complete)
     UNAVAILABLE = 1011  # the turn function could not be reached to open the interview: reconnect later
+    CANNOT_RUN = 4422  # the interview cannot take place as set up (no skill of the job can be asked): final
 
 
 class _Client(BaseModel):
@@ -128,5 +129,6 @@ class Error(BaseModel):
         "audio_dropped",  # the speech engine fell behind: audio beyond the buffer was dropped
         "speech_unavailable",  # speech in or out failed: type the answer / read the question
         "turn_failed",  # the turn could not be taken: send the answer again
+        "interview_unavailable",  # the interview cannot take place as set up: reconnecting will not help
     ]
     message: str

@@ -25,9 +25,22 @@ from talentcrew.interview.turn import TurnReply, TurnRequest
 
 log = logging.getLogger(__name__)
 
+UNASKABLE = 422
+"""The turn function's answer to an interview none of whose skills its brain can ask (`errors.Unaskable`)."""
+
 
 class TurnFailed(RuntimeError):
     """The turn function refused the turn (4xx) or stayed unreachable after the retries."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        """The refusal's HTTP status; None when the function never answered."""
+
+    @property
+    def final(self) -> bool:
+        """The interview can never be taken as it is set up (422 `unaskable`): reconnecting will not help."""
+        return self.status == UNASKABLE
 
 
 class GoogleIdToken:
@@ -80,7 +93,7 @@ class TurnClient:
             else:
                 if response.status_code < 500:
                     if response.status_code != 200:
-                        raise TurnFailed(f"{response.status_code}: {response.text[:500]}")
+                        raise TurnFailed(f"{response.status_code}: {response.text[:500]}", response.status_code)
                     return TurnReply.model_validate_json(response.content)
                 log.warning("turn call answered %d (attempt %d)", response.status_code, attempt)
             await asyncio.sleep(0.2 * 2**attempt)

@@ -17,7 +17,7 @@ from websockets.sync.client import ClientConnection
 import talentcrew.config
 from relay.conversation import BURST
 from relay.protocol import Close
-from talentcrew.models import Answer
+from talentcrew.models import Answer, Job
 from tests.relay.conftest import World, closed, receive
 
 
@@ -159,3 +159,18 @@ def test_an_unreachable_turn_function_is_a_typed_error_then_1011(world: World) -
         error = receive(ws)
         assert (error["type"], error["code"]) == ("error", "turn_failed")
         assert closed(ws)[0] == Close.UNAVAILABLE
+
+
+def test_an_interview_no_skill_of_which_can_be_asked_ends_with_a_final_typed_error(world: World) -> None:
+    """A job saved while another brain could write its questions: the candidate is told, once, not to retry."""
+    store = talentcrew.config.platform().store
+    job = store.get(Job, world.job_id)
+    assert job is not None
+    rubric = job.rubric_template.model_copy(update={"core_skills": ["Origami"]})
+    store.update(Job, world.job_id, {"rubric_template": rubric.model_dump(mode="json")})
+    session_id, token = world.session()
+    with world.connect(session_id, world.ticket(session_id, token)) as ws:
+        error = receive(ws)
+        assert (error["type"], error["code"]) == ("error", "interview_unavailable")
+        assert "contact the recruiter" in error["message"]
+        assert closed(ws)[0] == Close.CANNOT_RUN

@@ -14,7 +14,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field
 
 from talentcrew import sessions
-from talentcrew.errors import Conflict, NotFound
+from talentcrew.errors import Conflict, NotFound, Unaskable
 from talentcrew.interview import integrity, policy
 from talentcrew.interview.bank import QuestionBank
 from talentcrew.interview.brain import Brain, Exchange, TurnContext, TurnResult
@@ -117,8 +117,8 @@ class Interviewer:
         rubric = job.rubric_template
         skills, uncovered = policy.plan(rubric, self.bank, self.brain.writes_questions)
         first = policy.next_opening(skills, [], rubric)
-        if first is None:
-            raise Conflict("none of the job's skills can be asked with this interviewer")
+        if first is None:  # the job was saved under another brain or bank: retrying cannot help
+            raise Unaskable(f"none of the job's skills can be asked by this interviewer: {', '.join(uncovered)}")
         notice = " ".join(self._phrase_uncovered(skill) for skill in uncovered)
         question = self._question(session, 0, first, Tone.OPENING, self.brain.opening(rubric, first.target), notice)
         self.store.update(InterviewSession, session.id, {"stage": Stage.TECHNICAL, "started_at": utcnow()})
