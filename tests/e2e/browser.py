@@ -9,7 +9,7 @@ import re
 import wave
 from pathlib import Path
 
-from playwright.sync_api import Browser, ConsoleMessage, Page, Playwright, WebSocketRoute, expect
+from playwright.sync_api import Browser, ConsoleMessage, Dialog, Page, Playwright, WebSocketRoute, expect
 
 from tests.speech_audio import silence, speech
 
@@ -125,9 +125,21 @@ def create_job(page: Page, title: str) -> str:
     core_skills = page.get_by_label("Core skills")
     expect(core_skills).to_have_attribute("aria-invalid", "true")
     expect(page.locator('[data-field="rubric_template.core_skills"] .field-error')).to_be_visible()
-    core_skills.fill("Database Query Optimization, Caching Strategies")
+    core_skills.fill("Database Query Optimization, Caching Strategies, Origami")
+    coverage = page.locator(".coverage li")
+    expect(coverage).to_have_count(3)  # where each skill's questions come from, as the recruiter types
+    expect(coverage.nth(1)).to_contain_text("bank questions (Caching)")
+    expect(coverage.nth(2)).to_contain_text("no interviewer can ask about it")
+    warned: list[str] = []
+
+    def accept(dialog: Dialog) -> None:
+        warned.append(dialog.message)
+        dialog.accept()
+
+    page.once("dialog", accept)
     page.get_by_role("button", name="Create job").click()
     page.wait_for_url("**/jobs/*-*")
+    assert len(warned) == 1 and "Origami" in warned[0], warned
     return page.url.rsplit("/", 1)[-1]
 
 

@@ -93,6 +93,8 @@ function jobForm(job) {
   const level = h("select", { required: true }, LEVELS.map((name) => h("option", { value: name, selected: (rubric?.experience_level ?? "Mid-Level") === name }, name)));
   const threshold = h("input", { type: "number", min: 0, max: 100, step: 1, value: job?.hire_threshold ?? 70, inputmode: "numeric", class: "short" });
   const webhook = h("input", { type: "url", value: job?.webhook_url ?? "", placeholder: "https://hooks.example.com/talentcrew", autocomplete: "off" });
+  const skills = joined(rubric?.core_skills);
+  const coverage = coveragePanel(skills);
   const button = h("button", { type: "submit" }, job ? "Save changes" : "Create job");
   const saved = h("p", { class: "saved small", "aria-live": "polite" });
   const form = h(
@@ -111,7 +113,8 @@ function jobForm(job) {
       {},
       h("legend", {}, "Rubric"),
       field("Languages", "rubric_template.languages", joined(rubric?.languages), "Comma-separated, e.g. Python, SQL"),
-      field("Core skills", "rubric_template.core_skills", joined(rubric?.core_skills), "Comma-separated: each one gets its own questions"),
+      field("Core skills", "rubric_template.core_skills", skills, "Comma-separated: each one gets its own questions"),
+      coverage.panel,
       field("Experience level", "rubric_template.experience_level", level),
       field("Evaluation focus", "rubric_template.evaluation_focus", joined(rubric?.evaluation_focus), "Comma-separated, e.g. Problem Solving, Technical Depth"),
     ),
@@ -128,6 +131,9 @@ function jobForm(job) {
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     saved.textContent = "";
+    const unaskable = (await coverage.refresh()).filter((item) => item.source === "none").map((item) => item.skill);
+    const askable = list(skills.value).length > unaskable.length;
+    if (unaskable.length && askable && !confirm(`No interviewer can ask about ${unaskable.join(", ")}: candidates will be told a recruiter covers it. Save anyway?`)) return;
     const values = (name) => list(form.elements[name].value);
     const body = {
       title: form.elements.title.value,
@@ -149,6 +155,52 @@ function jobForm(job) {
     else navigate(`/jobs/${answer.id}`);
   });
   return form;
+}
+
+/**
+ * Where each typed skill's questions come from, shown as the recruiter types: the bank (exactly, or a broader
+ * skill), the configured brain, or nobody (with bank skills it may have meant).
+ */
+function coveragePanel(input) {
+  const items = h("ul", { class: "coverage" });
+  const panel = h("div", { class: "coverage-panel", "aria-live": "polite" }, items);
+  const known = new Map();
+  let timer = null;
+  const lookup = async (skill) => {
+    if (!known.has(skill)) {
+      known.set(skill, (async () => {
+        const found = await call(`/skills/coverage/?skill=${encodeURIComponent(skill)}`);
+        if (found.source !== "none") return { ...found, suggestions: [] };
+        const words = skill.split(/\s+/).filter((word) => word.length >= 3);
+        const near = await Promise.all(words.map((word) => call(`/skills/?limit=3&q=${encodeURIComponent(word)}`)));
+        return { ...found, suggestions: [...new Set(near.flatMap((page) => page.items.map((item) => item.title)))].slice(0, 3) };
+      })());
+    }
+    return known.get(skill);
+  };
+  const line = (item) => {
+    if (item.source === "bank" && !item.broader) return h("li", {}, h("strong", {}, item.skill), ` — ${item.questions} bank questions (${item.bank_title})`);
+    if (item.source === "bank") return h("li", { class: "warn" }, h("strong", {}, item.skill), ` — no questions of its own yet: asked as ${item.bank_title}`);
+    if (item.source === "gemini") return h("li", {}, h("strong", {}, item.skill), " — not in the bank: the AI interviewer writes its questions");
+    const hint = item.suggestions.length ? ` Did you mean ${item.suggestions.join(", ")}?` : "";
+    return h("li", { class: "bad" }, h("strong", {}, item.skill), ` — no interviewer can ask about it; candidates are told a recruiter will cover it.${hint}`);
+  };
+  const refresh = async () => {
+    try {
+      const found = await Promise.all(list(input.value).map(lookup));
+      mount(items, found.map(line));
+      return found;
+    } catch {
+      mount(items);  // coverage is advice: the save still says what the server accepts
+      return [];
+    }
+  };
+  input.addEventListener("input", () => {
+    clearTimeout(timer);
+    timer = setTimeout(refresh, 300);
+  });
+  if (input.value) refresh();
+  return { panel, refresh };
 }
 
 /** After a save the page is drawn again from the stored job; this says that it worked. */
