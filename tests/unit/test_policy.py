@@ -66,7 +66,7 @@ SKILLS, UNCOVERED = policy.plan(RUBRIC, BANK, writes_questions=False)
 
 
 def _decide(result: TurnResult, asked: list[Asked], turns_left: int = 4) -> policy.Decision:
-    drill, pivot, allows = policy.options(SKILLS, asked, RUBRIC, BANK, turns_left)
+    drill, pivot, allows = policy.options(SKILLS, asked, RUBRIC, BANK, turns_left, "session-1")
     return policy.decide(result, asked[-1], drill, pivot, turns_left=turns_left, coverage_allows_drill=allows)
 
 
@@ -129,7 +129,7 @@ def test_a_drill_never_costs_an_unopened_skill_its_turn() -> None:
 def test_every_skill_is_opened_before_any_is_opened_twice() -> None:
     asked: list[Asked] = []
     for _ in range(6):
-        nxt = policy.next_opening(SKILLS, asked, RUBRIC)
+        nxt = policy.next_opening(SKILLS, asked, RUBRIC, "session-1")
         assert nxt is not None
         asked.append(Asked(nxt.skill, 0, nxt.bank_question_id))
     assert [a.skill for a in asked] == ["Caching Strategies", "SQL", "Unit Testing"] * 2
@@ -140,7 +140,7 @@ def test_every_skill_is_opened_before_any_is_opened_twice() -> None:
 def test_questions_match_the_experience_level(level: ExperienceLevel, bank_level: int) -> None:
     rubric = _rubric("SQL", level=level)
     skills, _ = policy.plan(rubric, BANK, writes_questions=False)
-    nxt = policy.next_opening(skills, [], rubric)
+    nxt = policy.next_opening(skills, [], rubric, "session-1")
     assert nxt is not None and nxt.bank_question_id is not None
     assert BANK.question(nxt.bank_question_id).level == bank_level
 
@@ -151,7 +151,7 @@ def test_a_skill_the_bank_lacks_is_reported_for_an_offline_brain_and_asked_by_a_
     assert [s.title for s in offline] == ["Caching"] and missing == ["Underwater Basket Weaving"]
     writing, none_missing = policy.plan(rubric, BANK, writes_questions=True)
     assert [s.title for s in writing] == ["Caching", "Underwater Basket Weaving"] and none_missing == []
-    first = policy.next_opening(writing, [Asked("Caching", 0, "caching-2")], rubric)
+    first = policy.next_opening(writing, [Asked("Caching", 0, "caching-2")], rubric, "session-1")
     assert first is not None and (first.skill, first.reference) == ("Underwater Basket Weaving", None)
 
 
@@ -166,3 +166,19 @@ def test_same_job_and_grades_give_the_same_interview() -> None:
         return [(a.skill, a.depth, a.bank_question_id) for a in asked]
 
     assert run() == run()
+
+
+def test_candidates_of_one_job_draw_among_equivalent_questions_reproducibly() -> None:
+    """Each session draws among a skill's questions of the level: different sessions meet different (equally
+    hard) questions, and one session always the same."""
+    rubric = _rubric("SQL", level=ExperienceLevel.MID)
+    skills, _ = policy.plan(rubric, BANK, writes_questions=False)
+
+    def opening(session_id: str) -> str | None:
+        nxt = policy.next_opening(skills, [], rubric, session_id)
+        assert nxt is not None
+        return nxt.bank_question_id
+
+    drawn = {opening(f"session-{n}") for n in range(20)}
+    assert drawn == {q.id for q in BANK.skills["sql"].questions if q.level == 2}
+    assert all(opening("session-7") == opening("session-7") for _ in range(3))

@@ -10,6 +10,7 @@ deterministic: the same job and the same grades give the same interview.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -93,23 +94,30 @@ def plan(rubric: Rubric, bank: QuestionBank, writes_questions: bool) -> tuple[li
     return skills, [item.skill for item in found if item.source is Source.NONE]
 
 
-def _bank_question(skill: SkillPlan, level: int, asked_ids: set[str]) -> BankQuestion | None:
-    """The skill's next unasked bank question, nearest the level first, then in bank order."""
+def _bank_question(skill: SkillPlan, level: int, asked_ids: set[str], draw: str) -> BankQuestion | None:
+    """The skill's next unasked bank question nearest the level. Among equally near ones (the bank's questions of
+    one level are equivalent) the session's `draw` chooses: the same draw always gives the same interview, and
+    candidates of one job do not all meet the same questions."""
     if skill.bank_skill is None:
         return None
     fresh = [q for q in skill.bank_skill.questions if q.id not in asked_ids]
-    return min(fresh, key=lambda q: abs(q.level - level), default=None)
+    return min(fresh, key=lambda q: (abs(q.level - level), _lot(draw, q.id)), default=None)
 
 
-def next_opening(skills: list[SkillPlan], asked: list[Asked], rubric: Rubric) -> Next | None:
-    """The least-opened skill (rubric order breaks ties) with its next question."""
+def _lot(draw: str, question_id: str) -> bytes:
+    return hashlib.sha256(f"{draw}:{question_id}".encode()).digest()
+
+
+def next_opening(skills: list[SkillPlan], asked: list[Asked], rubric: Rubric, draw: str) -> Next | None:
+    """The least-opened skill (rubric order breaks ties) with its next question; `draw` (the session's id, so
+    the choice is recorded with the session) picks among equivalent questions."""
     openings = {skill.title: 0 for skill in skills}
     for earlier in asked:
         if earlier.depth == 0 and not earlier.rephrased and earlier.skill in openings:
             openings[earlier.skill] += 1
     asked_ids = {q.bank_question_id for q in asked if q.bank_question_id}
     for skill in sorted(skills, key=lambda s: openings[s.title]):  # sorted() is stable: rubric order
-        question = _bank_question(skill, LEVEL[rubric.experience_level], asked_ids)
+        question = _bank_question(skill, LEVEL[rubric.experience_level], asked_ids, draw)
         if question is not None:
             return Next(skill.title, 0, question.id, question)
         if skill.bank_skill is None:
@@ -162,11 +170,11 @@ def decide(
 
 
 def options(
-    skills: list[SkillPlan], asked: list[Asked], rubric: Rubric, bank: QuestionBank, turns_left: int
+    skills: list[SkillPlan], asked: list[Asked], rubric: Rubric, bank: QuestionBank, turns_left: int, draw: str
 ) -> tuple[Next | None, Next | None, bool]:
     """What may follow the current (last asked) question: a drill, a pivot, and whether a drill
     keeps coverage intact. Computed before grading, so the brain can word both."""
     current = asked[-1]
     drill = drill_target(current, bank)
-    pivot = next_opening(skills, asked, rubric)
+    pivot = next_opening(skills, asked, rubric, draw)
     return drill, pivot, _can_drill(skills, asked, turns_left)

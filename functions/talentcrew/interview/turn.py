@@ -116,7 +116,7 @@ class Interviewer:
             raise Conflict("the interview has ended")
         rubric = job.rubric_template
         skills, uncovered = policy.plan(rubric, self.bank, self.brain.writes_questions)
-        first = policy.next_opening(skills, [], rubric)
+        first = policy.next_opening(skills, [], rubric, session.id)
         if first is None:  # the job was saved under another brain or bank: retrying cannot help
             raise Unaskable(f"none of the job's skills can be asked by this interviewer: {', '.join(uncovered)}")
         notice = " ".join(self._phrase_uncovered(skill) for skill in uncovered)
@@ -161,7 +161,7 @@ class Interviewer:
         skills, _ = policy.plan(rubric, self.bank, self.brain.writes_questions)
         asked = [_asked(q) for q in asked_questions]
         turns_left = self.max_turns - turn
-        drill, pivot, coverage_allows_drill = policy.options(skills, asked, rubric, self.bank, turns_left)
+        drill, pivot, coverage_allows_drill = policy.options(skills, asked, rubric, self.bank, turns_left, session.id)
         earlier = list(sessions.all_of(self.store, Answer, session.id, "turn_index"))
         result = self.brain.grade(
             TurnContext(
