@@ -1,4 +1,4 @@
-"""The question bank, version 2026.12: it loads, it covers the skills, and its data keeps itself honest."""
+"""The question bank, version 2026.12.2: it loads, it covers the skills, and its data keeps itself honest."""
 
 from __future__ import annotations
 
@@ -24,6 +24,14 @@ REQUIRED_SKILLS = {
     "data-structures",
     "messaging",
     "cloud-devops",
+    "java",
+    "spring-boot",
+    "kubernetes",
+    "docker",
+    "graphql",
+    "nodejs",
+    "aws",
+    "csharp-dotnet",
 }
 ALLOWED_PLACEHOLDERS = {"skill", "question"}
 NEEDS_QUESTION = {"opening", "drill", "acknowledge_and_pivot", "gentle_pivot", "off_topic", "rephrase"}
@@ -52,7 +60,7 @@ def _templates(bank: QuestionBank) -> dict[str, list[str]]:
 
 
 def test_the_current_version_loads_and_validates(bank: QuestionBank) -> None:
-    assert bank.version == CURRENT_VERSION == "2026.12"
+    assert bank.version == CURRENT_VERSION == "2026.12.2"
     files = {path.stem for path in (BANK_ROOT / CURRENT_VERSION).glob("*.json")} - {"phrases"}
     assert set(bank.skills) == files, "every skill file is named after its skill"
     assert bank.question("caching-1").id == "caching-1"
@@ -156,8 +164,17 @@ def test_the_phrases_file_holds_exactly_the_phrase_categories() -> None:
         ("Redis", "caching"),
         ("Kafka", "messaging"),
         ("Event-Driven Architecture", "messaging"),
-        ("Docker", "cloud-devops"),
+        ("Docker", "docker"),
+        ("Kubernetes", "kubernetes"),
+        ("Spring Boot", "spring-boot"),
+        ("Java 21", "java"),
+        ("GraphQL", "graphql"),
+        ("Node.js", "nodejs"),
+        ("AWS", "aws"),
+        ("C#", "csharp-dotnet"),
+        ("ASP.NET Core", "csharp-dotnet"),
         ("CI/CD", "cloud-devops"),
+        ("Vue", "javascript"),
         ("OWASP Top 10", "web-security"),
         ("SQL Injection", "web-security"),
         ("Data Structures & Algorithms", "data-structures"),
@@ -179,14 +196,30 @@ def test_aliases_are_lower_case_and_belong_to_one_skill(bank: QuestionBank) -> N
             assert found is not None and found.skill == name, (name, alias, found and found.skill)
 
 
-def test_a_skill_only_a_broader_one_covers_maps_to_it_as_broader(bank: QuestionBank) -> None:
-    skills = [
-        s.model_copy(update={"covers": ["svelte"]}) if s.skill == "javascript" else s for s in bank.skills.values()
-    ]
-    wider = QuestionBank("test", skills, bank.phrases)
+@pytest.mark.parametrize(
+    ("rubric_skill", "expected", "broader"),
+    [
+        ("React", "javascript", True),
+        ("Vue.js", "javascript", True),
+        ("Django", "python", True),
+        ("MongoDB", "databases", True),
+        ("Google Cloud", "cloud-devops", True),
+        ("JavaScript", "javascript", False),
+        ("Kubernetes", "kubernetes", False),
+    ],
+)
+def test_a_skill_without_its_own_questions_maps_to_a_broader_one_and_says_so(
+    bank: QuestionBank, rubric_skill: str, expected: str, broader: bool
+) -> None:
+    found = bank.match(rubric_skill)
+    assert found is not None and (found.skill.skill, found.broader) == (expected, broader)
 
-    found, named = wider.match("Svelte 5"), wider.match("JavaScript")
 
-    assert found is not None and (found.skill.skill, found.broader) == ("javascript", True)
-    assert named is not None and (named.skill.skill, named.broader) == ("javascript", False)
-    assert bank.match("Svelte 5") is None
+def test_a_covered_name_is_no_skill_s_own_name(bank: QuestionBank) -> None:
+    """A name both covered and owned would never be reported as broader: the owner always wins."""
+    for name, skill in bank.skills.items():
+        for covered in skill.covers:
+            assert covered == covered.lower(), (name, covered)
+            owner = bank.skill_for(covered)
+            assert owner is not None and owner.skill == name, (name, covered, owner and owner.skill)
+            assert bank.match(covered).broader, (name, covered)  # type: ignore[union-attr]

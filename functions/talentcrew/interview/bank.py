@@ -19,7 +19,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 BANK_ROOT = Path(__file__).parent / "question_bank"
-CURRENT_VERSION = "2026.12"
+CURRENT_VERSION = "2026.12.2"
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=4000)]
 
@@ -33,6 +33,8 @@ class Concept(BaseModel):
     terms: Annotated[list[Text], Field(min_length=1)]
 
 
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+"""A skill's name as recruiters write it; short ones ("c#", "ml") included."""
 Claim = Annotated[str, StringConstraints(strip_whitespace=True, min_length=10, max_length=300)]
 
 
@@ -71,8 +73,8 @@ class BankSkill(BaseModel):
 
     skill: Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]+$")]
     title: Text
-    aliases: Annotated[list[Text], Field(min_length=1, description="Names that are this skill.")]
-    covers: list[Text] = Field(
+    aliases: Annotated[list[Name], Field(min_length=1, description="Names that are this skill.")]
+    covers: list[Name] = Field(
         default=[],
         description="Narrower skills this one stands in for while the bank has none of their own (a job that "
         "names one is asked this skill's questions, and told so).",
@@ -126,28 +128,30 @@ class QuestionBank:
         return cls(version, skills, phrases)
 
     def match(self, rubric_skill: str) -> SkillMatch | None:
-        """The bank skill a rubric's skill names: the longest of its names (id, title, aliases) equal to, or
-        contained in, the rubric's words ("Caching Strategies in Redis" names caching); failing that, a broader
-        skill that `covers` it. None: the bank cannot ask it."""
+        """The bank skill a rubric's skill names: the longest name found in the rubric's words ("Caching
+        Strategies in Redis" names caching), among each skill's own names (id, title, aliases) and the narrower
+        skills it `covers`; found among the covered, it is reported as broader ("Google Cloud" is asked as Cloud
+        and DevOps, not named by its alias "cloud"). None: the bank cannot ask it."""
         wanted = _normalise(rubric_skill)
         named = self._named(wanted, lambda skill: [skill.skill.replace("-", " "), skill.title, *skill.aliases])
-        if named is not None:
-            return SkillMatch(named, broader=False)
         wider = self._named(wanted, lambda skill: skill.covers)
-        return None if wider is None else SkillMatch(wider, broader=True)
+        if wider is not None and (named is None or wider[0] > named[0]):
+            return SkillMatch(wider[1], broader=True)
+        return None if named is None else SkillMatch(named[1], broader=False)
 
     def skill_for(self, rubric_skill: str) -> BankSkill | None:
         found = self.match(rubric_skill)
         return None if found is None else found.skill
 
-    def _named(self, wanted: str, names: Callable[[BankSkill], list[str]]) -> BankSkill | None:
+    def _named(self, wanted: str, names: Callable[[BankSkill], list[str]]) -> tuple[int, BankSkill] | None:
+        """The skill with the longest of its `names` contained in `wanted`, and that name's length."""
         best: tuple[int, BankSkill] | None = None
         for skill in self.skills.values():
             for name in names(skill):
                 needle = _normalise(name)
                 if needle and f" {needle} " in f" {wanted} " and (best is None or len(needle) > best[0]):
                     best = (len(needle), skill)
-        return None if best is None else best[1]
+        return best
 
     def question(self, question_id: str) -> BankQuestion:
         return self._questions[question_id]
