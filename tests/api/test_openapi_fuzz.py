@@ -40,7 +40,7 @@ END = "/api/sessions/{id}/end/"
 INVITE = "/api/sessions/{id}/invite/"
 RUBRIC: dict[str, Any] = {
     "languages": ["Python"],
-    "core_skills": ["APIs"],
+    "core_skills": ["REST APIs"],
     "experience_level": "Senior",
     "evaluation_focus": ["Depth"],
 }

@@ -32,6 +32,10 @@ REQUIRED_SKILLS = {
     "nodejs",
     "aws",
     "csharp-dotnet",
+    "go",
+    "rust",
+    "typescript",
+    "angular",
 }
 ALLOWED_PLACEHOLDERS = {"skill", "question"}
 NEEDS_QUESTION = {"opening", "drill", "acknowledge_and_pivot", "gentle_pivot", "off_topic", "rephrase"}
@@ -175,6 +179,12 @@ def test_the_phrases_file_holds_exactly_the_phrase_categories() -> None:
         ("ASP.NET Core", "csharp-dotnet"),
         ("CI/CD", "cloud-devops"),
         ("Vue", "javascript"),
+        ("Golang", "go"),
+        ("Go", "go"),
+        ("Rust", "rust"),
+        ("TypeScript", "typescript"),
+        ("Angular 17", "angular"),
+        ("APIs", "rest-apis"),
         ("OWASP Top 10", "web-security"),
         ("SQL Injection", "web-security"),
         ("Data Structures & Algorithms", "data-structures"),
