@@ -224,7 +224,7 @@ def make_job() -> str:
 
 def make_session(job_id: str) -> str:
     from talentcrew.config import platform
-    from talentcrew.models import InterviewSession
+    from talentcrew.models import DEFAULT_INTERVIEW_LENGTH, InterviewSession
 
     built = platform()
     session = InterviewSession(
@@ -232,7 +232,7 @@ def make_session(job_id: str) -> str:
         owner_id="bench-recruiter",
         candidate_name="Bench Candidate",
         candidate_email="candidate@example.com",
-        max_questions=built.settings.max_turns,
+        max_questions=DEFAULT_INTERVIEW_LENGTH,
     )
     built.store.create(session)
     return session.id

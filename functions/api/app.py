@@ -17,7 +17,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from api import problems
 from api.problems import Problem, from_domain_error, from_http_exception, from_validation_error, problem
-from api.routes import accounts, analytics, jobs, sessions, skills
+from api.routes import accounts, analytics, jobs, questions, sessions, skills
 from talentcrew.adapters.local_blobs import LinkRefused, LocalBlobs
 from talentcrew.config import Platform
 from talentcrew.errors import DomainError
@@ -76,7 +76,7 @@ def create_app(platform: Platform) -> OpenAPI:
     app.register_error_handler(ValidationError, from_validation_error)
     app.after_request(_secure)
     app.add_url_rule("/api/openapi.json", "openapi", lambda: problems.as_problem_json(app.api_doc))
-    for module in (accounts, jobs, sessions, skills, analytics):
+    for module in (accounts, jobs, questions, sessions, skills, analytics):
         app.register_api(module.blueprint(platform))
 
     @app.get("/api/health", tags=[SERVICE], responses={200: Health})

@@ -92,5 +92,5 @@ def as_problem_json(document: dict[str, Any]) -> dict[str, Any]:
     return document
 
 
-ERRORS: dict[int | str, type[BaseModel]] = {"401": Problem, "404": Problem, "422": Problem}
-"""The problems every authenticated route may answer (documented in the OpenAPI)."""
+ERRORS: dict[int | str, type[BaseModel]] = {"401": Problem, "404": Problem, "413": Problem, "422": Problem}
+"""The problems every authenticated route may answer (documented in the OpenAPI); 413: a body over the limit."""

@@ -24,7 +24,7 @@ from talentcrew.config import build_brain, interviewer, platform
 from talentcrew.events import ANALYTICS_TICK
 from talentcrew.interview import evaluation
 from talentcrew.interview.turn import TurnReply, TurnRequest
-from talentcrew.jobs import JobDraft, create_job
+from talentcrew.jobs import NewJob, create_job
 from talentcrew.models import Answer, ExperienceLevel, InterviewSession, Job, Rubric, User, user_id_for, utcnow
 
 DEMO_EMAIL = "demo.recruiter@example.com"
@@ -41,7 +41,8 @@ def demo_job(out: TextIO) -> str:
         experience_level=ExperienceLevel.MID,
         evaluation_focus=["Problem Solving", "Technical Depth"],
     )
-    job = create_job(store, user, JobDraft(title="Backend Engineer (demo)", stack=["Python"], rubric_template=rubric))
+    draft = NewJob(title="Backend Engineer (demo)", stack=["Python"], rubric_template=rubric)
+    job = create_job(store, user, draft, check=lambda job: None)  # its skills are the bank's
     print(job.id, file=out)
     return job.id
 
@@ -76,7 +77,6 @@ def interview(job_id: str, name: str, email: str, source: TextIO, out: TextIO) -
         sessions.SessionDraft(job=job.id, candidate_name=name, candidate_email=email),
         settings.base_url,
         timedelta(days=settings.invite_days),
-        settings.max_turns,
     )
     session_id = created.session.id
     print(f"Interview for {job.title} (session {session_id}). End each answer with an empty line.\n", file=out)
@@ -95,6 +95,8 @@ def interview(job_id: str, name: str, email: str, source: TextIO, out: TextIO) -
         reply = interviewer().take(
             TurnRequest(session_id=session_id, turn_index=reply.turn_index + 1, answer_text=answer)
         )
+    if reply.closing:
+        print(f"\n{reply.closing}", file=out)
     _summary(session_id, out)
     return 0
 

@@ -60,7 +60,6 @@ class Settings(BaseSettings):
         min_length=32,
         description="Signs local download links and tokens; generated into DATA_DIR if unset locally.",
     )
-    max_turns: int = Field(default=6, ge=1, le=20, description="Graded answers per interview.")
     brain: Literal["local", "gemini"] = "local"
     gemini_model: str = Field(default="gemini-2.5-flash", description="Gemini model that grades (brain=gemini).")
     gemini_api_key: SecretStr | None = Field(default=None, description="Gemini API key; without one, Vertex AI.")
@@ -244,7 +243,7 @@ def brain() -> Brain:
 def interviewer() -> Interviewer:
     """This process's interviewer (the turn function's)."""
     built = platform()
-    return Interviewer(built.store, built.events, brain(), bank(), built.settings.max_turns)
+    return Interviewer(built.store, built.events, brain(), bank())
 
 
 @functools.cache

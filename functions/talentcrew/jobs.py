@@ -3,21 +3,28 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from talentcrew import audit
-from talentcrew.errors import Conflict
+from talentcrew.errors import Conflict, NotFound, Unaskable
 from talentcrew.models import (
+    DEFAULT_INTERVIEW_LENGTH,
+    MAX_OWN_QUESTIONS,
     HireThreshold,
+    InterviewLength,
     InterviewSession,
     Job,
+    JobQuestion,
+    QuestionDraft,
     Rubric,
     ShortText,
     SkillList,
     User,
     WebhookUrl,
+    check_questions,
 )
 from talentcrew.ports import Page, Store
 from talentcrew.scoring import HIRE_THRESHOLD
@@ -34,6 +41,22 @@ class JobDraft(BaseModel):
     rubric_template: Rubric
     hire_threshold: HireThreshold = HIRE_THRESHOLD
     webhook_url: WebhookUrl | None = None
+    interview_length: InterviewLength = DEFAULT_INTERVIEW_LENGTH
+
+
+class NewJob(JobDraft):
+    """A job as first written: it may bring the recruiter's own questions (later edited at its questions)."""
+
+    questions: Annotated[list[QuestionDraft], Field(max_length=MAX_OWN_QUESTIONS)] = []
+
+    @model_validator(mode="after")
+    def _questions_fit(self) -> NewJob:
+        check_questions(self.rubric_template, self.questions)
+        return self
+
+
+Check = Callable[[Job], None]
+"""Refuses a job that no interview could be held for (the API checks the job's coverage)."""
 
 
 def owned_job(store: Store, caller: User, job_id: str) -> Job:
@@ -47,8 +70,14 @@ def _webhook_secret(draft: JobDraft, current: str | None) -> str | None:
     return current or secrets.token_urlsafe(32)
 
 
-def create_job(store: Store, caller: User, draft: JobDraft) -> Job:
-    job = Job(owner_id=caller.id, webhook_secret=_webhook_secret(draft, None), **draft.model_dump())
+def create_job(store: Store, caller: User, draft: NewJob, check: Check) -> Job:
+    job = Job(
+        owner_id=caller.id,
+        webhook_secret=_webhook_secret(draft, None),
+        **draft.model_dump(exclude={"questions"}),
+        questions=[JobQuestion(**q.model_dump()) for q in draft.questions],
+    )
+    check(job)
     store.create(job)
     audit.record(store, owner_id=caller.id, actor=caller.id, action="job.created", job_id=job.id)
     return job
@@ -60,12 +89,13 @@ def list_jobs(store: Store, caller: User, after: str | None, limit: int) -> Page
     )
 
 
-def update_job(store: Store, caller: User, job_id: str, draft: JobDraft) -> Job:
+def update_job(store: Store, caller: User, job_id: str, draft: JobDraft, check: Check) -> Job:
     """A changed rubric is a new rubric version: scores always name the version they used."""
     job = owned_job(store, caller, job_id)
     changes = {**draft.model_dump(), "webhook_secret": _webhook_secret(draft, job.webhook_secret)}
     if draft.rubric_template != job.rubric_template:
         changes["rubric_version"] = job.rubric_version + 1
+    check(Job.model_validate({**job.model_dump(), **changes}))
     updated = store.update(Job, job.id, changes)
     audit.record(
         store,
@@ -85,3 +115,55 @@ def delete_job(store: Store, caller: User, job_id: str) -> None:
         raise Conflict("this job has interview sessions; delete them first")
     store.delete(Job, job.id)
     audit.record(store, owner_id=caller.id, actor=caller.id, action="job.deleted", job_id=job.id)
+
+
+def owned_question(store: Store, caller: User, job_id: str, question_id: str) -> tuple[Job, JobQuestion]:
+    job = owned_job(store, caller, job_id)
+    found = next((q for q in job.questions if q.id == question_id), None)
+    if found is None:
+        raise NotFound("no such question")
+    return job, found
+
+
+def _set_questions(store: Store, caller: User, job: Job, questions: list[JobQuestion], check: Check) -> Job:
+    """The job's own questions are part of its rubric: every change is a new rubric version."""
+    try:
+        check_questions(job.rubric_template, questions)
+    except ValueError as error:
+        raise Unaskable(str(error)) from error
+    if len(questions) > MAX_OWN_QUESTIONS:
+        raise Conflict(f"a job keeps at most {MAX_OWN_QUESTIONS} questions of its own")
+    changes = {"questions": [q.model_dump() for q in questions], "rubric_version": job.rubric_version + 1}
+    check(Job.model_validate({**job.model_dump(), **changes}))
+    updated = store.update(Job, job.id, changes)
+    audit.record(
+        store,
+        owner_id=caller.id,
+        actor=caller.id,
+        action="job.questions_changed",
+        job_id=job.id,
+        rubric_version=updated.rubric_version,
+    )
+    return updated
+
+
+def add_question(store: Store, caller: User, job_id: str, draft: QuestionDraft, check: Check) -> JobQuestion:
+    job = owned_job(store, caller, job_id)
+    question = JobQuestion(**draft.model_dump())
+    _set_questions(store, caller, job, [*job.questions, question], check)
+    return question
+
+
+def replace_question(
+    store: Store, caller: User, job_id: str, question_id: str, draft: QuestionDraft, check: Check
+) -> JobQuestion:
+    job, _ = owned_question(store, caller, job_id, question_id)
+    question = JobQuestion(id=question_id, **draft.model_dump())
+    _set_questions(store, caller, job, [question if q.id == question_id else q for q in job.questions], check)
+    return question
+
+
+def delete_question(store: Store, caller: User, job_id: str, question_id: str, check: Check) -> None:
+    """Refused (422) when the job's interview would then have nothing to ask."""
+    job, _ = owned_question(store, caller, job_id, question_id)
+    _set_questions(store, caller, job, [q for q in job.questions if q.id != question_id], check)

@@ -23,9 +23,10 @@ from pydantic import (
     PlainSerializer,
     StringConstraints,
     field_validator,
+    model_validator,
 )
 
-from talentcrew.interview.bank import Prompt
+from talentcrew.interview.bank import Askable, Level, Prompt
 
 
 def utcnow() -> datetime:
@@ -144,6 +145,73 @@ WebhookUrl = Annotated[str, StringConstraints(max_length=2000), AfterValidator(_
 HireThreshold = Annotated[int, Field(ge=0, le=100, description="Score (0-100) at or above which HIRE is recommended.")]
 
 
+def _gradable(prompt: Prompt, where: str) -> list[str]:
+    """What would make a recruiter's question ungradable: a key concept no correct answer could be credited with
+    (none of its terms in the ideal answer), or a misconception whose words the ideal answer itself uses."""
+    ideal = prompt.ideal_answer.casefold()
+    problems = [
+        f"{where}: key concept {concept.name!r} has no term that occurs in the ideal answer"
+        for concept in prompt.key_concepts
+        if not any(term.casefold() in ideal for term in concept.terms)
+    ]
+    problems += [
+        f"{where}: misconception term {term!r} occurs in the ideal answer"
+        for wrong in prompt.misconceptions
+        for term in wrong.terms
+        if term.casefold() in ideal
+    ]
+    if len(prompt.ideal_answer.split()) < MIN_IDEAL_WORDS:
+        problems.append(f"{where}: the ideal answer needs at least {MIN_IDEAL_WORDS} words to grade against")
+    return problems
+
+
+MIN_IDEAL_WORDS = 10
+
+
+class QuestionDraft(Prompt):
+    """A recruiter's own question for one of the job's skills, asked and graded exactly like the bank's."""
+
+    skill: ShortText = Field(description="The rubric's core skill it is asked for, as the rubric names it.")
+    level: Level
+    follow_ups: list[Prompt] = Field(default=[], max_length=2, description="Drill-down questions, depth 1 and 2.")
+
+    @model_validator(mode="after")
+    def _can_be_graded(self) -> QuestionDraft:
+        problems = _gradable(self, "question")
+        for depth, follow_up in enumerate(self.follow_ups, start=1):
+            problems += _gradable(follow_up, f"follow-up {depth}")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+
+def custom_question_id() -> str:
+    return f"custom-{uuid.uuid4().hex[:12]}"
+
+
+class JobQuestion(Askable):
+    """A recruiter's question as the job keeps it (with its id, the same field names as the bank's)."""
+
+    id: str = Field(default_factory=custom_question_id, pattern=r"^custom-[a-z0-9]+$")
+    skill: ShortText
+
+
+MAX_OWN_QUESTIONS = 60
+InterviewLength = Annotated[int, Field(ge=3, le=12, description="Graded answers per interview.")]
+DEFAULT_INTERVIEW_LENGTH = 6
+
+
+def check_questions(rubric: Rubric, questions: list[JobQuestion] | list[QuestionDraft]) -> None:
+    """Each of a job's own questions names one of its rubric's core skills."""
+    skills = {skill.casefold() for skill in rubric.core_skills}
+    strays = sorted({q.skill for q in questions if q.skill.casefold() not in skills})
+    if strays:
+        raise ValueError(
+            f"a question must be for one of the job's core skills ({', '.join(rubric.core_skills)}), "
+            f"not {', '.join(strays)}"
+        )
+
+
 class Job(Document):
     collection: ClassVar[str] = "jobs"
 
@@ -157,7 +225,16 @@ class Job(Document):
     webhook_secret: str | None = Field(
         default=None, description="Signs the webhook's notifications (HMAC-SHA256); made when a webhook URL is set."
     )
+    interview_length: InterviewLength = DEFAULT_INTERVIEW_LENGTH
+    questions: Annotated[list[JobQuestion], Field(max_length=MAX_OWN_QUESTIONS)] = Field(
+        default=[], description="The recruiter's own questions; a change is a new rubric version."
+    )
     created_at: Timestamp = Field(default_factory=utcnow)
+
+    @model_validator(mode="after")
+    def _questions_fit(self) -> Job:
+        check_questions(self.rubric_template, self.questions)
+        return self
 
 
 class Stage(StrEnum):
@@ -219,7 +296,7 @@ class Question(Document):
     turn_index: int
     skill: str
     depth: int
-    bank_question_id: str | None
+    bank_question_id: str | None = Field(description="The bank's question, or the job's own (custom-...).")
     reference: Prompt | None
     wording: str = Field(description="The question itself, as the bank or the brain worded it.")
     text: str = Field(description="What the candidate is told: the wording in its phrase (a pivot, a drill...).")

@@ -94,7 +94,7 @@ def all_of(store: Store, kind: type[D], session_id: str, order_by: str) -> Itera
 
 
 def create_session(
-    store: Store, caller: User, draft: SessionDraft, base_url: str, invite_ttl: timedelta, max_questions: int
+    store: Store, caller: User, draft: SessionDraft, base_url: str, invite_ttl: timedelta
 ) -> CreatedSession:
     job = owned_job(store, caller, draft.job)
     session = InterviewSession(
@@ -102,7 +102,7 @@ def create_session(
         owner_id=caller.id,
         candidate_name=draft.candidate_name,
         candidate_email=draft.candidate_email,
-        max_questions=max_questions,
+        max_questions=job.interview_length,
     )
     store.create(session)
     audit.record(store, owner_id=caller.id, actor=caller.id, action="session.created", session_id=session.id)

@@ -383,7 +383,11 @@ class Conversation:
         self._thinking = self._unmeasured = False
         self._focus = _Focus()
         if reply.finished:
-            self._turn = None
+            last, self._turn = self._turn, None
+            if reply.closing:
+                await self._out.json(protocol.Closing(text=reply.closing, turn=last + 1))
+                if self._tts and self._out.open:
+                    await self._speak(reply.closing, last + 1)
             await self._out.json(protocol.InterviewComplete())
             await self._out.close(Close.FINISHED, "the interview is complete")
             return

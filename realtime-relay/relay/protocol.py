@@ -114,6 +114,15 @@ class TtsAudioComplete(BaseModel):
     turn: int
 
 
+class Closing(BaseModel):
+    """The interviewer's last words, before interview_complete; in voice mode their audio follows (tts_audio with
+    `turn`, the one after the last question's)."""
+
+    type: Literal["closing"] = "closing"
+    text: str
+    turn: int
+
+
 class InterviewComplete(BaseModel):
     type: Literal["interview_complete"] = "interview_complete"
 

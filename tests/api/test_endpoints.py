@@ -318,7 +318,7 @@ def test_create_session_returns_the_invite_link(api_client: FlaskClient) -> None
     assert session["stage"] == "invited"
     assert session["is_completed"] is False
     assert session["overall_score"] is None
-    assert session["max_questions"] == 6  # TALENTCREW_MAX_TURNS default
+    assert session["max_questions"] == job["interview_length"] == 6  # the default length
     assert urlsplit(url).path.startswith("/interview/")
     token = invite_token(url)
     assert len(token) >= 32

@@ -42,6 +42,16 @@ TYPED_ANSWERS = [
 ]
 
 
+OWN_SKILL = "Backend Performance Tuning"
+OWN_QUESTION = "An API got slow under load last week. How would you find and fix the cause?"
+OWN_CONCEPTS = "measuring first: measure, profile\nbatching: batch, n plus one\npooling: pool"
+OWN_IDEAL = (
+    "Measure first: profile the slow endpoints to see where the time goes before changing anything. Often it is "
+    "the database, so batch queries that run once per row (the n plus one problem), size the connection pool to "
+    "what the database can serve, and cache hot reads."
+)
+
+
 def answer_wav(path: Path) -> Path:
     """The voice candidate's microphone: Chromium plays this file in a loop as the fake device."""
     pcm = silence(1.0) + speech(SPOKEN_ANSWER) + silence(2.5)  # shorter than the relay's patience (5 s)
@@ -113,8 +123,9 @@ def sign_up(page: Page, web: str, email: str) -> None:
     expect(page.get_by_role("heading", name="Jobs", exact=True)).to_be_visible()
 
 
-def create_job(page: Page, title: str) -> str:
-    """Creates a job through the rubric editor, meeting its validation on the way; returns its id."""
+def create_job(page: Page, title: str, answers: int) -> str:
+    """Creates a job through the rubric editor, meeting its validation on the way, with a question of the
+    recruiter's own and a skill nobody can ask (warned); returns its id."""
     page.get_by_role("link", name="New job").first.click()
     page.get_by_label("Job title").fill(title)
     page.get_by_label("Tech stack").fill("Python, Django, Postgres")
@@ -125,11 +136,22 @@ def create_job(page: Page, title: str) -> str:
     core_skills = page.get_by_label("Core skills")
     expect(core_skills).to_have_attribute("aria-invalid", "true")
     expect(page.locator('[data-field="rubric_template.core_skills"] .field-error')).to_be_visible()
-    core_skills.fill("Database Query Optimization, Caching Strategies, Origami")
+    core_skills.fill(f"Database Query Optimization, Caching Strategies, {OWN_SKILL}, Origami")
+    page.get_by_label("Answers per interview").fill(str(answers))
     coverage = page.locator(".coverage li")
-    expect(coverage).to_have_count(3)  # where each skill's questions come from, as the recruiter types
+    expect(coverage).to_have_count(4)  # where each skill's questions come from, as the recruiter types
     expect(coverage.nth(1)).to_contain_text("bank questions (Caching)")
     expect(coverage.nth(2)).to_contain_text("no interviewer can ask about it")
+    page.get_by_label("For skill").select_option(OWN_SKILL)
+    page.get_by_label("Your question").fill(OWN_QUESTION)
+    page.get_by_label("Its ideal answer").fill(OWN_IDEAL)
+    page.get_by_label("Key concepts").fill(
+        "measuring first: measure, profile\nbatching: batch, n plus one\npooling: pool"
+    )
+    page.get_by_role("button", name="Add question").click()
+    expect(page.locator(".own-questions li")).to_contain_text(f"{OWN_SKILL} · Mid-level — {OWN_QUESTION}")
+    expect(coverage.nth(2)).to_contain_text("1 question of your own")
+    expect(coverage.nth(3)).to_contain_text("no interviewer can ask about it")
     warned: list[str] = []
 
     def accept(dialog: Dialog) -> None:
@@ -140,6 +162,7 @@ def create_job(page: Page, title: str) -> str:
     page.get_by_role("button", name="Create job").click()
     page.wait_for_url("**/jobs/*-*")
     assert len(warned) == 1 and "Origami" in warned[0], warned
+    expect(page.locator(".own-questions li")).to_have_count(1)  # stored with the job
     return page.url.rsplit("/", 1)[-1]
 
 

@@ -28,7 +28,7 @@ from tests.e2e.browser import (
 from tests.e2e.local_platform import local_platform
 
 SIZES: dict[str, ViewportSize] = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
-QUESTIONS = 2
+QUESTIONS = 3  # the shortest interview a job may have
 
 
 def shoot(page: Page, folder: Path, name: str) -> None:
@@ -45,7 +45,7 @@ def main(folder: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as scratch, sync_playwright() as playwright:
         print("starting the local platform...", flush=True)
-        with local_platform(Path(scratch) / "data", TALENTCREW_MAX_TURNS=str(QUESTIONS)) as platform:
+        with local_platform(Path(scratch) / "data") as platform:
             browser = launch(playwright, answer_wav(Path(scratch) / "answer.wav"))
             context = browser.new_context(viewport=SIZES["desktop"], permissions=["microphone"])
             recruiter = context.new_page()
@@ -64,7 +64,7 @@ def recruiter_pages(page: Page, web: str, folder: Path) -> tuple[str, str]:
     page.goto(f"{web}/signup")
     shoot(page, folder, "signup")
     sign_up(page, web, "rita@acme.example")
-    create_job(page, "Backend Engineer")
+    create_job(page, "Backend Engineer", QUESTIONS)
     typed = invite(page, "Tess Typist", "tess@example.com")
     spoken = invite(page, "Vic Voice", "vic@example.com")
     invite(page, "Nia Newcomer", "nia@example.com")

@@ -35,6 +35,7 @@ def test_demo_job_then_a_terminal_interview_to_the_end(tmp_path: Path) -> None:
     out = interview.stdout
     assert out.count("\n[") == 6  # six questions asked, each with its skill in brackets
     assert "Overall:" in out and ("HIRE" in out or "REJECT" in out)
+    assert "Thank you" in out.split("\n[")[-1]  # the closing line, after the last question
     assert "Database Query Optimization" in out and "Caching Strategies" in out
 
 

@@ -28,7 +28,7 @@ ANSWERS = [
 
 
 def test_an_interview_on_the_local_platform_yields_a_downloadable_scorecard(tmp_path: Path) -> None:
-    with local_platform(tmp_path, TALENTCREW_MAX_TURNS=str(len(ANSWERS))) as platform:
+    with local_platform(tmp_path) as platform:
         api = platform.api
         account = {"email": "jane@acme.example", "password": "correct horse battery", "full_name": "Jane Doe"}
         assert requests.post(f"{api}/users/", json=account, timeout=10).status_code == 201
@@ -36,7 +36,10 @@ def test_an_interview_on_the_local_platform_yields_a_downloadable_scorecard(tmp_
         token = requests.post(f"{api}/auth/login/", json=login, timeout=10).json()["access_token"]
         recruiter = {"Authorization": f"Bearer {token}"}
         job = requests.post(
-            f"{api}/jobs/", json={"title": "Python Developer", "rubric_template": RUBRIC}, headers=recruiter, timeout=10
+            f"{api}/jobs/",
+            json={"title": "Python Developer", "rubric_template": RUBRIC, "interview_length": len(ANSWERS)},
+            headers=recruiter,
+            timeout=10,
         ).json()
         created = requests.post(
             f"{api}/sessions/",
@@ -57,6 +60,7 @@ def test_an_interview_on_the_local_platform_yields_a_downloadable_scorecard(tmp_
                 assert message["type"] == "question", message
                 questions.append(message["text"])
                 ws.send(json.dumps({"type": "text_message", "text": answer, "pause_seconds": 1.0}))
+            assert json.loads(ws.recv(timeout=60))["type"] == "closing"
             assert json.loads(ws.recv(timeout=60))["type"] == "interview_complete"
 
         deadline = time.monotonic() + 60  # the outbox worker runs `report` in the background

@@ -109,3 +109,60 @@ def test_a_whole_text_interview_runs_offline(clients: tuple[FlaskClient, FlaskCl
     assert _turn(turn, last).get_json()["finished"] is True  # the final turn retried
     assert _turn(turn, {**last, "turn_index": 7}).status_code == 409  # nothing after the end
     assert store.count(OutboxEvent, where={"type": SESSION_COMPLETED}) == 1
+
+
+def test_a_recruiters_own_question_is_asked_for_its_skill_and_graded_against_its_ideal_answer(
+    clients: tuple[FlaskClient, FlaskClient],
+) -> None:
+    api, turn = clients
+    headers = auth_headers(api, "own.questions@example.com")
+    rubric = {**RUBRIC, "core_skills": ["Caching Strategies", "Release Trains"]}  # the bank has no release trains
+    job = api.post(
+        "/api/jobs/",
+        json={"title": "Release Engineer", "rubric_template": rubric, "interview_length": 3, "questions": [OWN]},
+        headers=headers,
+    ).get_json()
+    assert [c["source"] for c in job["coverage"]] == ["bank", "custom"]
+    created = api.post(
+        "/api/sessions/",
+        json={"job": job["id"], "candidate_name": "Ada", "candidate_email": "ada@example.com"},
+        headers=headers,
+    ).get_json()
+    session_id = created["session"]["id"]
+
+    reply = _turn(turn, {"session_id": session_id, "turn_index": 0}).get_json()
+    answers = {OWN["question"]: OWN["ideal_answer"]}
+    for turn_index in range(1, 4):
+        asked = _question(session_id, turn_index - 1)
+        assert asked.reference is not None
+        text = answers.get(asked.wording, "I have not done that.")
+        body = {"session_id": session_id, "turn_index": turn_index, "answer_text": text}
+        reply = _turn(turn, body).get_json()
+    assert reply["finished"] is True
+
+    store = talentcrew.config.platform().store
+    graded = store.query(Answer, where={"session_id": session_id}, order_by="turn_index").items
+    own = [a for a in graded if a.skill == "Release Trains"]
+    assert len(own) == 1 and str(OWN["question"]) in own[0].question_asked
+    assert own[0].ideal_answer == OWN["ideal_answer"]  # graded against the recruiter's ideal answer
+    assert own[0].confidence_score >= 7  # its own ideal answer, given back, is strong
+    assert own[0].provenance.rubric_version == 1
+    weak = [a for a in graded if a.skill == "Caching Strategies"]
+    assert weak and all(a.confidence_score <= 4 for a in weak)
+
+
+OWN: dict[str, Any] = {
+    "skill": "Release Trains",
+    "level": 2,
+    "question": "How would you run a weekly release train for five teams sharing one mobile app?",
+    "ideal_answer": "Cut a release branch on a fixed day, so teams know the deadline, and ship whatever is merged "
+    "behind feature flags. Late work waits for the next train instead of delaying it. A release captain runs "
+    "the regression checks and a staged rollout, and hotfixes are cherry-picked onto the branch.",
+    "key_concepts": [
+        {"name": "fixed cut-off", "terms": ["fixed day", "release branch", "deadline"]},
+        {"name": "feature flags", "terms": ["feature flags", "flag"]},
+        {"name": "the train does not wait", "terms": ["next train", "waits"]},
+        {"name": "staged rollout", "terms": ["staged rollout", "rollout"]},
+    ],
+    "misconceptions": [],
+}

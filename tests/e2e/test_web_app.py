@@ -17,6 +17,7 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from tests.e2e.browser import (
+    OWN_QUESTION,
     Network,
     answer_wav,
     create_job,
@@ -30,7 +31,7 @@ from tests.e2e.browser import (
 )
 from tests.e2e.local_platform import LocalPlatform, local_platform
 
-QUESTIONS = 2
+QUESTIONS = 3  # the shortest interview a job may have
 PASTED = "The N+1 problem is one query for a list and then one more query for every row of it."
 BEFORE_THE_DROP = "Cache-aside reads through the cache and fills it on a miss."
 AFTER_THE_DROP = " Write-through updates the cache together with the database on every write."
@@ -39,7 +40,7 @@ pytestmark = pytest.mark.timeout(600)
 
 @pytest.fixture(scope="module")
 def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalPlatform]:
-    with local_platform(tmp_path_factory.mktemp("platform"), TALENTCREW_MAX_TURNS=str(QUESTIONS)) as running:
+    with local_platform(tmp_path_factory.mktemp("platform")) as running:
         yield running
 
 
@@ -110,7 +111,7 @@ def _spoken_interview(browser: Browser, link: str) -> list[str]:
 def test_recruiter_and_two_candidates(platform: LocalPlatform, browser: Browser) -> None:
     recruiter, recruiter_errors = _page(browser, accept_downloads=True)
     sign_up(recruiter, platform.web, "rita@acme.example")
-    create_job(recruiter, "Backend Engineer")
+    create_job(recruiter, "Backend Engineer", QUESTIONS)
     typed_link = invite(recruiter, "Tess Typist", "tess@example.com")
     spoken_link = invite(recruiter, "Vic Voice", "vic@example.com")
     candidate_errors = _typed_interview(browser, typed_link) + _spoken_interview(browser, spoken_link)
@@ -128,6 +129,7 @@ def test_recruiter_and_two_candidates(platform: LocalPlatform, browser: Browser)
     expect(typed.first).to_contain_text("Pasted text")  # the paste reached the integrity rules, with its reason
     expect(typed.first).to_contain_text(f"Pasted {len(PASTED)} characters in 1 paste")
     expect(typed.last).to_contain_text(BEFORE_THE_DROP + AFTER_THE_DROP)
+    expect(typed.last).to_contain_text(OWN_QUESTION)  # the recruiter's own question, asked for its skill
     recruiter.go_back()
 
     recruiter.get_by_role("link", name="Vic Voice").click()

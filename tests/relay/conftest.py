@@ -26,6 +26,7 @@ from relay.settings import RelaySettings
 from relay.speech.offline import PiperTextToSpeech, WhisperSpeechToText
 from relay.speech.ports import SpeechToText, TextToSpeech
 from relay.turns import TurnClient, authorization
+from talentcrew.models import DEFAULT_INTERVIEW_LENGTH
 from tests.api.helpers import RUBRIC, auth_headers, create_session
 from tests.conftest import FUNCTIONS, SECRET, _fresh_api_client
 from tests.servers import free_port
@@ -84,11 +85,18 @@ def relay_settings() -> RelaySettings:
 
 
 @pytest.fixture
+def interview_length() -> int:
+    """Answers per interview of the world's job, unless a test module overrides this fixture."""
+    return DEFAULT_INTERVIEW_LENGTH
+
+
+@pytest.fixture
 def world(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     speech: tuple[SpeechToText, TextToSpeech],
     relay_settings: RelaySettings,
+    interview_length: int,
 ) -> Iterator[World]:
     monkeypatch.setenv("TALENTCREW_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("TALENTCREW_SECRET_KEY", SECRET)
@@ -102,7 +110,8 @@ def world(
         services = Services(built.store, turns, *speech, relay_settings)
         relay = serve_uvicorn(create_app(built, services), relay_port)
         headers = auth_headers(api, "relay.recruiter@example.com")
-        job = api.post("/api/jobs/", json={"title": "Backend", "rubric_template": RUBRIC}, headers=headers)
+        draft = {"title": "Backend", "rubric_template": RUBRIC, "interview_length": interview_length}
+        job = api.post("/api/jobs/", json=draft, headers=headers)
         yield World(api, f"ws://127.0.0.1:{relay_port}", headers, str(job.get_json()["id"]), turn_server)
         relay.should_exit = True
         turn_server.shutdown()

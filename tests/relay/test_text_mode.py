@@ -35,7 +35,8 @@ def test_a_whole_text_interview_over_the_socket(world: World) -> None:
             reply = _answer(ws, "An index on the filtered columns and a cache with a TTL.", pause_seconds=1.5)
             if turn < 6:
                 assert (reply["type"], reply["turn"]) == ("question", turn + 1)
-        assert reply == {"type": "interview_complete"}
+        assert reply["type"] == "closing" and reply["turn"] == 7 and "Thank you" in reply["text"]
+        assert receive(ws) == {"type": "interview_complete"}  # text mode: no audio between them
         assert closed(ws)[0] == Close.FINISHED
         store = talentcrew.config.platform().store
         answers = store.query(Answer, where={"session_id": session_id}, order_by="turn_index").items

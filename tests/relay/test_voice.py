@@ -124,9 +124,9 @@ def _answers(session_id: str) -> list[Answer]:
     return store.query(Answer, where={"session_id": session_id}, order_by="turn_index").items
 
 
-@pytest.fixture(autouse=True)
-def _three_turns(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("TALENTCREW_MAX_TURNS", "3")
+@pytest.fixture
+def interview_length() -> int:
+    return 3
 
 
 def test_a_whole_voice_interview(world: World, connections: contextlib.ExitStack) -> None:
@@ -142,6 +142,9 @@ def test_a_whole_voice_interview(world: World, connections: contextlib.ExitStack
         candidate.send(type="playback_finished", turn=turn)
         candidate.stream(audio)
         candidate.send(type="user_finished_speaking")
+    closing = candidate.expect("closing")
+    assert closing["turn"] == len(ANSWERS) + 1 and "Thank you" in closing["text"]
+    assert len(candidate.question_audio(closing["turn"])) / 2 / 22_050 > 1.0  # the last words, spoken
     assert candidate.expect("interview_complete") == {"type": "interview_complete"}
     for turn in range(1, len(ANSWERS) + 1):
         heard = [t for t in candidate.since("transcript") if t["turn"] == turn]

@@ -159,7 +159,7 @@ def test_a_request_to_repeat_needs_clarification(brain: LocalBrain, answer: str)
     result = grade(brain, answer)
     assert result.needs_clarification
     assert result.understanding_score <= 3
-    assert result.rephrased_question.endswith(HASH_TABLE.question)
+    assert result.rephrased_question == (HASH_TABLE.rewording or HASH_TABLE.question)
 
 
 def test_an_answer_that_asks_then_answers_is_graded(brain: LocalBrain) -> None:
@@ -192,7 +192,14 @@ def test_next_questions_come_from_the_bank_and_a_template(brain: LocalBrain) -> 
     result = grade(brain, PARTIAL)
     assert result.drill_question == DRILL.question
     assert result.pivot_question == PIVOT.question
-    assert result.rephrased_question == HASH_TABLE.question  # the turn puts it in the bank's rephrase phrase
+    assert result.rephrased_question == (HASH_TABLE.rewording or HASH_TABLE.question)  # in the rephrase phrase
+    reworded = HASH_TABLE.model_copy(update={"rewording": "Put another way: how does a hash map find a key?"})
+    asked = brain.grade(context(PARTIAL).model_copy(update={"reference": reworded}))
+    assert asked.rephrased_question == "Put another way: how does a hash map find a key?"
+    plain = brain.grade(
+        context(PARTIAL).model_copy(update={"reference": reworded.model_copy(update={"rewording": None})})
+    )
+    assert plain.rephrased_question == HASH_TABLE.question  # no second wording: the question again
     bare = brain.grade(context(PARTIAL).model_copy(update={"drill": None, "pivot": None}))
     assert (bare.drill_question, bare.pivot_question) == ("", "")
 

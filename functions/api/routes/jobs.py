@@ -13,8 +13,8 @@ from talentcrew import jobs
 from talentcrew.config import Platform, brain_writes_questions
 from talentcrew.interview.bank import bank
 from talentcrew.interview.coverage import SkillCoverage, coverage, require_askable
-from talentcrew.jobs import JobDraft
-from talentcrew.models import Job, Rubric
+from talentcrew.jobs import JobDraft, NewJob
+from talentcrew.models import Job
 
 TAG = Tag(name="jobs", description="Jobs and their interview rubrics (the caller's own)")
 
@@ -26,30 +26,30 @@ class JobView(Job):
     )
 
 
+def covered(platform: Platform, job: Job) -> list[SkillCoverage]:
+    return coverage(
+        job.rubric_template, job.questions, job.interview_length, bank(), brain_writes_questions(platform.settings)
+    )
+
+
+def askable(platform: Platform) -> jobs.Check:
+    """A job none of whose skills can be asked is refused: its candidates could never start."""
+    return lambda job: require_askable(covered(platform, job), bank())
+
+
 def blueprint(platform: Platform) -> APIBlueprint:
     bp = APIBlueprint("jobs", __name__, abp_tags=[TAG])
     store = platform.store
 
-    def covered(rubric: Rubric) -> list[SkillCoverage]:
-        return coverage(rubric, bank(), brain_writes_questions(platform.settings))
-
     def view(job: Job) -> dict[str, Any]:
-        return {
-            **job.model_dump(mode="json"),
-            "coverage": [c.model_dump(mode="json") for c in covered(job.rubric_template)],
-        }
-
-    def askable(draft: JobDraft) -> None:
-        """A job none of whose skills can be asked is refused: its candidates could never start."""
-        require_askable(covered(draft.rubric_template), bank())
+        return {**job.model_dump(mode="json"), "coverage": [c.model_dump(mode="json") for c in covered(platform, job)]}
 
     @bp.post("/api/jobs/", responses={201: JobView, **ERRORS}, security=BEARER)
-    def create(body: JobDraft) -> tuple[dict[str, Any], int]:
-        """Creates a job with its rubric (languages, core skills, experience level, focus); 422 if no skill of it
-        can be asked. The answer says how each skill is covered."""
-        user = caller(platform)
-        askable(body)
-        return view(jobs.create_job(store, user, body)), 201
+    def create(body: NewJob) -> tuple[dict[str, Any], int]:
+        """Creates a job with its rubric (languages, core skills, experience level, focus), its interview length
+        and, optionally, questions of the recruiter's own; 422 if no skill of it can be asked. The answer says how
+        each skill is covered."""
+        return view(jobs.create_job(store, caller(platform), body, askable(platform))), 201
 
     @bp.get("/api/jobs/", responses={200: Paged[Job], **ERRORS}, security=BEARER)
     def list_(query: PageQuery) -> dict[str, Any]:
@@ -62,11 +62,9 @@ def blueprint(platform: Platform) -> APIBlueprint:
 
     @bp.put("/api/jobs/<id>/", responses={200: JobView, **ERRORS}, security=BEARER)
     def update(path: IdPath, body: JobDraft) -> dict[str, Any]:
-        """Replaces the job; a changed rubric gets the next rubric_version; 422 if no skill of it can be asked."""
-        user = caller(platform)
-        job = jobs.owned_job(store, user, path.id)
-        askable(body)
-        return view(jobs.update_job(store, user, job.id, body))
+        """Replaces the job (its own questions are edited at its questions/); a changed rubric gets the next
+        rubric_version; 422 if no skill of it can be asked."""
+        return view(jobs.update_job(store, caller(platform), path.id, body, askable(platform)))
 
     @bp.delete("/api/jobs/<id>/", responses={204: None, 409: Problem, **ERRORS}, security=BEARER)
     def delete(path: IdPath) -> tuple[str, int]:

@@ -52,9 +52,7 @@ def blueprint(platform: Platform) -> APIBlueprint:
     @bp.post("/api/sessions/", responses={201: CreatedSession, **ERRORS}, security=BEARER)
     def create(body: SessionDraft) -> tuple[dict[str, Any], int]:
         """Creates a session for a candidate and returns their invite link (shown this once)."""
-        created = sessions.create_session(
-            store, caller(platform), body, settings.web_base_url, invite_ttl, settings.max_turns
-        )
+        created = sessions.create_session(store, caller(platform), body, settings.web_base_url, invite_ttl)
         return created.model_dump(mode="json"), 201
 
     @bp.get("/api/sessions/<id>/", responses={200: SessionDetail, **ERRORS}, security=BEARER)

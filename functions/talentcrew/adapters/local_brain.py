@@ -389,15 +389,12 @@ class LocalBrain:
     def __init__(
         self,
         calibration: Calibration = CALIBRATION,
-        rephrase_template: str = "{question}",
         questions: QuestionBank | None = None,
         contradiction: Contradiction | None = None,
     ) -> None:
-        """Loads the model now (the turn function's process builds one brain, once). `rephrase_template` may
-        use {question} and {skill}, like the bank's `Phrases.rephrase` templates. `questions` is the bank the
+        """Loads the model now (the turn function's process builds one brain, once). `questions` is the bank the
         off-topic test reads (the current one by default); `contradiction` the classifier (the shipped one)."""
         self.calibration = calibration
-        self.rephrase_template = rephrase_template
         self._model = minilm.load()
         self.bank = questions or bank()
         self._contradiction = contradiction if contradiction is not None else Contradiction.shipped()
@@ -580,7 +577,7 @@ class LocalBrain:
         self, context: TurnContext, assessment: Assessment, calibration: Calibration | None = None
     ) -> TurnResult:
         calibration = calibration or self.calibration
-        wording = _wording(context, self.rephrase_template)
+        wording = _wording(context)
         reference = context.reference
         if assessment.kind == "no-reference" or reference is None:
             return TurnResult(
@@ -849,12 +846,15 @@ def _critique(measures: Measures, found: Judgement) -> str:
     return " ".join(parts)
 
 
-def _wording(context: TurnContext, rephrase_template: str) -> dict[str, str]:
+def _wording(context: TurnContext) -> dict[str, str]:
+    """The bank's wordings: the targets' questions, and the current one's second wording (else the question)."""
+
     def question_of(target: Target | None) -> str:
         return target.reference.question[:MAX_LINE] if target is not None and target.reference is not None else ""
 
+    reworded = context.reference.rewording if context.reference is not None else None
     return {
         "drill_question": question_of(context.drill),
         "pivot_question": question_of(context.pivot),
-        "rephrased_question": _line(rephrase_template.format(question=context.question, skill=context.skill)),
+        "rephrased_question": _line(reworded or context.question),
     }

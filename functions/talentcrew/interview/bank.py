@@ -57,15 +57,27 @@ class Prompt(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     question: Text
+    rewording: Text | None = Field(
+        default=None, description="The same question in other words, for a candidate who asks for it rephrased."
+    )
     ideal_answer: Text
     key_concepts: Annotated[list[Concept], Field(min_length=2)]
     misconceptions: list[Misconception] = []
 
 
-class BankQuestion(Prompt):
-    id: Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]+$")]
-    level: Annotated[int, Field(ge=1, le=3, description="1 junior, 2 mid-level, 3 senior")]
-    follow_ups: Annotated[list[Prompt], Field(min_length=2, description="Drill-down questions, depth 1 and 2.")]
+Level = Annotated[int, Field(ge=1, le=3, description="1 junior, 2 mid-level, 3 senior")]
+
+
+class Askable(Prompt):
+    """A question the interview can open a topic with: the bank's, or a recruiter's own for one job."""
+
+    id: Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]+$", max_length=64)]
+    level: Level
+    follow_ups: list[Prompt] = Field(default=[], max_length=2, description="Drill-down questions, depth 1 and 2.")
+
+
+class BankQuestion(Askable):
+    follow_ups: list[Prompt] = Field(min_length=2, max_length=2, description="Drill-down questions, depth 1 and 2.")
 
 
 class BankSkill(BaseModel):

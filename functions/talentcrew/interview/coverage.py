@@ -10,12 +10,14 @@ from pydantic import BaseModel, Field
 
 from talentcrew.errors import Unaskable
 from talentcrew.interview.bank import BankSkill, QuestionBank
-from talentcrew.models import Rubric
+from talentcrew.models import JobQuestion, Rubric
 
 
 class Source(StrEnum):
     BANK = "bank"
     """The question bank has the skill (or, with `broader`, a broader skill that covers it)."""
+    CUSTOM = "custom"
+    """The recruiter wrote questions for it (asked first; the bank's follow, if it has the skill)."""
     GEMINI = "gemini"
     """Not in the bank: the configured brain (Gemini) writes the questions."""
     NONE = "none"
@@ -28,28 +30,45 @@ class SkillCoverage(BaseModel):
     bank_title: str | None = Field(description="That bank skill's title, to show the recruiter.")
     source: Source
     broader: bool = Field(description="True when the bank asks a broader skill's questions for it.")
-    questions: Annotated[int, Field(ge=0, description="Bank questions available for it (0 when written or none).")]
+    questions: Annotated[
+        int, Field(ge=0, description="Questions available for it: the recruiter's and the bank's (0: written, none).")
+    ]
+    reached: bool = Field(
+        default=True,
+        description="Whether an interview of the job's length opens it: skills are opened in rubric order, each "
+        "before any is asked twice, so when askable skills outnumber the answers the last ones are not reached.",
+    )
 
 
-def skill_coverage(title: str, bank: QuestionBank, writes_questions: bool) -> SkillCoverage:
-    """Where a job's skill, named `title`, gets its questions."""
+def skill_coverage(title: str, bank: QuestionBank, writes_questions: bool, own: int = 0) -> SkillCoverage:
+    """Where a job's skill, named `title`, gets its questions; `own`: how many the recruiter wrote for it."""
     match = bank.match(title)
     if match is None:
-        source = Source.GEMINI if writes_questions else Source.NONE
-        return SkillCoverage(skill=title, bank_skill=None, bank_title=None, source=source, broader=False, questions=0)
+        source = Source.CUSTOM if own else Source.GEMINI if writes_questions else Source.NONE
+        return SkillCoverage(skill=title, bank_skill=None, bank_title=None, source=source, broader=False, questions=own)
     return SkillCoverage(
         skill=title,
         bank_skill=match.skill.skill,
         bank_title=match.skill.title,
-        source=Source.BANK,
+        source=Source.CUSTOM if own else Source.BANK,
         broader=match.broader,
-        questions=len(match.skill.questions),
+        questions=own + len(match.skill.questions),
     )
 
 
-def coverage(rubric: Rubric, bank: QuestionBank, writes_questions: bool) -> list[SkillCoverage]:
-    """Each core skill of the rubric, in its order, with where its questions come from."""
-    return [skill_coverage(title, bank, writes_questions) for title in rubric.core_skills]
+def coverage(
+    rubric: Rubric, questions: list[JobQuestion], length: int, bank: QuestionBank, writes_questions: bool
+) -> list[SkillCoverage]:
+    """Each core skill of the rubric, in its order, with where its questions come from and whether an interview
+    of `length` answers reaches it."""
+    found = [
+        skill_coverage(
+            title, bank, writes_questions, sum(1 for q in questions if q.skill.casefold() == title.casefold())
+        )
+        for title in rubric.core_skills
+    ]
+    askable = [item for item in found if item.source is not Source.NONE]
+    return [item.model_copy(update={"reached": item in askable[:length]}) for item in found]
 
 
 def suggestions(bank: QuestionBank, typed: str) -> list[BankSkill]:
@@ -74,6 +93,7 @@ def require_askable(found: list[SkillCoverage], bank: QuestionBank) -> None:
     if found and all(item.source is Source.NONE for item in found):
         names = ", ".join(item.skill for item in found)
         raise Unaskable(
-            f"no skill of this job can be asked by the offline interviewer ({names}); add a skill the question bank "
-            f"has (GET /api/skills/ lists them, e.g. {', '.join(s.title for s in list(bank.skills.values())[:4])})"
+            f"no skill of this job can be asked by the offline interviewer ({names}); write questions of your own "
+            f"for one (the job's `questions`) or add a skill the question bank has (GET /api/skills/ lists them, "
+            f"e.g. {', '.join(s.title for s in list(bank.skills.values())[:4])})"
         )

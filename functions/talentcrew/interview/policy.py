@@ -11,13 +11,14 @@ deterministic: the same job and the same grades give the same interview.
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from enum import StrEnum
 
-from talentcrew.interview.bank import BankQuestion, BankSkill, Prompt, QuestionBank
+from talentcrew.interview.bank import Askable, BankSkill, Prompt, QuestionBank
 from talentcrew.interview.brain import Target, TurnResult
 from talentcrew.interview.coverage import Source, coverage
-from talentcrew.models import ExperienceLevel, Rubric
+from talentcrew.models import ExperienceLevel, Job, Rubric
 
 MAX_DEPTH = 2
 LEVEL = {ExperienceLevel.JUNIOR: 1, ExperienceLevel.MID: 2, ExperienceLevel.SENIOR: 3, ExperienceLevel.STAFF: 3}
@@ -44,10 +45,16 @@ class Tone(StrEnum):
 
 @dataclass(frozen=True)
 class SkillPlan:
-    """A rubric skill as the interview will ask it: the bank's skill, or none (brain-written)."""
+    """A rubric skill as the interview will ask it: the recruiter's own questions for it, then the bank's skill's;
+    with neither, the brain writes them."""
 
     title: str
     bank_skill: BankSkill | None
+    own: tuple[Askable, ...] = ()
+
+    @property
+    def questions(self) -> tuple[Askable, ...]:
+        return (*self.own, *(self.bank_skill.questions if self.bank_skill else ()))
 
 
 @dataclass(frozen=True)
@@ -81,27 +88,43 @@ class Decision:
     next: Next | None
 
 
-def plan(rubric: Rubric, bank: QuestionBank, writes_questions: bool) -> tuple[list[SkillPlan], list[str]]:
-    """The skills the interview will cover, in rubric order, and those it cannot (no bank entry and
-    a brain that cannot write questions): those are reported for a human to cover. The recruiter saw the same
-    (`coverage`) when writing the job."""
-    found = coverage(rubric, bank, writes_questions)
+def plan(job: Job, bank: QuestionBank, writes_questions: bool) -> tuple[list[SkillPlan], list[str]]:
+    """The skills the interview will cover, in rubric order, and those it cannot (no question of the recruiter's,
+    no bank entry and a brain that cannot write questions): those are reported for a human to cover. The
+    recruiter saw the same (`coverage`) when writing the job."""
+    found = coverage(job.rubric_template, job.questions, job.interview_length, bank, writes_questions)
     skills = [
-        SkillPlan(item.skill, bank.skills[item.bank_skill] if item.bank_skill else None)
+        SkillPlan(
+            item.skill,
+            bank.skills[item.bank_skill] if item.bank_skill else None,
+            tuple(q for q in job.questions if q.skill.casefold() == item.skill.casefold()),
+        )
         for item in found
         if item.source is not Source.NONE
     ]
     return skills, [item.skill for item in found if item.source is Source.NONE]
 
 
-def _bank_question(skill: SkillPlan, level: int, asked_ids: set[str], draw: str) -> BankQuestion | None:
-    """The skill's next unasked bank question nearest the level. Among equally near ones (the bank's questions of
-    one level are equivalent) the session's `draw` chooses: the same draw always gives the same interview, and
-    candidates of one job do not all meet the same questions."""
-    if skill.bank_skill is None:
-        return None
-    fresh = [q for q in skill.bank_skill.questions if q.id not in asked_ids]
-    return min(fresh, key=lambda q: (abs(q.level - level), _lot(draw, q.id)), default=None)
+def _pick(skill: SkillPlan, rubric: Rubric, asked_ids: set[str], draw: str) -> Askable | None:
+    """The skill's next unasked question: the recruiter's own first, then the bank's nearest the job's level, and
+    among those the ones that speak of the job's languages and evaluation focus (a databases question about SQL
+    for a job that lists SQL). Among equally fitting ones (the bank's questions of one level are equivalent) the
+    session's `draw` chooses: the same draw always gives the same interview, and candidates of one job do not
+    all meet the same questions."""
+    own = {q.id for q in skill.own}
+    level = LEVEL[rubric.experience_level]
+    wanted = [f" {_words(name)} " for name in (*rubric.languages, *rubric.evaluation_focus)]
+
+    def fit(question: Askable) -> tuple[bool, int, int, bytes]:
+        said = f" {_words(question.question)} {_words(question.ideal_answer)} "
+        steered = sum(1 for name in wanted if name.strip() and name in said)
+        return (question.id not in own, abs(question.level - level), -steered, _lot(draw, question.id))
+
+    return min((q for q in skill.questions if q.id not in asked_ids), key=fit, default=None)
+
+
+def _words(text: str) -> str:
+    return " ".join(re.findall(r"[a-z0-9+#]+", text.lower()))
 
 
 def _lot(draw: str, question_id: str) -> bytes:
@@ -117,19 +140,24 @@ def next_opening(skills: list[SkillPlan], asked: list[Asked], rubric: Rubric, dr
             openings[earlier.skill] += 1
     asked_ids = {q.bank_question_id for q in asked if q.bank_question_id}
     for skill in sorted(skills, key=lambda s: openings[s.title]):  # sorted() is stable: rubric order
-        question = _bank_question(skill, LEVEL[rubric.experience_level], asked_ids, draw)
+        question = _pick(skill, rubric, asked_ids, draw)
         if question is not None:
             return Next(skill.title, 0, question.id, question)
-        if skill.bank_skill is None:
+        if not skill.questions:
             return Next(skill.title, 0, None, None)
     return None
 
 
-def drill_target(current: Asked, bank: QuestionBank) -> Next | None:
-    """The current topic's next follow-up, while the depth allows one."""
-    if current.bank_question_id is None or current.depth >= MAX_DEPTH:
+def drill_target(current: Asked, skills: list[SkillPlan]) -> Next | None:
+    """The current topic's next follow-up, while the depth allows one and the question has one. A question the
+    brain wrote (its skill has none of the recruiter's or the bank's) gets a drill-down the brain writes too."""
+    if current.depth >= MAX_DEPTH:
         return None
-    follow_ups = bank.question(current.bank_question_id).follow_ups
+    if current.bank_question_id is None:
+        written = any(skill.title == current.skill and not skill.questions for skill in skills)
+        return Next(current.skill, current.depth + 1, None, None) if written else None
+    asked = next((q for skill in skills for q in skill.questions if q.id == current.bank_question_id), None)
+    follow_ups = asked.follow_ups if asked else []
     if current.depth >= len(follow_ups):
         return None
     return Next(current.skill, current.depth + 1, current.bank_question_id, follow_ups[current.depth])
@@ -170,11 +198,11 @@ def decide(
 
 
 def options(
-    skills: list[SkillPlan], asked: list[Asked], rubric: Rubric, bank: QuestionBank, turns_left: int, draw: str
+    skills: list[SkillPlan], asked: list[Asked], rubric: Rubric, turns_left: int, draw: str
 ) -> tuple[Next | None, Next | None, bool]:
     """What may follow the current (last asked) question: a drill, a pivot, and whether a drill
     keeps coverage intact. Computed before grading, so the brain can word both."""
     current = asked[-1]
-    drill = drill_target(current, bank)
+    drill = drill_target(current, skills)
     pivot = next_opening(skills, asked, rubric, draw)
     return drill, pivot, _can_drill(skills, asked, turns_left)

@@ -55,29 +55,21 @@ class TurnReply(BaseModel):
     skill: str | None
     finished: bool
     notice: str = Field(default="", description="Something the candidate should be told, e.g. a skill not covered.")
+    closing: str = Field(default="", description="Once finished: the interviewer's last words, to say before ending.")
 
 
 def _asked(question: Question) -> Asked:
     return Asked(question.skill, question.depth, question.bank_question_id, question.rephrased)
 
 
-def _reply(question: Question | None, turn_index: int) -> TurnReply:
-    if question is None:
-        return TurnReply(turn_index=turn_index, question=None, skill=None, finished=True)
-    return TurnReply(
-        turn_index=turn_index, question=question.text, skill=question.skill, finished=False, notice=question.notice
-    )
-
-
 class Interviewer:
     """Runs turns for one process: the store, the events, the brain and the bank it was given."""
 
-    def __init__(self, store: Store, events: Events, brain: Brain, bank: QuestionBank, max_turns: int) -> None:
+    def __init__(self, store: Store, events: Events, brain: Brain, bank: QuestionBank) -> None:
         self.store = store
         self.events = events
         self.brain = brain
         self.bank = bank
-        self.max_turns = max_turns
 
     def _id(self, session_id: str, turn_index: int) -> str:
         return answer_id(session_id, turn_index)
@@ -90,6 +82,14 @@ class Interviewer:
         templates: list[str] = getattr(self.bank.phrases, tone.value)
         return templates[turn % len(templates)].format(skill=skill, question=question)
 
+    def _reply(self, question: Question | None, turn_index: int) -> TurnReply:
+        if question is None:
+            closing = self._phrase(Tone.CLOSING, "", "", turn_index)
+            return TurnReply(turn_index=turn_index, question=None, skill=None, finished=True, closing=closing)
+        return TurnReply(
+            turn_index=turn_index, question=question.text, skill=question.skill, finished=False, notice=question.notice
+        )
+
     def take(self, request: TurnRequest) -> TurnReply:
         session = self.store.get(InterviewSession, request.session_id)
         if session is None:
@@ -98,12 +98,12 @@ class Interviewer:
         if job is None:
             raise NotFound("the session's job no longer exists")
         if request.turn_index == 0:
-            return _reply(self._open(session, job), 0)
+            return self._reply(self._open(session, job), 0)
         existing = self.store.get(Question, self._id(session.id, request.turn_index))
         if self.store.get(Answer, self._id(session.id, request.turn_index)) is not None:
             if existing is None:  # the last turn: make sure the ending happened
                 sessions.end_session(self.store, self.events, session, sessions.CANDIDATE)
-            return _reply(existing, request.turn_index)
+            return self._reply(existing, request.turn_index)
         if session.is_completed:
             raise Conflict("the interview has ended")
         return self._answer(session, job, request)
@@ -115,7 +115,7 @@ class Interviewer:
         if session.is_completed:
             raise Conflict("the interview has ended")
         rubric = job.rubric_template
-        skills, uncovered = policy.plan(rubric, self.bank, self.brain.writes_questions)
+        skills, uncovered = policy.plan(job, self.bank, self.brain.writes_questions)
         first = policy.next_opening(skills, [], rubric, session.id)
         if first is None:  # the job was saved under another brain or bank: retrying cannot help
             raise Unaskable(f"none of the job's skills can be asked by this interviewer: {', '.join(uncovered)}")
@@ -158,10 +158,10 @@ class Interviewer:
             raise Conflict(f"turn {turn} is out of order: {len(asked_questions)} questions were asked")
         current = asked_questions[-1]
         rubric = job.rubric_template
-        skills, _ = policy.plan(rubric, self.bank, self.brain.writes_questions)
+        skills, _ = policy.plan(job, self.bank, self.brain.writes_questions)
         asked = [_asked(q) for q in asked_questions]
-        turns_left = self.max_turns - turn
-        drill, pivot, coverage_allows_drill = policy.options(skills, asked, rubric, self.bank, turns_left, session.id)
+        turns_left = session.max_questions - turn
+        drill, pivot, coverage_allows_drill = policy.options(skills, asked, rubric, turns_left, session.id)
         earlier = list(sessions.all_of(self.store, Answer, session.id, "turn_index"))
         result = self.brain.grade(
             TurnContext(
@@ -183,7 +183,7 @@ class Interviewer:
         self._record(session, job, current, request, result, earlier)
         if next_question is None:
             sessions.end_session(self.store, self.events, session, sessions.CANDIDATE)
-        return _reply(next_question, turn)
+        return self._reply(next_question, turn)
 
     def _next(
         self,

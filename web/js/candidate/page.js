@@ -258,11 +258,13 @@ class CandidatePage {
         return this.question(message);
       case "tts_audio":
         this.player.begin(message.sample_rate);
-        return this.say("The interviewer is asking the question…");
+        return this.say(this.said ? "" : "The interviewer is asking the question…");
       case "tts_audio_complete":
         return this.player.finished().then(() => this.ready(message.turn));
       case "transcript":
         return this.heard(message);
+      case "closing":
+        return this.closing(message);
       case "interview_complete":
         return this.finished();
       case "error":
@@ -460,7 +462,18 @@ class CandidatePage {
 
   // -- after -----------------------------------------------------------------------------------------
 
-  finished() {
+  /** The interviewer's last words: shown, and (in voice mode) heard before the page says goodbye. */
+  closing(message) {
+    this.said = message.text;
+    this.ui.question.textContent = message.text;
+    this.ui.voice.hidden = this.ui.form.hidden = true;
+    this.say("");
+  }
+
+  async finished() {
+    if (this.ended) return; // the message and the closed connection both say so
+    this.ended = true;
+    await this.player?.finished();
     this.stop();
     mount(
       this.main,
@@ -469,6 +482,7 @@ class CandidatePage {
         { class: "panel medium candidate done" },
         h("div", { class: "tick", "aria-hidden": "true" }, "✓"),
         h("h1", {}, `Thank you, ${this.view.candidate_name}!`),
+        this.said ? h("p", { class: "closing" }, `“${this.said}”`) : null,
         h("p", { class: "lead" }, `Your interview for ${this.view.job_title} is complete.`),
         h("p", {}, "Your answers have been sent to the recruiter, who will review them and be in touch. You can close this page."),
       ),

@@ -6,6 +6,7 @@ import { formatDay, h, mount } from "../dom.js";
 import { navigate } from "../router.js";
 import { busy, field, list, reportError } from "../ui.js";
 import { copyable, formError, inviteLink, load, sessionTable, submit } from "./common.js";
+import { questionsEditor } from "./questions.js";
 
 const LEVELS = ["Junior", "Mid-Level", "Senior", "Staff"];
 
@@ -94,7 +95,11 @@ function jobForm(job) {
   const threshold = h("input", { type: "number", min: 0, max: 100, step: 1, value: job?.hire_threshold ?? 70, inputmode: "numeric", class: "short" });
   const webhook = h("input", { type: "url", value: job?.webhook_url ?? "", placeholder: "https://hooks.example.com/talentcrew", autocomplete: "off" });
   const skills = joined(rubric?.core_skills);
-  const coverage = coveragePanel(skills);
+  const length = h("input", { type: "number", min: 3, max: 12, step: 1, value: job?.interview_length ?? 6, inputmode: "numeric", class: "short" });
+  let own = null;
+  const coverage = coveragePanel(skills, () => ({ questions: own?.questions() ?? [], length: length.valueAsNumber || 6 }));
+  own = questionsEditor(job, skills, () => coverage.refresh());
+  length.addEventListener("input", () => coverage.refresh());
   const button = h("button", { type: "submit" }, job ? "Save changes" : "Create job");
   const saved = h("p", { class: "saved small", "aria-live": "polite" });
   const form = h(
@@ -117,7 +122,9 @@ function jobForm(job) {
       coverage.panel,
       field("Experience level", "rubric_template.experience_level", level),
       field("Evaluation focus", "rubric_template.evaluation_focus", joined(rubric?.evaluation_focus), "Comma-separated, e.g. Problem Solving, Technical Depth"),
+      field("Answers per interview", "interview_length", length, "3 to 12; each core skill is opened before any is asked twice"),
     ),
+    own.panel,
     h(
       "fieldset",
       {},
@@ -146,7 +153,9 @@ function jobForm(job) {
       },
       hire_threshold: Number.isNaN(threshold.valueAsNumber) ? null : threshold.valueAsNumber,
       webhook_url: webhook.value.trim() || null,
+      interview_length: Number.isNaN(length.valueAsNumber) ? null : length.valueAsNumber,
     };
+    if (!job) body.questions = own.questions();
     const answer = await submit(form, button, job ? "Saving…" : "Creating…", () =>
       call(job ? `/jobs/${job.id}/` : "/jobs/", { method: job ? "PUT" : "POST", body }),
     );
@@ -158,10 +167,11 @@ function jobForm(job) {
 }
 
 /**
- * Where each typed skill's questions come from, shown as the recruiter types: the bank (exactly, or a broader
- * skill), the configured brain, or nobody (with bank skills it may have meant).
+ * Where each typed skill's questions come from, shown as the recruiter types: the recruiter's own questions, the
+ * bank (exactly, or a broader skill), the configured brain, or nobody (with bank skills it may have meant); and
+ * which skills an interview of the chosen length does not reach. `job()` gives the own questions and the length.
  */
-function coveragePanel(input) {
+function coveragePanel(input, job) {
   const items = h("ul", { class: "coverage" });
   const panel = h("div", { class: "coverage-panel", "aria-live": "polite" }, items);
   const known = new Map();
@@ -179,6 +189,8 @@ function coveragePanel(input) {
     return known.get(skill);
   };
   const line = (item) => {
+    if (!item.reached && item.source !== "none") return h("li", { class: "warn" }, h("strong", {}, item.skill), ` — not reached: an interview of ${job().length} answers opens the skills before it first`);
+    if (item.source === "custom") return h("li", {}, h("strong", {}, item.skill), ` — ${item.own} question${item.own === 1 ? "" : "s"} of your own${item.bank_title ? `, then bank questions (${item.bank_title})` : ""}`);
     if (item.source === "bank" && !item.broader) return h("li", {}, h("strong", {}, item.skill), ` — ${item.questions} bank questions (${item.bank_title})`);
     if (item.source === "bank") return h("li", { class: "warn" }, h("strong", {}, item.skill), ` — no questions of its own yet: asked as ${item.bank_title}`);
     if (item.source === "gemini") return h("li", {}, h("strong", {}, item.skill), " — not in the bank: the AI interviewer writes its questions");
@@ -187,7 +199,13 @@ function coveragePanel(input) {
   };
   const refresh = async () => {
     try {
-      const found = await Promise.all(list(input.value).map(lookup));
+      const { questions, length } = job();
+      let askable = 0;
+      const found = (await Promise.all(list(input.value).map(lookup))).map((item) => {
+        const own = questions.filter((question) => question.skill.toLowerCase() === item.skill.toLowerCase()).length;
+        const source = own ? "custom" : item.source;
+        return { ...item, own, source, reached: source !== "none" && ++askable <= length };
+      });
       mount(items, found.map(line));
       return found;
     } catch {
