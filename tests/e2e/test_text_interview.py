@@ -166,3 +166,26 @@ OWN: dict[str, Any] = {
     ],
     "misconceptions": [],
 }
+
+
+def test_a_candidate_who_asks_for_the_question_rephrased_hears_the_banks_second_wording(
+    clients: tuple[FlaskClient, FlaskClient],
+) -> None:
+    api, turn = clients
+    headers = auth_headers(api, "rephrase@example.com")
+    job = api.post("/api/jobs/", json={"title": "Backend Engineer", "rubric_template": RUBRIC}, headers=headers)
+    created = api.post(
+        "/api/sessions/",
+        json={"job": job.get_json()["id"], "candidate_name": "Ada", "candidate_email": "ada@example.com"},
+        headers=headers,
+    ).get_json()
+    session_id = created["session"]["id"]
+    _turn(turn, {"session_id": session_id, "turn_index": 0})
+    asked = _question(session_id, 0)
+    assert asked.reference is not None and asked.reference.rewording
+
+    body = {"session_id": session_id, "turn_index": 1, "answer_text": "Sorry, could you rephrase the question?"}
+    reply = _turn(turn, body).get_json()
+
+    assert reply["skill"] == asked.skill and asked.reference.rewording in reply["question"]
+    assert asked.reference.question not in reply["question"]

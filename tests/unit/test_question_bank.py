@@ -9,7 +9,43 @@ from collections import Counter
 import pytest
 
 from talentcrew.interview.bank import BANK_ROOT, CURRENT_VERSION, BankQuestion, Phrases, Prompt, QuestionBank
+from talentcrew.interview.safety import gives_away
 
+POSTED_IDS = {
+    "java",
+    "go",
+    "csharp-dotnet",
+    "typescript",
+    "rust",
+    "cpp",
+    "kotlin-android",
+    "swift-ios",
+    "react",
+    "angular",
+    "vue",
+    "state-management",
+    "nodejs",
+    "spring-boot",
+    "django",
+    "fastapi-flask",
+    "graphql",
+    "docker",
+    "kubernetes",
+    "aws",
+    "google-cloud",
+    "azure",
+    "linux",
+    "networking",
+    "object-oriented-design",
+    "design-patterns",
+    "data-structures",
+    "machine-learning",
+    "data-engineering",
+    "nosql",
+    "observability",
+    "ci-cd",
+}
+"""The bank skills issue 16 names as what jobs are posted for."""
 REQUIRED_SKILLS = {
     "python",
     "javascript",
@@ -36,6 +72,7 @@ REQUIRED_SKILLS = {
     "rust",
     "typescript",
     "angular",
+    *POSTED_IDS,
 }
 ALLOWED_PLACEHOLDERS = {"skill", "question"}
 NEEDS_QUESTION = {"opening", "drill", "acknowledge_and_pivot", "gentle_pivot", "off_topic", "rephrase"}
@@ -71,7 +108,7 @@ def test_the_current_version_loads_and_validates(bank: QuestionBank) -> None:
 
 
 def test_the_bank_covers_the_required_skills_at_every_level(bank: QuestionBank) -> None:
-    assert len(bank.skills) >= 12
+    assert len(bank.skills) >= 40
     assert set(bank.skills) >= REQUIRED_SKILLS
     for name, skill in bank.skills.items():
         levels = Counter(question.level for question in skill.questions)
@@ -177,8 +214,9 @@ def test_the_phrases_file_holds_exactly_the_phrase_categories() -> None:
         ("AWS", "aws"),
         ("C#", "csharp-dotnet"),
         ("ASP.NET Core", "csharp-dotnet"),
-        ("CI/CD", "cloud-devops"),
-        ("Vue", "javascript"),
+        ("CI/CD", "ci-cd"),
+        ("Vue", "vue"),
+        ("Python Django", "django"),
         ("Golang", "go"),
         ("Go", "go"),
         ("Rust", "rust"),
@@ -198,6 +236,55 @@ def test_skill_for_maps_rubric_phrases_onto_bank_skills(
     assert (found.skill if found else None) == expected
 
 
+POSTED = {
+    "Java": "java",
+    "Go": "go",
+    "C#/.NET": "csharp-dotnet",
+    "TypeScript": "typescript",
+    "Rust": "rust",
+    "C++": "cpp",
+    "Kotlin/Android": "kotlin-android",
+    "Swift/iOS": "swift-ios",
+    "React": "react",
+    "Angular": "angular",
+    "Vue": "vue",
+    "State Management": "state-management",
+    "Node.js": "nodejs",
+    "Spring Boot": "spring-boot",
+    "Django": "django",
+    "FastAPI/Flask": "fastapi-flask",
+    "GraphQL": "graphql",
+    "Docker": "docker",
+    "Kubernetes": "kubernetes",
+    "AWS": "aws",
+    "Google Cloud": "google-cloud",
+    "Azure": "azure",
+    "Linux": "linux",
+    "Networking (TCP/IP, DNS, HTTP)": "networking",
+    "Object-Oriented Design": "object-oriented-design",
+    "Design Patterns": "design-patterns",
+    "Algorithms and Complexity": "data-structures",
+    "Machine Learning": "machine-learning",
+    "Data Engineering (batch/stream, warehouses)": "data-engineering",
+    "NoSQL": "nosql",
+    "Observability": "observability",
+    "CI/CD": "ci-cd",
+}
+"""What jobs are posted for (issue 16's list), as a recruiter would write each, and the bank skill that is it."""
+
+
+def test_the_posted_list_names_each_required_skill_once() -> None:
+    assert sorted(POSTED.values()) == sorted(POSTED_IDS)
+
+
+@pytest.mark.parametrize(("rubric_skill", "expected"), POSTED.items())
+def test_every_commonly_posted_skill_has_its_own_questions(
+    bank: QuestionBank, rubric_skill: str, expected: str
+) -> None:
+    found = bank.match(rubric_skill)
+    assert found is not None and (found.skill.skill, found.broader) == (expected, False)
+
+
 def test_aliases_are_lower_case_and_belong_to_one_skill(bank: QuestionBank) -> None:
     for name, skill in bank.skills.items():
         for alias in skill.aliases:
@@ -209,11 +296,16 @@ def test_aliases_are_lower_case_and_belong_to_one_skill(bank: QuestionBank) -> N
 @pytest.mark.parametrize(
     ("rubric_skill", "expected", "broader"),
     [
-        ("React", "javascript", True),
-        ("Vue.js", "javascript", True),
-        ("Django", "python", True),
-        ("MongoDB", "databases", True),
-        ("Google Cloud", "cloud-devops", True),
+        ("Svelte", "javascript", True),
+        ("Frontend Development", "javascript", True),
+        ("Serverless", "cloud-devops", True),
+        ("Deep Learning", "machine-learning", True),
+        ("PyTorch", "machine-learning", True),
+        ("React Native", "react", True),
+        ("Next.js", "react", True),
+        ("React", "react", False),
+        ("Vue.js", "vue", False),
+        ("MongoDB", "nosql", False),
         ("JavaScript", "javascript", False),
         ("Kubernetes", "kubernetes", False),
     ],
@@ -233,3 +325,17 @@ def test_a_covered_name_is_no_skill_s_own_name(bank: QuestionBank) -> None:
             owner = bank.skill_for(covered)
             assert owner is not None and owner.skill == name, (name, covered, owner and owner.skill)
             assert bank.match(covered).broader, (name, covered)  # type: ignore[union-attr]
+
+
+def test_every_question_has_a_second_wording_that_gives_nothing_away(bank: QuestionBank) -> None:
+    """What the offline interviewer asks when a candidate asks for the question rephrased: other words, the same
+    question, and none of its key concepts' terms that the question itself does not name."""
+    for question in _questions(bank):
+        for prompt in _prompts(question):
+            where = (question.id, prompt.question[:40])
+            assert prompt.rewording, where
+            assert prompt.rewording.casefold() != prompt.question.casefold(), where
+            assert not gives_away(prompt.rewording, prompt.question, prompt), where
+            said, asked = prompt.rewording.lower(), prompt.question.lower()
+            named = [t for c in prompt.key_concepts for t in c.terms if t in said and t not in asked]
+            assert named == [], (*where, named)
