@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -95,15 +95,15 @@ def update_job(store: Store, caller: User, job_id: str, draft: JobDraft, check: 
     changes = {**draft.model_dump(), "webhook_secret": _webhook_secret(draft, job.webhook_secret)}
     if draft.rubric_template != job.rubric_template:
         changes["rubric_version"] = job.rubric_version + 1
+    return _save(store, caller, job, changes, check, "job.updated")
+
+
+def _save(store: Store, caller: User, job: Job, changes: dict[str, Any], check: Check, action: str) -> Job:
+    """Stores the changes once the job they make passes `check`, and records who made them."""
     check(Job.model_validate({**job.model_dump(), **changes}))
     updated = store.update(Job, job.id, changes)
     audit.record(
-        store,
-        owner_id=caller.id,
-        actor=caller.id,
-        action="job.updated",
-        job_id=job.id,
-        rubric_version=updated.rubric_version,
+        store, owner_id=caller.id, actor=caller.id, action=action, job_id=job.id, rubric_version=updated.rubric_version
     )
     return updated
 
@@ -134,17 +134,7 @@ def _set_questions(store: Store, caller: User, job: Job, questions: list[JobQues
     if len(questions) > MAX_OWN_QUESTIONS:
         raise Conflict(f"a job keeps at most {MAX_OWN_QUESTIONS} questions of its own")
     changes = {"questions": [q.model_dump() for q in questions], "rubric_version": job.rubric_version + 1}
-    check(Job.model_validate({**job.model_dump(), **changes}))
-    updated = store.update(Job, job.id, changes)
-    audit.record(
-        store,
-        owner_id=caller.id,
-        actor=caller.id,
-        action="job.questions_changed",
-        job_id=job.id,
-        rubric_version=updated.rubric_version,
-    )
-    return updated
+    return _save(store, caller, job, changes, check, "job.questions_changed")
 
 
 def add_question(store: Store, caller: User, job_id: str, draft: QuestionDraft, check: Check) -> JobQuestion:

@@ -19,7 +19,7 @@ import talentcrew.config
 from talentcrew.adapters.outbox_events import OutboxEvent
 from talentcrew.events import SESSION_COMPLETED
 from talentcrew.models import Answer, InterviewSession, Question, answer_id
-from tests.api.helpers import auth_headers
+from tests.api.helpers import auth_headers, create_session
 from tests.conftest import FUNCTIONS, SECRET, _fresh_api_client
 
 RUBRIC = {
@@ -123,12 +123,7 @@ def test_a_recruiters_own_question_is_asked_for_its_skill_and_graded_against_its
         headers=headers,
     ).get_json()
     assert [c["source"] for c in job["coverage"]] == ["bank", "custom"]
-    created = api.post(
-        "/api/sessions/",
-        json={"job": job["id"], "candidate_name": "Ada", "candidate_email": "ada@example.com"},
-        headers=headers,
-    ).get_json()
-    session_id = created["session"]["id"]
+    session_id = create_session(api, headers, job["id"])[0]["id"]
 
     reply = _turn(turn, {"session_id": session_id, "turn_index": 0}).get_json()
     answers = {OWN["question"]: OWN["ideal_answer"]}
@@ -174,12 +169,7 @@ def test_a_candidate_who_asks_for_the_question_rephrased_hears_the_banks_second_
     api, turn = clients
     headers = auth_headers(api, "rephrase@example.com")
     job = api.post("/api/jobs/", json={"title": "Backend Engineer", "rubric_template": RUBRIC}, headers=headers)
-    created = api.post(
-        "/api/sessions/",
-        json={"job": job.get_json()["id"], "candidate_name": "Ada", "candidate_email": "ada@example.com"},
-        headers=headers,
-    ).get_json()
-    session_id = created["session"]["id"]
+    session_id = create_session(api, headers, job.get_json()["id"])[0]["id"]
     _turn(turn, {"session_id": session_id, "turn_index": 0})
     asked = _question(session_id, 0)
     assert asked.reference is not None and asked.reference.rewording

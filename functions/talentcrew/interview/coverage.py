@@ -40,6 +40,11 @@ class SkillCoverage(BaseModel):
     )
 
 
+def own_questions(questions: list[JobQuestion], title: str) -> list[JobQuestion]:
+    """The recruiter's questions for the rubric skill named `title` (in any letters' case)."""
+    return [q for q in questions if q.skill.casefold() == title.casefold()]
+
+
 def skill_coverage(title: str, bank: QuestionBank, writes_questions: bool, own: int = 0) -> SkillCoverage:
     """Where a job's skill, named `title`, gets its questions; `own`: how many the recruiter wrote for it."""
     match = bank.match(title)
@@ -62,9 +67,7 @@ def coverage(
     """Each core skill of the rubric, in its order, with where its questions come from and whether an interview
     of `length` answers reaches it."""
     found = [
-        skill_coverage(
-            title, bank, writes_questions, sum(1 for q in questions if q.skill.casefold() == title.casefold())
-        )
+        skill_coverage(title, bank, writes_questions, len(own_questions(questions, title)))
         for title in rubric.core_skills
     ]
     askable = [item for item in found if item.source is not Source.NONE]

@@ -17,7 +17,7 @@ from enum import StrEnum
 
 from talentcrew.interview.bank import Askable, BankSkill, Prompt, QuestionBank
 from talentcrew.interview.brain import Target, TurnResult
-from talentcrew.interview.coverage import Source, coverage
+from talentcrew.interview.coverage import Source, coverage, own_questions
 from talentcrew.models import ExperienceLevel, Job, Rubric
 
 MAX_DEPTH = 2
@@ -97,7 +97,7 @@ def plan(job: Job, bank: QuestionBank, writes_questions: bool) -> tuple[list[Ski
         SkillPlan(
             item.skill,
             bank.skills[item.bank_skill] if item.bank_skill else None,
-            tuple(q for q in job.questions if q.skill.casefold() == item.skill.casefold()),
+            tuple(own_questions(job.questions, item.skill)),
         )
         for item in found
         if item.source is not Source.NONE

@@ -13,28 +13,28 @@ const LEVELS = [
   [3, "Senior"],
 ];
 
-/** "name: term, term" per line → key concepts; a line without ":" is its own term. */
-function concepts(text) {
+/** The non-empty lines of a text area, trimmed. */
+function lines(text) {
   return text
     .split("\n")
     .map((line) => line.trim())
-    .filter(Boolean)
-    .map((line) => {
-      const [name, terms] = line.includes(":") ? [line.slice(0, line.indexOf(":")), line.slice(line.indexOf(":") + 1)] : [line, line];
-      return { name: name.trim(), terms: list(terms) };
-    });
+    .filter(Boolean);
+}
+
+/** "name: term, term" per line → key concepts; a line without ":" is its own term. */
+function concepts(text) {
+  return lines(text).map((line) => {
+    const [name, terms] = line.includes(":") ? [line.slice(0, line.indexOf(":")), line.slice(line.indexOf(":") + 1)] : [line, line];
+    return { name: name.trim(), terms: list(terms) };
+  });
 }
 
 /** "claim | correction | term, term" per line → misconceptions. */
 function misconceptions(text) {
-  return text
-    .split("\n")
-    .map((line) => line.trim())
-    .filter(Boolean)
-    .map((line) => {
-      const [claim = "", correction = "", terms = ""] = line.split("|").map((part) => part.trim());
-      return { claim, correction, terms: list(terms) };
-    });
+  return lines(text).map((line) => {
+    const [claim = "", correction = "", terms = ""] = line.split("|").map((part) => part.trim());
+    return { claim, correction, terms: list(terms) };
+  });
 }
 
 const conceptLines = (question) => question.key_concepts.map((c) => `${c.name}: ${c.terms.join(", ")}`).join("\n");
