@@ -44,7 +44,6 @@ import gc
 import json
 import math
 import os
-import secrets
 import shutil
 import signal
 import socket
@@ -60,6 +59,7 @@ import urllib.request
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, cast
 
@@ -188,10 +188,10 @@ class Histogram:
 
 
 def isolated_environment(log_level: str) -> Path:
-    """A fresh data folder and signing key for this run, in the environment the children inherit."""
+    """A fresh data folder for this run (its keys are made there on first use), in the environment the children
+    inherit."""
     data_dir = Path(tempfile.mkdtemp(prefix="talentcrew-bench-relay-"))
     os.environ["TALENTCREW_DATA_DIR"] = str(data_dir)
-    os.environ["TALENTCREW_SECRET_KEY"] = secrets.token_hex(32)
     os.environ["TALENTCREW_LOG_LEVEL"] = log_level
     os.environ["TALENTCREW_LOG_FORMAT"] = "text"
     os.environ["PYTHONPATH"] = os.pathsep.join(
@@ -223,6 +223,8 @@ def make_job() -> str:
 
 
 def make_session(job_id: str) -> str:
+    """A session with a live invite (the relay serves only interviews that still stand)."""
+    from talentcrew import auth
     from talentcrew.config import platform
     from talentcrew.models import DEFAULT_INTERVIEW_LENGTH, InterviewSession
 
@@ -235,6 +237,7 @@ def make_session(job_id: str) -> str:
         max_questions=DEFAULT_INTERVIEW_LENGTH,
     )
     built.store.create(session)
+    auth.new_invite(built.store, session.id, session.owner_id, timedelta(hours=1))
     return session.id
 
 

@@ -10,6 +10,7 @@ import functions_framework
 import pytest
 from flask.testing import FlaskClient
 
+from talentcrew.auth import new_signing_key
 from tests import servers
 
 FUNCTIONS = Path(__file__).resolve().parents[1] / "functions"
@@ -41,7 +42,18 @@ def project() -> str:
     return f"test-{uuid.uuid4().hex[:12]}"
 
 
-SECRET = "test-secret-" + "s" * 40
+# One key of each purpose for the whole test run (as a deployment configures them; generating ES256 keys per
+# test would cost more than the tests).
+KEYS = {
+    "TALENTCREW_ACCESS_TOKEN_KEY": new_signing_key(),
+    "TALENTCREW_TICKET_KEY": new_signing_key(),
+    "TALENTCREW_LINK_KEY": "test-link-key-" + "l" * 40,
+}
+
+
+def use_keys(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in KEYS.items():
+        monkeypatch.setenv(name, value)
 
 
 @pytest.fixture(params=["sqlite", "firestore"])
@@ -55,13 +67,15 @@ def api_client(
     a test may still set TALENTCREW_* variables (login limits, say) before it makes one.
     """
     monkeypatch.setenv("TALENTCREW_DATA_DIR", str(tmp_path))
-    monkeypatch.setenv("TALENTCREW_SECRET_KEY", SECRET)
+    use_keys(monkeypatch)
     monkeypatch.setenv("TALENTCREW_LOG_FORMAT", "text")
     if request.param == "firestore":
         request.getfixturevalue("firestore_host")
         monkeypatch.setenv("TALENTCREW_STORE", "firestore")
         monkeypatch.setenv("TALENTCREW_GCP_PROJECT", request.getfixturevalue("project"))
         monkeypatch.setenv("TALENTCREW_FIRESTORE_INDEXES", str(FIRESTORE_INDEXES))
+        # A Cloud adapter turns email verification on by default; the tests that check it turn it on themselves.
+        monkeypatch.setenv("TALENTCREW_VERIFY_EMAIL", "false")
     yield from _fresh_api_client()
 
 

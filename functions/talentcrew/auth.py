@@ -1,27 +1,38 @@
-"""Passwords, access tokens, candidate invite links, relay tickets, and login throttling.
+"""Passwords, access tokens, candidate invite links, relay tickets, and throttling.
 
-- Passwords: argon2id (argon2-cffi), stored apart from the user as a `Credential`.
-- Access tokens: HS256 JWTs (PyJWT) naming the recruiter, with an id (`jti`) so logout can
-  revoke one; a revoked id is kept until the token would have expired anyway.
+- Passwords: argon2id (argon2-cffi), stored apart from the user as a `Credential`; at most a few
+  hashes run at once per process, since each takes 64 MiB.
+- Access tokens: ES256 JWTs (PyJWT) naming the recruiter, with an id (`jti`) so logout can
+  revoke one; a revoked id is kept until the token would have expired anyway. Only the api holds
+  the private key.
+- Relay tickets: ES256 JWTs for one session, minutes long, for the relay's WebSocket, signed with a
+  key pair of their own: the relay holds only the public half, so it can mint nothing.
 - Invite links: 32 random bytes; only their SHA-256 is stored (as the `Invite` document's id), so
   a copy of the database cannot be used to join an interview. They expire and can be revoked.
-- Relay tickets: JWTs for one session, minutes long, for the relay's WebSocket.
-- Login throttling: every failed login is a small document; too many for an account or a client
-  address within the window and logins are refused until the oldest one ages out.
+- Throttling: every counted attempt is a small document that expires. Failed logins of an account
+  make the next attempt wait longer each time (never a lock); failed logins from one client address,
+  and sign-ups from one, are capped per window.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import math
 import secrets
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cached_property
 from typing import Any, ClassVar
 
 import jwt
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 
 from talentcrew.errors import RateLimited, Unauthorized
 from talentcrew.models import Document, Timestamp, new_id, timestamp_text, utcnow
@@ -64,24 +75,43 @@ class Invite(Document):
     created_at: Timestamp
 
 
-class LoginFailure(Document):
-    collection: ClassVar[str] = "login_failures"
+class Attempt(Document):
+    """One counted attempt (a failed login, a sign-up) under a hashed key; gone once it expires."""
+
+    collection: ClassVar[str] = "attempts"
 
     key: str
     at: Timestamp
     expires_at: Timestamp
 
 
-def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+class Passwords:
+    """argon2id hashing, at most `concurrency` at once in this process (each hash takes 64 MiB)."""
 
+    def __init__(self, concurrency: int, wait: timedelta = timedelta(seconds=20)) -> None:
+        self._slots = threading.BoundedSemaphore(concurrency)
+        self._wait = wait.total_seconds()
 
-def verify_password(password_hash: str | None, password: str) -> bool:
-    """Constant-effort check: an unknown account still pays for one argon2 verification."""
-    try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
-    except (VerificationError, InvalidHashError):
-        return False
+    @contextmanager
+    def _slot(self) -> Iterator[None]:
+        if not self._slots.acquire(timeout=self._wait):
+            raise RateLimited("the server is busy checking passwords", retry_after=5)
+        try:
+            yield
+        finally:
+            self._slots.release()
+
+    def hash(self, password: str) -> str:
+        with self._slot():
+            return _hasher.hash(password)
+
+    def verify(self, password_hash: str | None, password: str) -> bool:
+        """Constant-effort check: an unknown account still pays for one argon2 verification."""
+        with self._slot():
+            try:
+                return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+            except (VerificationError, InvalidHashError):
+                return False
 
 
 def hash_token(token: str) -> str:
@@ -95,27 +125,75 @@ class AccessClaims:
     expires_at: datetime
 
 
-class Tokens:
-    """Issues and checks the signed tokens; the secret comes from configuration."""
+def new_signing_key() -> str:
+    """A fresh ES256 private key, PEM."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    return pem.decode()
 
-    def __init__(self, secret: bytes, store: Store, access_ttl: timedelta, ticket_ttl: timedelta) -> None:
-        self._secret = secret
+
+def public_half(private_pem: str) -> str:
+    """The PEM public key of an ES256 private key: what a service that only verifies holds."""
+    key = serialization.load_pem_private_key(private_pem.encode(), password=None)
+    pem = key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    return pem.decode()
+
+
+@dataclass(frozen=True)
+class TokenKeys:
+    """Where each key comes from, read on first use: a service loads only what it signs or checks with
+    (the relay never asks for a private key; the report function for none)."""
+
+    access_private: Callable[[], str]
+    ticket_private: Callable[[], str]
+    ticket_public: Callable[[], str]
+
+
+class Tokens:
+    """Issues and checks the signed tokens, each kind with a key pair of its own."""
+
+    def __init__(self, keys: TokenKeys, store: Store, access_ttl: timedelta, ticket_ttl: timedelta) -> None:
+        self._keys = keys
         self._store = store
         self._access_ttl = access_ttl
         self._ticket_ttl = ticket_ttl
+
+    @cached_property
+    def _access_signing(self) -> Any:
+        return serialization.load_pem_private_key(self._keys.access_private().encode(), password=None)
+
+    @cached_property
+    def _ticket_signing(self) -> Any:
+        return serialization.load_pem_private_key(self._keys.ticket_private().encode(), password=None)
+
+    @cached_property
+    def _ticket_checking(self) -> Any:
+        return serialization.load_pem_public_key(self._keys.ticket_public().encode())
+
+    def _checking(self, audience: str) -> Any:
+        return self._access_signing.public_key() if audience == API_AUDIENCE else self._ticket_checking
+
+    def load_signing_keys(self) -> None:
+        """Reads the api's keys now, so a deployment missing one fails at start, not at the first login."""
+        _ = self._access_signing, self._ticket_signing
+
+    def load_ticket_check(self) -> None:
+        """Reads the relay's key now, for the same reason."""
+        _ = self._ticket_checking
 
     def _encode(self, subject: str, audience: str, ttl: timedelta) -> tuple[str, datetime]:
         now = utcnow()
         expires = now + ttl
         claims = {"iss": ISSUER, "aud": audience, "sub": subject, "iat": now, "exp": expires, "jti": new_id()}
-        return jwt.encode(claims, self._secret, algorithm="HS256"), expires
+        key = self._access_signing if audience == API_AUDIENCE else self._ticket_signing
+        return jwt.encode(claims, key, algorithm="ES256"), expires
 
     def _decode(self, token: str, audience: str) -> dict[str, Any]:
         try:
             claims: dict[str, Any] = jwt.decode(
                 token,
-                self._secret,
-                algorithms=["HS256"],
+                self._checking(audience),
+                algorithms=["ES256"],
                 audience=audience,
                 issuer=ISSUER,
                 options={"require": ["exp", "iat", "sub", "jti", "aud", "iss"]},
@@ -173,36 +251,82 @@ def open_invite(store: Store, token: str) -> Invite:
     return invite
 
 
-class LoginThrottle:
-    """Counts recent failed logins per key (an account, a client address)."""
+def _attempt_key(kind: str, value: str) -> str:
+    return hash_token(f"{kind}:{value.strip().lower()}")
 
-    def __init__(self, store: Store, window: timedelta, limits: dict[str, int]) -> None:
+
+def _retry_after(until: datetime, now: datetime) -> int:
+    return max(math.ceil((until - now).total_seconds()), 1)
+
+
+class RateLimit:
+    """At most `limit` attempts of one purpose (sign-ups, say) per value (a client address) in a sliding window."""
+
+    def __init__(self, store: Store, purpose: str, limit: int, window: timedelta) -> None:
+        self._store = store
+        self._purpose = purpose
+        self._limit = limit
+        self._window = window
+
+    def hit(self, value: str) -> None:
+        """Counts one attempt, or raises RateLimited (counting nothing) when the window is full."""
+        now = utcnow()
+        key = _attempt_key(self._purpose, value)
+        recent = self._store.query(
+            Attempt, where={"key": key}, order_by="at", after=timestamp_text(now - self._window), limit=self._limit
+        ).items
+        if len(recent) >= self._limit:
+            retry = _retry_after(recent[0].at + self._window, now)
+            raise RateLimited(f"too many {self._purpose} attempts; try again later", retry)
+        self._store.create(Attempt(key=key, at=now, expires_at=now + self._window))
+
+
+class LoginThrottle:
+    """Failed logins: per account a delay that doubles with each failure beyond the free ones, up to a ceiling
+    (so nobody can lock an account for long, while guessing stays slow); per client address a cap per window."""
+
+    def __init__(
+        self, store: Store, window: timedelta, free_failures: int, max_delay: timedelta, per_address: int
+    ) -> None:
         self._store = store
         self._window = window
-        self._limits = limits  # key kind ("account", "address") -> failures allowed per window
+        self._free = free_failures
+        self._max_delay = max_delay
+        self._per_address = per_address
+        # Enough failures to reach the ceiling: more do not lengthen the wait.
+        self._counted = free_failures + max(math.ceil(math.log2(max_delay.total_seconds())), 0) + 1
 
-    @staticmethod
-    def _key(kind: str, value: str) -> str:
-        return hash_token(f"{kind}:{value.strip().lower()}")
+    def delay(self, failures: int) -> timedelta:
+        """How long after the latest failure the next attempt must wait."""
+        if failures < self._free:
+            return timedelta(0)
+        return min(timedelta(seconds=2 ** (failures - self._free)), self._max_delay)
 
-    def check(self, **subjects: str) -> None:
-        """Raises RateLimited if any subject (account=..., address=...) is over its limit."""
+    def _failures(self, kind: str, value: str, since: datetime, limit: int) -> list[Attempt]:
+        """The newest failures since `since`, newest first."""
+        items = self._store.query(
+            Attempt, where={"key": _attempt_key(kind, value)}, order_by="at", descending=True, limit=limit
+        ).items
+        return [item for item in items if item.at > since]
+
+    def check(self, *, account: str, address: str) -> None:
+        """Raises RateLimited while the account must wait or the address has used up its window."""
         now = utcnow()
         since = now - self._window
-        for kind, value in subjects.items():
-            limit = self._limits[kind]
-            recent = self._store.query(
-                LoginFailure,
-                where={"key": self._key(kind, value)},
-                order_by="at",
-                after=timestamp_text(since),
-                limit=limit,
-            ).items
-            if len(recent) >= limit:
-                retry_after = int((recent[0].at + self._window - now).total_seconds()) + 1
-                raise RateLimited(f"too many failed logins for this {kind}", retry_after=max(retry_after, 1))
+        by_address = self._failures("address", address, since, self._per_address)
+        if len(by_address) >= self._per_address:
+            raise RateLimited(
+                "too many failed logins from this address", _retry_after(by_address[-1].at + self._window, now)
+            )
+        by_account = self._failures("account", account, since, self._counted)
+        if by_account:
+            until = by_account[0].at + self.delay(len(by_account))
+            if now < until:
+                raise RateLimited(
+                    "too many failed logins for this account; try again shortly", _retry_after(until, now)
+                )
 
-    def record_failure(self, **subjects: str) -> None:
+    def record_failure(self, *, account: str, address: str) -> None:
         now = utcnow()
-        for kind, value in subjects.items():
-            self._store.create(LoginFailure(key=self._key(kind, value), at=now, expires_at=now + self._window))
+        for kind, value in (("account", account), ("address", address)):
+            self._store.create(Attempt(key=_attempt_key(kind, value), at=now, expires_at=now + self._window))

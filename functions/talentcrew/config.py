@@ -9,12 +9,11 @@ cloud SDK it does not use.
 from __future__ import annotations
 
 import functools
-import hashlib
-import hmac
 import logging
 import os
 import secrets
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -24,12 +23,12 @@ from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from talentcrew import logs
-from talentcrew.auth import LoginThrottle, Tokens
+from talentcrew.auth import LoginThrottle, Passwords, RateLimit, TokenKeys, Tokens, new_signing_key, public_half
 from talentcrew.interview.bank import bank
 from talentcrew.interview.brain import Brain
 from talentcrew.interview.safety import Guarded
 from talentcrew.interview.turn import Interviewer
-from talentcrew.ports import Blobs, Events, Store
+from talentcrew.ports import Blobs, Events, Mail, Store
 
 log = logging.getLogger(__name__)
 
@@ -55,10 +54,19 @@ class Settings(BaseSettings):
         "(the emulator checks none; the tests set it to terraform's file).",
     )
     bucket: str = Field(default="", description="Cloud Storage bucket for scorecards (blobs=gcs).")
-    secret_key: SecretStr | None = Field(
+    access_token_key: SecretStr | None = Field(
         default=None,
-        min_length=32,
-        description="Signs local download links and tokens; generated into DATA_DIR if unset locally.",
+        description="PEM ES256 private key signing recruiters' tokens (the api alone holds it); generated into "
+        "DATA_DIR/keys locally, required with Google Cloud adapters.",
+    )
+    ticket_key: SecretStr | None = Field(
+        default=None, description="PEM ES256 private key signing relay tickets (the api); generated locally."
+    )
+    ticket_public_key: str = Field(
+        default="", description="PEM public half of TICKET_KEY: all the relay holds; derived from TICKET_KEY if unset."
+    )
+    link_key: SecretStr | None = Field(
+        default=None, min_length=32, description="Signs the embedded Blobs' download links; generated locally."
     )
     brain: Literal["local", "gemini"] = "local"
     gemini_model: str = Field(default="gemini-2.5-flash", description="Gemini model that grades (brain=gemini).")
@@ -70,7 +78,9 @@ class Settings(BaseSettings):
         description="How the turn function knows its caller: a shared secret, or Cloud IAM (invoker role) in front.",
     )
     turn_secret: SecretStr | None = Field(
-        default=None, description="Bearer the relay sends to the turn function; derived from SECRET_KEY if unset."
+        default=None,
+        min_length=32,
+        description="Bearer the relay sends the turn function (turn_auth=shared-secret); generated locally.",
     )
     turn_url: str = Field(default="", description="Where the relay reaches the turn function; default local port+1.")
     access_token_minutes: int = Field(default=480, ge=5, le=7 * 24 * 60, description="Recruiter token lifetime.")
@@ -87,23 +97,57 @@ class Settings(BaseSettings):
         default=0, ge=0, le=5, description="Proxies in front of the api whose X-Forwarded-For is trusted."
     )
     login_window_minutes: int = Field(default=15, ge=1, description="Window for counting failed logins.")
-    login_failures_per_account: int = Field(default=5, ge=1)
-    login_failures_per_address: int = Field(default=30, ge=1)
+    login_free_failures: int = Field(
+        default=3, ge=1, description="Failed logins of one account before each further attempt must wait."
+    )
+    login_max_delay_seconds: int = Field(
+        default=60, ge=1, le=3600, description="Longest wait the growing per-account delay reaches (never a lock)."
+    )
+    login_failures_per_address: int = Field(
+        default=30, ge=1, description="Failed logins per client address per window."
+    )
+    signups_per_address: int = Field(
+        default=10, ge=1, description="Sign-ups and reset requests per client address per hour."
+    )
+    password_hash_concurrency: int = Field(
+        default=2, ge=1, le=16, description="argon2 hashes at once per process (each takes 64 MiB)."
+    )
+    verify_email: bool | None = Field(
+        default=None,
+        description="Accounts work only after their email is verified; default: on with Google Cloud adapters, off "
+        "with the embedded ones.",
+    )
+    mail: Literal["local", "smtp"] = Field(default="local", description="local: a mailbox folder in DATA_DIR.")
+    mail_from: str = Field(default="TalentCrew <no-reply@talentcrew.invalid>", description="The sender of every email.")
+    smtp_host: str = ""
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_username: str = ""
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = Field(default=True, description="Upgrade the SMTP connection with STARTTLS.")
+    allow_private_webhooks: bool = Field(
+        default=False,
+        description="Let webhooks reach private, loopback and link-local addresses, and use plain http (tests, labs).",
+    )
     log_level: str = "INFO"
     log_format: Literal["auto", "json", "text"] = "auto"
 
     @model_validator(mode="after")
     def _cloud_needs_project(self) -> Self:
-        cloud = self.store == "firestore" or self.blobs == "gcs" or self.events == "pubsub"
-        if cloud and not self.gcp_project:
+        if self.cloud and not self.gcp_project:
             raise ValueError("TALENTCREW_GCP_PROJECT is required for firestore, gcs or pubsub adapters")
-        if cloud and self.secret_key is None:
-            # Instances share nothing but configuration: a key generated per instance would
-            # make one instance's tokens and links useless on the next.
-            raise ValueError("TALENTCREW_SECRET_KEY is required with Google Cloud adapters")
         if self.blobs == "gcs" and not self.bucket:
             raise ValueError("TALENTCREW_BUCKET is required when TALENTCREW_BLOBS=gcs")
         return self
+
+    @property
+    def cloud(self) -> bool:
+        """Whether any Google Cloud adapter is in use: then instances share nothing but configuration."""
+        return self.store == "firestore" or self.blobs == "gcs" or self.events == "pubsub"
+
+    @property
+    def verification_required(self) -> bool:
+        """Accounts work only once their email is verified: by default with Google Cloud adapters."""
+        return self.cloud if self.verify_email is None else self.verify_email
 
     @property
     def base_url(self) -> str:
@@ -126,30 +170,50 @@ class Settings(BaseSettings):
         return (self.turn_url or f"http://127.0.0.1:{self.port + 1}").rstrip("/")
 
     def turn_bearer(self) -> str:
-        """The shared secret of the relay and the turn function (distinct from the signing key)."""
-        if self.turn_secret is not None:
-            return self.turn_secret.get_secret_value()
-        return hmac.new(self.secret(), b"talentcrew turn function", hashlib.sha256).hexdigest()
+        """The shared secret of the relay and the turn function."""
+        return self._key("turn_secret", lambda: secrets.token_hex(32))
 
-    def secret(self) -> bytes:
-        """The signing secret: configured, or created once in the data folder (mode 0600)."""
-        if self.secret_key is not None:
-            return self.secret_key.get_secret_value().encode()
-        path = self.data_dir / "secret.key"
+    def access_token_private_key(self) -> str:
+        return self._key("access_token_key", new_signing_key)
+
+    def ticket_private_key(self) -> str:
+        return self._key("ticket_key", new_signing_key)
+
+    def ticket_public_pem(self) -> str:
+        return self.ticket_public_key or public_half(self.ticket_private_key())
+
+    def link_secret(self) -> bytes:
+        return self._key("link_key", lambda: secrets.token_hex(32)).encode()
+
+    def _key(self, field: str, new: Callable[[], str]) -> str:
+        """A key of one purpose: configured, or - with the embedded adapters only - created once in
+        DATA_DIR/keys (mode 0600). Instances of a Cloud deployment share nothing but configuration, so
+        a key made by one would be useless to the next: there it must be configured."""
+        value: SecretStr | None = getattr(self, field)
+        if value is not None:
+            return value.get_secret_value()
+        if self.cloud:
+            raise MissingKey(f"TALENTCREW_{field.upper()} is required with Google Cloud adapters")
+        folder = self.data_dir / "keys"
+        path = folder / field
         if not path.exists():
             # Several local processes may start at once: write aside, then link into place,
             # which fails for all but the first; everyone then reads the same key.
-            self.data_dir.mkdir(parents=True, exist_ok=True)
-            fd, draft = tempfile.mkstemp(dir=self.data_dir, prefix=".secret-")
+            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            fd, draft = tempfile.mkstemp(dir=folder, prefix=".key-")  # mkstemp creates it 0600
             with os.fdopen(fd, "w") as out:
-                out.write(secrets.token_hex(32))
+                out.write(new())
             try:
                 os.link(draft, path)
             except FileExistsError:
                 pass
             finally:
                 os.unlink(draft)
-        return path.read_text().strip().encode()
+        return path.read_text()
+
+
+class MissingKey(ValueError):
+    """A key this service needs is not configured (Cloud deployments configure each service's own)."""
 
 
 @dataclass(frozen=True)
@@ -160,11 +224,14 @@ class Platform:
     store: Store
     blobs: Blobs
     events: Events
+    mail: Mail
     tokens: Tokens
+    passwords: Passwords
     throttle: LoginThrottle
+    signups: RateLimit
 
     def adapters(self) -> dict[str, str]:
-        return {"store": self.store.name, "blobs": self.blobs.name, "events": self.events.name}
+        return {"store": self.store.name, "blobs": self.blobs.name, "events": self.events.name, "mail": self.mail.name}
 
 
 def build_store(settings: Settings) -> Store:
@@ -185,7 +252,7 @@ def build_blobs(settings: Settings) -> Blobs:
         return GcsBlobs(settings.bucket, settings.gcp_project)
     from talentcrew.adapters.local_blobs import LocalBlobs
 
-    return LocalBlobs(settings.data_dir / "blobs", settings.secret(), settings.base_url)
+    return LocalBlobs(settings.data_dir / "blobs", settings.link_secret(), settings.base_url)
 
 
 def build_events(settings: Settings, store: Store) -> Events:
@@ -198,10 +265,29 @@ def build_events(settings: Settings, store: Store) -> Events:
     return OutboxEvents(store)
 
 
+def build_mail(settings: Settings) -> Mail:
+    if settings.mail == "smtp":
+        from talentcrew.adapters.smtp_mail import SmtpMail
+
+        password = settings.smtp_password.get_secret_value() if settings.smtp_password else None
+        return SmtpMail(
+            settings.smtp_host,
+            settings.smtp_port,
+            settings.mail_from,
+            username=settings.smtp_username,
+            password=password,
+            starttls=settings.smtp_starttls,
+        )
+    from talentcrew.adapters.local_mail import LocalMail
+
+    return LocalMail(settings.data_dir / "mail", settings.mail_from)
+
+
 def build(settings: Settings) -> Platform:
     store = build_store(settings)
+    keys = TokenKeys(settings.access_token_private_key, settings.ticket_private_key, settings.ticket_public_pem)
     tokens = Tokens(
-        settings.secret(),
+        keys,
         store,
         access_ttl=timedelta(minutes=settings.access_token_minutes),
         ticket_ttl=timedelta(seconds=settings.relay_ticket_seconds),
@@ -209,9 +295,21 @@ def build(settings: Settings) -> Platform:
     throttle = LoginThrottle(
         store,
         window=timedelta(minutes=settings.login_window_minutes),
-        limits={"account": settings.login_failures_per_account, "address": settings.login_failures_per_address},
+        free_failures=settings.login_free_failures,
+        max_delay=timedelta(seconds=settings.login_max_delay_seconds),
+        per_address=settings.login_failures_per_address,
     )
-    return Platform(settings, store, build_blobs(settings), build_events(settings, store), tokens, throttle)
+    return Platform(
+        settings,
+        store,
+        build_blobs(settings),
+        build_events(settings, store),
+        build_mail(settings),
+        tokens,
+        Passwords(settings.password_hash_concurrency),
+        throttle,
+        RateLimit(store, "sign-up", settings.signups_per_address, timedelta(hours=1)),
+    )
 
 
 def brain_writes_questions(settings: Settings) -> bool:

@@ -165,3 +165,23 @@ class Events(Protocol):
     def publish(self, event_type: str, data: Mapping[str, Any], key: str) -> None:
         """`key` makes publishing idempotent where the adapter can (the outbox uses it as id)."""
         ...
+
+
+@dataclass(frozen=True)
+class Email:
+    """One message to one person: plain text always, HTML optionally (the same content)."""
+
+    to: str
+    subject: str
+    text: str
+    html: str = ""
+
+
+class Mail(Protocol):
+    """Sends email (sign-up verification, password reset); the embedded adapter keeps it in a local mailbox."""
+
+    name: str
+
+    def send(self, message: Email) -> None:
+        """Hands the message to the mail system; raises if it could not."""
+        ...

@@ -8,7 +8,7 @@ body matching the documented schema.
 The authenticated routes are exercised for real: a recruiter signs up and logs in once, and the
 bearer token goes to every operation that declares the `bearer` scheme. A job with a session, and a
 job without one, exist before the first request; generated `{id}` path parameters are sometimes
-swapped for their ids (and the invite token for a real one), so the fuzzer reaches past the 404s.
+swapped for their ids (and an X-Invite-Token for the real one), so the fuzzer reaches past the 404s.
 Destructive calls are healed after the fact: whatever they deleted or revoked is created again.
 """
 
@@ -26,7 +26,8 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.configuration import set_hypothesis_home_dir
 
-from tests.conftest import SECRET, _fresh_api_client
+from tests.api.helpers import invite_token
+from tests.conftest import _fresh_api_client, use_keys
 
 MAX_EXAMPLES = 20
 """Fuzzing examples per operation (the coverage phase adds its own fixed set); keeps the run well under a minute."""
@@ -36,6 +37,7 @@ PASSWORD = "fuzzing-password-1"
 LOGIN = "/api/auth/login/"
 LOGOUT = "/api/auth/logout/"
 CONNECT = "/api/sessions/{id}/connect/"
+CANDIDATE_VIEW = "/api/interview/"
 END = "/api/sessions/{id}/end/"
 INVITE = "/api/sessions/{id}/invite/"
 RUBRIC: dict[str, Any] = {
@@ -79,8 +81,8 @@ class World:
         return str(job["id"])
 
     def take_invite(self, created: dict[str, Any]) -> None:
-        """Remembers the token of a CreatedSession's invite link (…/interview/<token>)."""
-        self.invite_token = str(created["invite_url"]).rsplit("/", 1)[-1]
+        """Remembers the token of a CreatedSession's invite link (…/interview#t=<token>)."""
+        self.invite_token = invite_token(str(created["invite_url"]))
 
     def restock(self) -> None:
         """Creates again whatever a generated request deleted, and a fresh invite if it was revoked."""
@@ -141,14 +143,14 @@ class World:
 def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
     """The real `api` function over a fresh data directory, with a signed-up, logged-in recruiter."""
     monkeypatch.setenv("TALENTCREW_DATA_DIR", str(tmp_path))
-    monkeypatch.setenv("TALENTCREW_SECRET_KEY", SECRET)
+    use_keys(monkeypatch)
     monkeypatch.setenv("TALENTCREW_LOG_FORMAT", "text")
     clients = _fresh_api_client()
     client = next(clients)
     try:
         account = {"email": EMAIL, "password": PASSWORD, "full_name": "Fuzz Recruiter"}
         signed_up = client.post("/api/users/", json=account)
-        assert signed_up.status_code == 201, signed_up.get_data(as_text=True)
+        assert signed_up.status_code == 202, signed_up.get_data(as_text=True)
         logged_in = client.post(LOGIN, json={"email": EMAIL, "password": PASSWORD})
         assert logged_in.status_code == 200, logged_in.get_data(as_text=True)
         access: dict[str, Any] = logged_in.get_json()
@@ -170,12 +172,10 @@ def api_schema(world: World) -> schemathesis.BaseSchema:
 
     @loaded.hook("flatmap_path_parameters")
     def real_ids(context: schemathesis.HookContext, path_parameters: dict[str, Any] | None) -> st.SearchStrategy[Any]:
-        """Keeps the generated ids, or swaps in a real job, session or invite token."""
+        """Keeps the generated ids, or swaps in a real job or session."""
         operation = context.operation
         if operation is None or not path_parameters:
             return st.just(path_parameters)
-        if "token" in path_parameters:
-            return _or_real(path_parameters, "token", [world.invite_token], max_length=128, min_length=16)
         return _or_real(path_parameters, "id", world.ids_for(operation.path), max_length=64)
 
     @loaded.hook("flatmap_body")
@@ -192,9 +192,9 @@ def api_schema(world: World) -> schemathesis.BaseSchema:
 
     @loaded.hook("flatmap_headers")
     def real_invite(context: schemathesis.HookContext, headers: dict[str, Any] | None) -> st.SearchStrategy[Any]:
-        """Keeps the generated X-Invite-Token of a connect, or swaps in the session's real one."""
+        """Keeps the generated X-Invite-Token of a connect or candidate view, or swaps in the session's real one."""
         operation = context.operation
-        if operation is None or operation.path != CONNECT or not headers:
+        if operation is None or operation.path not in (CONNECT, CANDIDATE_VIEW) or not headers:
             return st.just(headers)
         return _or_real(headers, "X-Invite-Token", [world.invite_token], max_length=128, min_length=16)
 

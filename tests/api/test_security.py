@@ -26,9 +26,20 @@ import pytest
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
+from talentcrew.accounts import PasswordReset, PendingSignUp
+from talentcrew.adapters.local_mail import LocalMail
 from talentcrew.adapters.outbox_events import OutboxEvent
 from talentcrew.audit import AuditEntry
-from talentcrew.auth import API_AUDIENCE, ISSUER, RELAY_AUDIENCE, Credential, Invite, LoginFailure, RevokedToken
+from talentcrew.auth import (
+    API_AUDIENCE,
+    ISSUER,
+    RELAY_AUDIENCE,
+    Attempt,
+    Credential,
+    Invite,
+    RevokedToken,
+    new_signing_key,
+)
 from talentcrew.config import platform
 from talentcrew.models import (
     Answer,
@@ -46,14 +57,16 @@ from tests.api.helpers import (
     RUBRIC,
     auth_headers,
     bearer,
+    candidate_view,
     create_job,
     create_session,
+    invite_token,
     log_in,
     seed_answer,
     seed_signal,
     sign_up,
 )
-from tests.conftest import SECRET
+from tests.conftest import KEYS
 
 Json = dict[str, Any]
 PROBLEM_JSON = "application/problem+json"
@@ -70,7 +83,9 @@ STORED_KINDS: tuple[type[Document], ...] = (
     AuditEntry,
     OutboxEvent,
     RevokedToken,
-    LoginFailure,
+    Attempt,
+    PendingSignUp,
+    PasswordReset,
 )
 
 
@@ -114,7 +129,10 @@ def stored_text(data_dir: Path) -> str:
     return "\n".join(parts)
 
 
-def jwt_for(subject: str, *, audience: str = API_AUDIENCE, lifetime: timedelta, secret: str = SECRET) -> str:
+ACCESS_KEY = KEYS["TALENTCREW_ACCESS_TOKEN_KEY"]
+
+
+def jwt_for(subject: str, *, audience: str = API_AUDIENCE, lifetime: timedelta, key: str = ACCESS_KEY) -> str:
     """A token with talentcrew.auth.Tokens._encode's claims, lifetime counted from now (may be negative)."""
     now = utcnow()
     issued = now if lifetime > timedelta(0) else now + lifetime - timedelta(minutes=5)
@@ -126,7 +144,7 @@ def jwt_for(subject: str, *, audience: str = API_AUDIENCE, lifetime: timedelta, 
         "exp": now + lifetime,
         "jti": str(uuid.uuid4()),
     }
-    return jwt.encode(claims, secret, algorithm="HS256")
+    return jwt.encode(claims, key, algorithm="ES256")
 
 
 @pytest.fixture
@@ -395,16 +413,36 @@ def test_owner_and_identity_fields_cannot_be_assigned(
 def test_signing_up_again_with_a_taken_email_cannot_take_the_account_over(
     api_client: FlaskClient, world: World
 ) -> None:
+    """A taken email gets the answer a new one gets (so sign-up does not tell who has an account); the account,
+    its password and its name stay as they were, and its owner is told by email."""
+    new = api_client.post(
+        "/api/users/", json={"email": "new@a-corp.example", "password": "attacker password", "full_name": "Mallory"}
+    )
+    accepted = 0
     for email in (world.a.email, world.a.email.upper(), f"  {world.a.email}"):
         response = api_client.post(
             "/api/users/", json={"email": email, "password": "attacker password", "full_name": "Mallory"}
         )
-        assert response.status_code in (409, 422), response.get_data(as_text=True)
-        assert response.mimetype == PROBLEM_JSON
+        if response.status_code == 422:  # an address the schema refuses, as it would refuse any
+            assert response.mimetype == PROBLEM_JSON
+            continue
+        assert (response.status_code, response.get_data(), dict(response.headers)) == (
+            new.status_code,
+            new.get_data(),
+            dict(new.headers),
+        )
+        accepted += 1
+    assert accepted >= 2 and new.status_code == 202
     assert_unauthorized(attempt(api_client, world.a.email, "attacker password"))
     assert attempt(api_client, world.a.email, PASSWORD).status_code == 200
     user = platform().store.get(User, world.a.user_id)
     assert user is not None and user.full_name == "Rita Recruiter"
+    mail = platform().mail
+    assert isinstance(mail, LocalMail)
+    notices = [
+        letter for letter in mail.letters() if letter.to == world.a.email and "tried to sign up" in letter.subject
+    ]
+    assert len(notices) == accepted
 
 
 def test_a_scorecard_link_opens_that_scorecard_only(api_client: FlaskClient, world: World) -> None:
@@ -477,7 +515,18 @@ def _expired(client: FlaskClient, account: Account) -> dict[str, str]:
 
 
 def _forged(client: FlaskClient, account: Account) -> dict[str, str]:
-    return bearer(jwt_for(account.user_id, lifetime=timedelta(hours=1), secret="another-secret-" + "x" * 40))
+    return bearer(jwt_for(account.user_id, lifetime=timedelta(hours=1), key=new_signing_key()))
+
+
+def _signed_with_the_ticket_key(client: FlaskClient, account: Account) -> dict[str, str]:
+    """Whoever holds the relay tickets' key cannot mint a recruiter's token: each purpose has its own key."""
+    return bearer(jwt_for(account.user_id, lifetime=timedelta(hours=1), key=KEYS["TALENTCREW_TICKET_KEY"]))
+
+
+def _hs256_with_the_old_shared_secret(client: FlaskClient, account: Account) -> dict[str, str]:
+    """A token in the old form (HS256) is refused whatever its key: only ES256 is accepted."""
+    claims = jwt.decode(jwt_for(account.user_id, lifetime=timedelta(hours=1)), options={"verify_signature": False})
+    return bearer(jwt.encode(claims, KEYS["TALENTCREW_LINK_KEY"], algorithm="HS256"))
 
 
 def _unsigned(client: FlaskClient, account: Account) -> dict[str, str]:
@@ -520,6 +569,8 @@ BAD_CREDENTIALS = [
     pytest.param(_malformed, id="malformed"),
     pytest.param(_expired, id="expired"),
     pytest.param(_forged, id="forged"),
+    pytest.param(_signed_with_the_ticket_key, id="ticket-key"),
+    pytest.param(_hs256_with_the_old_shared_secret, id="hs256"),
     pytest.param(_unsigned, id="alg-none"),
     pytest.param(_relay_ticket, id="relay-ticket"),
     pytest.param(_relay_audience_for_user, id="relay-audience"),
@@ -618,37 +669,37 @@ def test_an_invite_opens_its_own_session_only(api_client: FlaskClient, invites: 
 
 def test_an_unknown_invite_token_is_401(api_client: FlaskClient, invites: Invites) -> None:
     unknown = secrets.token_urlsafe(32)
-    assert_unauthorized(api_client.get(f"/api/interview/{unknown}"))
+    assert_unauthorized(candidate_view(api_client, unknown))
     connect = api_client.get(f"/api/sessions/{invites.x}/connect/", headers={"X-Invite-Token": unknown})
     assert_unauthorized(connect)
     assert_unauthorized(api_client.post(f"/api/sessions/{invites.x}/end/", headers={"X-Invite-Token": unknown}))
     assert not is_ended(invites.x)
-    assert api_client.get(f"/api/interview/{invites.x_token}").status_code == 200
+    assert candidate_view(api_client, invites.x_token).status_code == 200
 
 
 def test_an_expired_invite_is_401(api_client: FlaskClient, invites: Invites) -> None:
-    assert api_client.get(f"/api/interview/{invites.x_token}").status_code == 200
+    assert candidate_view(api_client, invites.x_token).status_code == 200
     past = utcnow() - timedelta(seconds=1)
     platform().store.update(Invite, hashlib.sha256(invites.x_token.encode()).hexdigest(), {"expires_at": past})
 
-    assert_unauthorized(api_client.get(f"/api/interview/{invites.x_token}"))
+    assert_unauthorized(candidate_view(api_client, invites.x_token))
     connect = api_client.get(f"/api/sessions/{invites.x}/connect/", headers={"X-Invite-Token": invites.x_token})
     assert_unauthorized(connect)
     assert_unauthorized(api_client.post(f"/api/sessions/{invites.x}/end/", headers={"X-Invite-Token": invites.x_token}))
     assert not is_ended(invites.x)
-    assert api_client.get(f"/api/interview/{invites.y_token}").status_code == 200
+    assert candidate_view(api_client, invites.y_token).status_code == 200
 
 
 def test_revoked_and_reissued_invites_stop_working(api_client: FlaskClient, invites: Invites) -> None:
     reissued = api_client.post(f"/api/sessions/{invites.x}/invite/", headers=invites.headers)
     assert reissued.status_code == 201
-    new_token = reissued.get_json()["invite_url"].rsplit("/", 1)[-1]
-    assert_unauthorized(api_client.get(f"/api/interview/{invites.x_token}"))
-    assert api_client.get(f"/api/interview/{new_token}").status_code == 200
+    new_token = invite_token(reissued.get_json()["invite_url"])
+    assert_unauthorized(candidate_view(api_client, invites.x_token))
+    assert candidate_view(api_client, new_token).status_code == 200
 
     assert api_client.delete(f"/api/sessions/{invites.x}/invite/", headers=invites.headers).status_code == 204
-    assert_unauthorized(api_client.get(f"/api/interview/{new_token}"))
-    assert api_client.get(f"/api/interview/{invites.y_token}").status_code == 200
+    assert_unauthorized(candidate_view(api_client, new_token))
+    assert candidate_view(api_client, invites.y_token).status_code == 200
 
 
 def test_only_the_invite_tokens_hash_is_stored(api_client: FlaskClient, invites: Invites, data_dir: Path) -> None:
@@ -673,17 +724,19 @@ def test_only_the_invite_tokens_hash_is_stored(api_client: FlaskClient, invites:
 
 
 @pytest.fixture
-def per_account_3(monkeypatch: pytest.MonkeyPatch, api_client: FlaskClient) -> FlaskClient:
-    """api_client with at most 3 failed logins per account (the platform is built on first use)."""
-    monkeypatch.setenv("TALENTCREW_LOGIN_FAILURES_PER_ACCOUNT", "3")
+def delays(monkeypatch: pytest.MonkeyPatch, api_client: FlaskClient) -> FlaskClient:
+    """api_client whose accounts get 2 free failures, then waits of 1, 2, 4, 4... seconds (the platform is built
+    on first use)."""
+    monkeypatch.setenv("TALENTCREW_LOGIN_FREE_FAILURES", "2")
+    monkeypatch.setenv("TALENTCREW_LOGIN_MAX_DELAY_SECONDS", "4")
     monkeypatch.setenv("TALENTCREW_LOGIN_FAILURES_PER_ADDRESS", "30")
-    assert platform().settings.login_failures_per_account == 3
+    assert platform().settings.login_max_delay_seconds == 4
     return api_client
 
 
 @pytest.fixture
 def per_address_4(monkeypatch: pytest.MonkeyPatch, api_client: FlaskClient) -> FlaskClient:
-    monkeypatch.setenv("TALENTCREW_LOGIN_FAILURES_PER_ACCOUNT", "5")
+    monkeypatch.setenv("TALENTCREW_LOGIN_FREE_FAILURES", "5")
     monkeypatch.setenv("TALENTCREW_LOGIN_FAILURES_PER_ADDRESS", "4")
     assert platform().settings.login_failures_per_address == 4
     return api_client
@@ -698,38 +751,56 @@ def attempt(client: FlaskClient, email: str, password: str, address: str = "127.
     )
 
 
-def assert_rate_limited(response: TestResponse) -> None:
+def assert_rate_limited(response: TestResponse, retry_after: int | None = None) -> None:
     body = problem(response, 429)
     assert body["type"] == f"{PROBLEMS}rate-limited"
     assert body["title"] == "Too Many Requests"
     assert "access_token" not in body
-    retry_after = int(response.headers["Retry-After"])
-    assert 0 < retry_after <= 15 * 60 + 1
+    waited = int(response.headers["Retry-After"])
+    assert 0 < waited <= 15 * 60 + 1
+    if retry_after is not None:
+        assert waited == retry_after
 
 
-def test_too_many_failures_for_an_account_are_429_even_with_the_right_password(per_account_3: FlaskClient) -> None:
-    client = per_account_3
+def time_passes(seconds: float) -> None:
+    """Moves every counted attempt `seconds` into the past (as if the client had waited that long)."""
+    store = platform().store
+    for attempt_ in all_documents(Attempt):
+        assert isinstance(attempt_, Attempt)
+        shift = timedelta(seconds=seconds)
+        store.update(Attempt, attempt_.id, {"at": attempt_.at - shift, "expires_at": attempt_.expires_at - shift})
+
+
+def test_failed_logins_make_the_account_wait_longer_each_time_but_never_lock_it(delays: FlaskClient) -> None:
+    client = delays
     sign_up(client, "target@throttle.example")
     sign_up(client, "bystander@throttle.example")
-    for _ in range(3):
+    for _ in range(2):  # the free failures
         assert_unauthorized(attempt(client, "target@throttle.example", "wrong password!"))
-
-    assert_rate_limited(attempt(client, "target@throttle.example", PASSWORD))
-    assert_rate_limited(attempt(client, "TARGET@throttle.example", PASSWORD))
-    assert_rate_limited(attempt(client, "target@throttle.example", PASSWORD, address="10.9.8.7"))
-    # Another account from the same address is not held back by the per-account limit.
+    # The third attempt waits 1 s, whatever the password, the spelling of the email, or the address.
+    assert_rate_limited(attempt(client, "target@throttle.example", PASSWORD), retry_after=1)
+    assert_rate_limited(attempt(client, "TARGET@throttle.example", PASSWORD, address="10.9.8.7"), retry_after=1)
+    # Another account from the same address is not held back.
     assert attempt(client, "bystander@throttle.example", PASSWORD).status_code == 200
-    # An unknown email is throttled the same way, so a 429 does not reveal that an account exists.
-    for _ in range(3):
-        assert_unauthorized(attempt(client, "nobody@throttle.example", "wrong password!"))
-    assert_rate_limited(attempt(client, "nobody@throttle.example", "wrong password!"))
-
-
-def test_failures_below_the_account_limit_do_not_block(per_account_3: FlaskClient) -> None:
-    client = per_account_3
-    sign_up(client, "target@throttle.example")
-    for _ in range(2):
+    waits = []
+    for _ in range(4):  # each further failure doubles the wait, up to the ceiling
+        time_passes(4)
         assert_unauthorized(attempt(client, "target@throttle.example", "wrong password!"))
+        waits.append(int(attempt(client, "target@throttle.example", PASSWORD).headers["Retry-After"]))
+    assert waits == [2, 4, 4, 4]
+    # After the wait, the right password works: five failures no longer lock the owner out for 15 minutes.
+    time_passes(4)
+    assert attempt(client, "target@throttle.example", PASSWORD).status_code == 200
+    # An unknown email is throttled the same way, so a 429 does not reveal that an account exists.
+    for _ in range(2):
+        assert_unauthorized(attempt(client, "nobody@throttle.example", "wrong password!"))
+    assert_rate_limited(attempt(client, "nobody@throttle.example", "wrong password!"), retry_after=1)
+
+
+def test_failures_below_the_free_ones_do_not_delay(delays: FlaskClient) -> None:
+    client = delays
+    sign_up(client, "target@throttle.example")
+    assert_unauthorized(attempt(client, "target@throttle.example", "wrong password!"))
     assert attempt(client, "target@throttle.example", PASSWORD).status_code == 200
 
 
@@ -747,6 +818,41 @@ def test_too_many_failures_from_an_address_are_429_across_accounts(per_address_4
     assert_rate_limited(attempt(client, "three@address.example", PASSWORD, **{"X-Forwarded-For": "10.1.2.3"}))
     # ...while a genuinely different client address is not blocked.
     assert attempt(client, "three@address.example", PASSWORD, address="10.1.2.3").status_code == 200
+
+
+@pytest.fixture
+def behind_one_proxy(monkeypatch: pytest.MonkeyPatch, api_client: FlaskClient) -> FlaskClient:
+    """api_client as deployed: one trusted front end, which appends the client's address to X-Forwarded-For."""
+    monkeypatch.setenv("TALENTCREW_TRUSTED_PROXY_HOPS", "1")
+    monkeypatch.setenv("TALENTCREW_LOGIN_FAILURES_PER_ADDRESS", "4")
+    assert platform().settings.trusted_proxy_hops == 1
+    return api_client
+
+
+FRONT_END = "169.254.1.1"  # every request reaches the function from Google's front end
+
+
+def test_behind_the_front_end_one_client_cannot_lock_everyone_out(behind_one_proxy: FlaskClient) -> None:
+    """The request goes through the deployed entry point (`api.main.api` under functions-framework), so the address
+    the throttle counts is the client's, not the front end's shared one."""
+    client = behind_one_proxy
+    sign_up(client, "victim@proxy.example")
+    for n in range(8):  # failed logins for made-up emails from one client
+        response = attempt(
+            client, f"made-up-{n}@proxy.example", "wrong password!", FRONT_END, **{"X-Forwarded-For": "203.0.113.9"}
+        )
+        assert response.status_code in (401, 429)
+    assert_rate_limited(
+        attempt(client, "victim@proxy.example", PASSWORD, FRONT_END, **{"X-Forwarded-For": "203.0.113.9"})
+    )
+    # Another client, through the same front end, logs in.
+    assert (
+        attempt(client, "victim@proxy.example", PASSWORD, FRONT_END, **{"X-Forwarded-For": "198.51.100.7"}).status_code
+        == 200
+    )
+    # The blocked client cannot escape by forging an earlier hop: only the one the front end appended counts.
+    forged = {"X-Forwarded-For": "198.51.100.7, 203.0.113.9"}
+    assert_rate_limited(attempt(client, "victim@proxy.example", PASSWORD, FRONT_END, **forged))
 
 
 def test_unknown_email_and_wrong_password_look_the_same(api_client: FlaskClient) -> None:

@@ -53,7 +53,9 @@ def test_the_deployments_file_holds_only_composite_indexes_and_ttl_on_expiry() -
     assert all(key.equalities and key.order_by not in key.equalities for key in keys)
     overrides = json.loads(FIRESTORE_INDEXES.read_text())["fieldOverrides"]
     assert {(o["collectionGroup"], o["fieldPath"]) for o in overrides if o.get("ttl")} == {
-        ("login_failures", TTL_FIELD),
+        ("attempts", TTL_FIELD),
+        ("password_resets", TTL_FIELD),
+        ("pending_signups", TTL_FIELD),
         ("revoked_tokens", TTL_FIELD),
     }
 

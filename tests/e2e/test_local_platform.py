@@ -27,9 +27,10 @@ def test_run_command_serves_health_persists_data_and_stops_cleanly(tmp_path: Pat
         output = "".join(read_until_ready(platform))
         assert f"open http://127.0.0.1:{port + 3}/ in a browser" in output
         assert f"http://127.0.0.1:{port}/api/" in output
-        assert "adapters: {'store': 'sqlite', 'blobs': 'local', 'events': 'outbox'}" in output
-        assert _health(port)["adapters"] == {"store": "sqlite", "blobs": "local", "events": "outbox"}
-        secret = (tmp_path / "secret.key").read_bytes()
+        assert "adapters: {'store': 'sqlite', 'blobs': 'local', 'events': 'outbox', 'mail': 'local'}" in output
+        assert _health(port)["adapters"] == {"store": "sqlite", "blobs": "local", "events": "outbox", "mail": "local"}
+        keys = {path.name: path.read_bytes() for path in (tmp_path / "keys").iterdir()}
+        assert {"access_token_key", "ticket_key", "link_key", "turn_secret"} <= set(keys)
         assert (tmp_path / "talentcrew.db").exists()
     finally:
         platform.send_signal(signal.SIGINT)
@@ -37,11 +38,11 @@ def test_run_command_serves_health_persists_data_and_stops_cleanly(tmp_path: Pat
     assert platform.returncode == 0, rest
     assert "stopped" in rest
 
-    again = start_platform(tmp_path, port)  # a restart keeps the same data folder and key
+    again = start_platform(tmp_path, port)  # a restart keeps the same data folder and keys
     try:
         read_until_ready(again)
         assert _health(port)["status"] == "ok"
-        assert (tmp_path / "secret.key").read_bytes() == secret
+        assert {path.name: path.read_bytes() for path in (tmp_path / "keys").iterdir()} == keys
     finally:
         again.send_signal(signal.SIGINT)
         again.communicate(timeout=30)
@@ -74,4 +75,4 @@ def test_readme_walkthrough_works_against_the_local_platform(tmp_path: Path) -> 
     assert result.returncode == 0, result.stderr
     invite_url = result.stdout.strip().splitlines()[-1]
     # The invite link opens the web app, which the platform serves on the port after the relay.
-    assert re.fullmatch(rf"http://127\.0\.0\.1:{port + 3}/interview/[A-Za-z0-9_-]{{43}}", invite_url), result.stdout
+    assert re.fullmatch(rf"http://127\.0\.0\.1:{port + 3}/interview#t=[A-Za-z0-9_-]{{43}}", invite_url), result.stdout

@@ -20,7 +20,7 @@ from talentcrew.adapters.outbox_events import OutboxEvent
 from talentcrew.events import SESSION_COMPLETED
 from talentcrew.models import Answer, InterviewSession, Question, answer_id
 from tests.api.helpers import auth_headers, create_session
-from tests.conftest import FUNCTIONS, SECRET, _fresh_api_client
+from tests.conftest import FUNCTIONS, _fresh_api_client, use_keys
 
 RUBRIC = {
     "languages": ["Python", "SQL"],
@@ -38,7 +38,7 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def clients(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[FlaskClient, FlaskClient]]:
     monkeypatch.setenv("TALENTCREW_DATA_DIR", str(data_dir))
-    monkeypatch.setenv("TALENTCREW_SECRET_KEY", SECRET)
+    use_keys(monkeypatch)
     for api in _fresh_api_client():
         turn = functions_framework.create_app("turn", str(FUNCTIONS / "main.py")).test_client()
         yield api, turn

@@ -29,7 +29,7 @@ from werkzeug.serving import make_server
 import talentcrew.config
 from talentcrew.models import Answer
 from tests.api.helpers import RUBRIC, auth_headers, create_session
-from tests.conftest import FUNCTIONS, SECRET, _fresh_api_client
+from tests.conftest import FUNCTIONS, _fresh_api_client, use_keys
 from tests.relay.conftest import closed, receive
 from tests.servers import free_port
 
@@ -67,7 +67,7 @@ def _slow(app: Any) -> Callable[[dict[str, Any], Any], Iterable[bytes]]:
 @pytest.fixture
 def relay_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[subprocess.Popen[bytes], Any]]:
     monkeypatch.setenv("TALENTCREW_DATA_DIR", str(tmp_path))
-    monkeypatch.setenv("TALENTCREW_SECRET_KEY", SECRET)
+    use_keys(monkeypatch)
     for api in _fresh_api_client():
         turn_port, relay_port = free_port(), free_port()
         turn_app = functions_framework.create_app("turn", str(FUNCTIONS / "main.py"))

@@ -127,5 +127,5 @@ def test_the_shared_secret_is_the_default(tmp_path: Path, monkeypatch: pytest.Mo
     from talentcrew.config import Settings
 
     monkeypatch.setenv("TALENTCREW_DATA_DIR", str(tmp_path))
-    settings = Settings(secret_key="s" * 40)
-    assert authorization(settings)() == f"Bearer {settings.turn_bearer()}"
+    settings = Settings()
+    assert authorization(settings)() == f"Bearer {(tmp_path / 'keys' / 'turn_secret').read_text()}"

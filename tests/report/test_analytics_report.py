@@ -19,16 +19,19 @@ from cloudevents.http import CloudEvent
 
 import talentcrew.config
 from main import EVENT_HANDLERS, drift
+from talentcrew import sessions
 from talentcrew.__main__ import analytics_tick
-from talentcrew.accounts import SignUp, sign_up
+from talentcrew.accounts import SignUp, open_account
 from talentcrew.adapters.local_brain import LocalBrain
 from talentcrew.adapters.outbox_events import OutboxWorker
 from talentcrew.analytics.report import AnalyticsReport, produce, report_id
+from talentcrew.analytics.retention import erase_orphan_drafts
 from talentcrew.config import platform
 from talentcrew.events import ANALYTICS_TICK
 from talentcrew.interview.safety import Guarded
 from talentcrew.models import (
     Answer,
+    AnswerDraft,
     ExperienceLevel,
     IntegritySignal,
     InterviewSession,
@@ -44,7 +47,7 @@ from talentcrew.models import (
     answer_id,
 )
 from talentcrew.ports import Store
-from tests.conftest import FIRESTORE_INDEXES, FUNCTIONS
+from tests.conftest import FIRESTORE_INDEXES, FUNCTIONS, use_keys
 
 DAY = date(2026, 11, 25)
 END = datetime(2026, 11, 25, tzinfo=UTC)
@@ -62,7 +65,7 @@ STEADY = [0.02, 0.03, 0.08, 0.12, 0.2, 0.22, 0.17, 0.1, 0.04, 0.02]  # P(score =
 def store(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Store]:
     """The platform's store; on Firestore (the emulator), held to Terraform's composite indexes."""
     monkeypatch.setenv("TALENTCREW_DATA_DIR", str(tmp_path))
-    monkeypatch.setenv("TALENTCREW_SECRET_KEY", "k" * 40)
+    use_keys(monkeypatch)
     if request.param == "firestore":
         request.getfixturevalue("firestore_host")
         monkeypatch.setenv("TALENTCREW_STORE", "firestore")
@@ -80,7 +83,10 @@ def brain() -> Guarded:
 
 
 def _recruiter(store: Store, email: str = "rita@example.com", retention_days: int | None = None) -> User:
-    user = sign_up(store, SignUp(email=email, password="correct horse battery", full_name="Rita"))
+    user = open_account(
+        store, platform().passwords, SignUp(email=email, password="correct horse battery", full_name="Rita")
+    )
+    assert user is not None
     if retention_days is not None:
         user = store.update(User, user.id, {"retention_days": retention_days})
     return user
@@ -252,6 +258,20 @@ def test_retention_erases_completed_interviews_past_their_period_only(store: Sto
     assert store.get(SelfIdentification, old.id) is None
     assert store.get(InterviewSession, recent.id) is not None and store.get(InterviewSession, open_.id) is not None
     assert reports[keeper.id].retention.sessions_erased == 0 and store.get(InterviewSession, old_kept.id) is not None
+
+
+def test_drafts_left_by_a_connection_live_while_its_session_was_erased_are_swept(store: Store) -> None:
+    owner = _recruiter(store)
+    job = _job(store, owner, "Backend")
+    erased, live = _session(store, job), _session(store, job)
+    sessions.erase_session(store, platform().blobs, owner, erased.id)
+    for session in (erased, live):  # the relay's last draft, written just after the erasure
+        store.put(AnswerDraft(id=answer_id(session.id, 1), session_id=session.id, turn_index=1, text="words"))
+
+    assert erase_orphan_drafts(store) == 1
+    assert store.get(AnswerDraft, answer_id(erased.id, 1)) is None
+    assert store.get(AnswerDraft, answer_id(live.id, 1)) is not None
+    assert erase_orphan_drafts(store) == 0
 
 
 def test_impact_ratios_come_from_volunteered_records_and_alert_below_four_fifths(

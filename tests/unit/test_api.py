@@ -20,7 +20,10 @@ def client(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FlaskCli
 def test_health_names_the_embedded_adapters(client: FlaskClient) -> None:
     response = client.get("/api/health")
     assert response.status_code == 200
-    assert response.json == {"status": "ok", "adapters": {"store": "sqlite", "blobs": "local", "events": "outbox"}}
+    assert response.json == {
+        "status": "ok",
+        "adapters": {"store": "sqlite", "blobs": "local", "events": "outbox", "mail": "local"},
+    }
 
 
 def test_openapi_document_is_generated_from_the_models(client: FlaskClient) -> None:
@@ -28,7 +31,7 @@ def test_openapi_document_is_generated_from_the_models(client: FlaskClient) -> N
     assert document is not None
     assert document["openapi"].startswith("3.")
     assert {"/api/health", "/api/jobs/", "/api/sessions/{id}/connect/"} <= set(document["paths"])
-    assert {"Health", "Job", "Rubric", "InterviewSession", "Problem"} <= set(document["components"]["schemas"])
+    assert {"Health", "JobView", "Rubric", "InterviewSession", "Problem"} <= set(document["components"]["schemas"])
 
 
 def test_unknown_path_is_a_problem_json_404(client: FlaskClient) -> None:

@@ -1,15 +1,17 @@
-"""Unit tests for settings validation, adapter selection and the local signing secret."""
+"""Unit tests for settings validation, adapter selection and the keys of each purpose."""
 
 from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
 
-from talentcrew.config import Settings, build
+from talentcrew.auth import new_signing_key, public_half
+from talentcrew.config import MissingKey, Settings, build
 
 
 def make(data_dir: Path) -> Settings:
@@ -28,7 +30,7 @@ def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_defaults_pick_embedded_adapters(tmp_path: Path) -> None:
     settings = make(tmp_path)
     assert (settings.store, settings.blobs, settings.events) == ("sqlite", "local", "outbox")
-    assert build(settings).adapters() == {"store": "sqlite", "blobs": "local", "events": "outbox"}
+    assert build(settings).adapters() == {"store": "sqlite", "blobs": "local", "events": "outbox", "mail": "local"}
     assert (tmp_path / "talentcrew.db").exists()
 
 
@@ -42,13 +44,9 @@ def test_cloud_adapter_without_project_raises(
         make(tmp_path)
 
 
-CLOUD_SECRET = "k" * 40
-
-
 def test_gcs_without_bucket_raises(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("TALENTCREW_BLOBS", "gcs")
     monkeypatch.setenv("TALENTCREW_GCP_PROJECT", "proj")
-    monkeypatch.setenv("TALENTCREW_SECRET_KEY", CLOUD_SECRET)
     with pytest.raises(ValidationError, match="TALENTCREW_BUCKET is required"):
         make(tmp_path)
 
@@ -63,39 +61,89 @@ def test_unknown_adapter_name_raises(monkeypatch: pytest.MonkeyPatch, tmp_path: 
 def test_project_from_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, variable: str) -> None:
     monkeypatch.setenv(variable, "my-proj")
     monkeypatch.setenv("TALENTCREW_EVENTS", "pubsub")
-    monkeypatch.setenv("TALENTCREW_SECRET_KEY", CLOUD_SECRET)
     settings = make(tmp_path)
     assert settings.gcp_project == "my-proj"
     assert settings.events == "pubsub"
 
 
-def test_cloud_adapters_need_a_configured_secret(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def cloud(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Settings:
+    """Settings with a Cloud adapter (Firestore, whose client connects to nothing until a query)."""
     monkeypatch.setenv("TALENTCREW_STORE", "firestore")
     monkeypatch.setenv("TALENTCREW_GCP_PROJECT", "my-proj")
-    with pytest.raises(ValidationError, match="TALENTCREW_SECRET_KEY is required"):
-        make(tmp_path)
-    assert not (tmp_path / "secret.key").exists()
+    monkeypatch.setenv("TALENTCREW_LINK_KEY", "l" * 40)  # the embedded Blobs sign with it
+    monkeypatch.setenv("FIRESTORE_EMULATOR_HOST", "127.0.0.1:9")
+    return make(tmp_path)
 
 
-def test_secret_is_created_once_with_private_mode(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "use, variable",
+    [
+        (Settings.access_token_private_key, "TALENTCREW_ACCESS_TOKEN_KEY"),
+        (Settings.ticket_private_key, "TALENTCREW_TICKET_KEY"),
+        (Settings.ticket_public_pem, "TALENTCREW_TICKET_KEY"),
+        (Settings.link_secret, "TALENTCREW_LINK_KEY"),
+        (Settings.turn_bearer, "TALENTCREW_TURN_SECRET"),
+    ],
+)
+def test_cloud_adapters_need_each_key_configured_where_it_is_used(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, use: Callable[[Settings], object], variable: str
+) -> None:
+    """Instances share nothing but configuration: a key generated per instance would be useless to the next."""
+    settings = cloud(monkeypatch, tmp_path).model_copy(update={"link_key": None})
+    with pytest.raises(MissingKey, match=f"{variable} is required"):
+        use(settings)
+    assert not (tmp_path / "keys").exists()
+
+
+def test_the_api_refuses_to_start_without_its_signing_keys(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    tokens = build(cloud(monkeypatch, tmp_path)).tokens
+    with pytest.raises(MissingKey, match="TALENTCREW_ACCESS_TOKEN_KEY"):
+        tokens.load_signing_keys()
+
+
+def test_local_keys_are_created_once_each_with_private_modes(tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
-    first = make(data_dir).secret()
-    path = data_dir / "secret.key"
-    assert stat.S_IMODE(path.stat().st_mode) == 0o600
-    assert len(first) == 64
-    assert make(data_dir).secret() == first
-    assert make(data_dir).secret() == first
-    assert [p.name for p in data_dir.iterdir()] == ["secret.key"]
+    settings = make(data_dir)
+    keys = {
+        "access_token_key": settings.access_token_private_key(),
+        "ticket_key": settings.ticket_private_key(),
+        "link_key": settings.link_secret().decode(),
+        "turn_secret": settings.turn_bearer(),
+    }
+    assert len(set(keys.values())) == 4  # one key per purpose
+    assert stat.S_IMODE((data_dir / "keys").stat().st_mode) == 0o700
+    for name, value in keys.items():
+        assert stat.S_IMODE((data_dir / "keys" / name).stat().st_mode) == 0o600
+        assert (data_dir / "keys" / name).read_text() == value
+    again = make(data_dir)
+    assert again.access_token_private_key() == keys["access_token_key"]
+    assert again.turn_bearer() == keys["turn_secret"]
+    assert sorted(p.name for p in (data_dir / "keys").iterdir()) == sorted(keys)
+    assert make(tmp_path / "other").access_token_private_key() != keys["access_token_key"]
 
 
-def test_secret_differs_between_data_dirs(tmp_path: Path) -> None:
-    assert make(tmp_path / "a").secret() != make(tmp_path / "b").secret()
+def test_a_configured_key_wins_over_the_local_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    (tmp_path / "keys").mkdir()
+    (tmp_path / "keys" / "link_key").write_text("from-file")
+    monkeypatch.setenv("TALENTCREW_LINK_KEY", "from-env-" + "x" * 32)
+    assert make(tmp_path).link_secret() == ("from-env-" + "x" * 32).encode()
 
 
-def test_explicit_secret_key_wins(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    (tmp_path / "secret.key").write_text("from-file")
-    monkeypatch.setenv("TALENTCREW_SECRET_KEY", "from-env-" + "x" * 32)
-    assert make(tmp_path).secret() == ("from-env-" + "x" * 32).encode()
+def test_the_relay_checks_tickets_with_the_public_half_alone(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A service that only verifies holds only the public key: it can check tickets but mint none, nor tokens."""
+    private = new_signing_key()
+    monkeypatch.setenv("TALENTCREW_TICKET_KEY", private)
+    api = build(cloud(monkeypatch, tmp_path / "api")).tokens
+    monkeypatch.delenv("TALENTCREW_TICKET_KEY")
+    monkeypatch.setenv("TALENTCREW_TICKET_PUBLIC_KEY", public_half(private))
+    relay = build(cloud(monkeypatch, tmp_path / "relay")).tokens
+    relay.load_ticket_check()
+    ticket, _ = api.issue_relay_ticket("session-1")
+    relay.verify_relay_ticket(ticket, "session-1")
+    with pytest.raises(MissingKey):
+        relay.issue_relay_ticket("session-2")
+    with pytest.raises(MissingKey):
+        relay.issue_access("user-1")
 
 
 def test_base_url_defaults_to_local_port(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -115,8 +163,11 @@ def test_base_url_honours_public_url(monkeypatch: pytest.MonkeyPatch, tmp_path: 
     assert make(tmp_path).base_url == "https://talentcrew.example.com"
 
 
+@pytest.mark.parametrize("variable", ["TALENTCREW_LINK_KEY", "TALENTCREW_TURN_SECRET"])
 @pytest.mark.parametrize("weak", ["", "short"])
-def test_a_weak_secret_key_is_refused(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, weak: str) -> None:
-    monkeypatch.setenv("TALENTCREW_SECRET_KEY", weak)
-    with pytest.raises(ValidationError, match="secret_key"):
+def test_a_weak_shared_secret_is_refused(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, variable: str, weak: str
+) -> None:
+    monkeypatch.setenv(variable, weak)
+    with pytest.raises(ValidationError, match=variable.removeprefix("TALENTCREW_").lower()):
         make(tmp_path)
