@@ -114,6 +114,13 @@ def main() -> int:
         f"\n[talentcrew]        interview relay at ws://127.0.0.1:{port + 2}/ws/interview/{{session_id}}",
         flush=True,
     )
+    if env.get("TALENTCREW_MAIL", "local") == "local":  # the dev mailbox: the links a recruiter needs
+        mailbox = Path(env["TALENTCREW_DATA_DIR"]) / "mail"
+        print(
+            f"[talentcrew]        emails (sign-up and password reset links) at {base}/api/dev/mail"
+            f"\n[talentcrew]        or `PYTHONPATH=functions python -m talentcrew mail` (files in {mailbox})",
+            flush=True,
+        )
     print("[talentcrew] press Ctrl-C to stop\n", flush=True)
     while not stopping:
         dead = [name for name, child in children.items() if child.poll() is not None]

@@ -6,9 +6,10 @@ get 413; cross-origin calls are allowed only from configured origins.
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
-from flask import Response
+from flask import Response, send_file
 from flask_cors import CORS
 from flask_openapi3 import Info, OpenAPI, Tag
 from pydantic import BaseModel, Field, ValidationError
@@ -17,7 +18,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from api import problems
 from api.problems import Problem, from_domain_error, from_http_exception, from_validation_error, problem
-from api.routes import accounts, analytics, jobs, questions, sessions, skills
+from api.routes import accounts, analytics, jobs, mailbox, questions, sessions, skills
 from talentcrew.adapters.local_blobs import LinkRefused, LocalBlobs
 from talentcrew.config import Platform
 from talentcrew.errors import DomainError
@@ -36,7 +37,9 @@ SECURITY_HEADERS = {
 
 class Health(BaseModel):
     status: str = Field(examples=["ok"])
-    adapters: dict[str, str] = Field(examples=[{"store": "sqlite", "blobs": "local", "events": "outbox"}])
+    adapters: dict[str, str] = Field(
+        examples=[{"store": "sqlite", "blobs": "local", "events": "outbox", "mail": "local"}]
+    )
 
 
 class BlobPath(BaseModel):
@@ -76,7 +79,7 @@ def create_app(platform: Platform) -> OpenAPI:
     app.register_error_handler(ValidationError, from_validation_error)
     app.after_request(_secure)
     app.add_url_rule("/api/openapi.json", "openapi", lambda: problems.as_problem_json(app.api_doc))
-    for module in (accounts, jobs, questions, sessions, skills, analytics):
+    for module in (accounts, jobs, questions, sessions, skills, analytics, mailbox):
         app.register_api(module.blueprint(platform))
 
     @app.get("/api/health", tags=[SERVICE], responses={200: Health})
@@ -94,13 +97,14 @@ def create_app(platform: Platform) -> OpenAPI:
             data = blobs.open_link(path.object_name, query.expires, query.filename, query.signature)
         except LinkRefused as refused:
             return problem(403, "Forbidden", f"This download link cannot be used: {refused}.", slug="link-refused")
-        return Response(
-            data,
+        response = send_file(  # writes the name as RFC 6266 says: a non-Latin-1 one cannot go raw into a header
+            io.BytesIO(data),
             mimetype="application/pdf" if path.object_name.endswith(".pdf") else "application/octet-stream",
-            headers={
-                "Content-Disposition": f'attachment; filename="{query.filename}"',
-                "Cache-Control": "private, no-store",
-            },
+            as_attachment=True,
+            download_name=query.filename,
+            etag=False,
         )
+        response.headers["Cache-Control"] = "private, no-store"
+        return response
 
     return app

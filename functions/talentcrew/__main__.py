@@ -2,10 +2,12 @@
 analytics tick that Cloud Scheduler sends on Google Cloud.
 
     python -m talentcrew demo-job                 # a demo recruiter and job; prints the job id
+    python -m talentcrew mail [--limit N]         # the local mailbox: sign-up and password reset links
     python -m talentcrew interview --job JOB_ID   # answer each question, end with an empty line
     python -m talentcrew analytics-tick [--day D] # the day's analytics reports (the drift function)
     python -m talentcrew grader-check [--brain gemini] [--limit N]  # how the configured brain grades
 
+The demo recruiter gets a random password, shown once (on stderr) when the account is created.
 The interview runs the real turn logic (the configured brain, store and events) in this process;
 the tick is published as an event, which the outbox worker of `make dev` delivers to `drift`.
 """
@@ -13,14 +15,16 @@ the tick is published as an event, which the outbox worker of `make dev` deliver
 from __future__ import annotations
 
 import argparse
+import secrets
 import sys
 from datetime import date, timedelta
 from pathlib import Path
 from typing import TextIO
 
 from talentcrew import sessions
-from talentcrew.accounts import SignUp, sign_up
-from talentcrew.config import build_brain, interviewer, platform
+from talentcrew.accounts import SignUp, open_account
+from talentcrew.adapters.local_mail import LocalMail
+from talentcrew.config import Settings, build_brain, build_mail, interviewer, platform
 from talentcrew.events import ANALYTICS_TICK
 from talentcrew.interview import evaluation
 from talentcrew.interview.turn import TurnReply, TurnRequest
@@ -30,11 +34,25 @@ from talentcrew.models import Answer, ExperienceLevel, InterviewSession, Job, Ru
 DEMO_EMAIL = "demo.recruiter@example.com"
 
 
-def demo_job(out: TextIO) -> str:
-    store = platform().store
-    user = store.get(User, user_id_for(DEMO_EMAIL)) or sign_up(
-        store, SignUp(email=DEMO_EMAIL, password="demo-password-not-for-use", full_name="Demo Recruiter")
+def demo_recruiter(err: TextIO) -> User:
+    """The demo recruiter; a new one gets a random password, printed once to `err` (stdout is for the job id)."""
+    built = platform()
+    user = built.store.get(User, user_id_for(DEMO_EMAIL))
+    if user is not None:
+        return user
+    password = secrets.token_urlsafe(15)
+    created = open_account(
+        built.store, built.passwords, SignUp(email=DEMO_EMAIL, password=password, full_name="Demo Recruiter")
     )
+    if created is None:  # another process created it meanwhile
+        return demo_recruiter(err)
+    print(f"demo recruiter created: log in as {DEMO_EMAIL} with password {password} (shown only now)", file=err)
+    return created
+
+
+def demo_job(out: TextIO, err: TextIO) -> str:
+    store = platform().store
+    user = demo_recruiter(err)
     rubric = Rubric(
         languages=["Python", "SQL"],
         core_skills=["Database Query Optimization", "Caching Strategies", "RESTful API Design"],
@@ -113,6 +131,22 @@ def _summary(session_id: str, out: TextIO) -> None:
     print(f"Overall: {session.overall_score} -> {session.recommendation}", file=out)
 
 
+def mailbox(limit: int, out: TextIO) -> int:
+    """Lists the local mailbox, newest first: when, to whom, what, and the links to follow."""
+    mail = build_mail(Settings())
+    if not isinstance(mail, LocalMail):
+        print("mail goes out through SMTP here (TALENTCREW_MAIL=smtp): there is no local mailbox", file=sys.stderr)
+        return 2
+    letters = mail.letters(limit)
+    if not letters:
+        print(f"no messages in {mail.folder}", file=out)
+    for letter in letters:
+        print(f"{letter.sent_at.isoformat(sep=' ', timespec='seconds')}  to {letter.to}  {letter.subject}", file=out)
+        for link in letter.links:
+            print(f"    {link}", file=out)
+    return 0
+
+
 def analytics_tick(day: date, out: TextIO) -> None:
     """Publishes the day's tick; its key makes a second tick for the same day a no-op."""
     platform().events.publish(ANALYTICS_TICK, {"day": day.isoformat()}, key=f"analytics-tick-{day.isoformat()}")
@@ -123,6 +157,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m talentcrew", description=__doc__.split("\n\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("demo-job", help="create a demo recruiter and job; print the job id")
+    mail = commands.add_parser("mail", help="list the local mailbox (sign-up and reset links), newest first")
+    mail.add_argument("--limit", type=int, default=20, help="at most this many messages")
     run = commands.add_parser("interview", help="run a text interview in this terminal")
     run.add_argument("--job", required=True, help="the job's id")
     run.add_argument("--name", default="Terminal Candidate", help="the candidate's name")
@@ -144,8 +180,10 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 0
     if args.command == "demo-job":
-        demo_job(sys.stdout)
+        demo_job(sys.stdout, sys.stderr)
         return 0
+    if args.command == "mail":
+        return mailbox(args.limit, sys.stdout)
     if args.command == "analytics-tick":
         analytics_tick(args.day, sys.stdout)
         return 0

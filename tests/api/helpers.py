@@ -3,11 +3,23 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
 
+from talentcrew.adapters.local_mail import LocalMail
 from talentcrew.config import platform
-from talentcrew.models import Answer, IntegritySignal, Provenance, SignalKind, answer_id, utcnow
+from talentcrew.models import (
+    Answer,
+    IntegritySignal,
+    Provenance,
+    SignalKind,
+    User,
+    answer_id,
+    user_id_for,
+    utcnow,
+)
 
 PASSWORD = "correct horse battery"
 
@@ -23,12 +35,36 @@ PROVENANCE = Provenance(
 )
 
 
+CHECK_INBOX = {"status": "check-inbox", "detail": "If this email can be used, we sent it a message with the next step."}
+
+
 def sign_up(client: FlaskClient, email: str, password: str = PASSWORD) -> dict[str, Any]:
-    """Creates an account and returns the response JSON (asserting 201)."""
+    """Signs up (asserting the one 202 answer), confirms the email through the emailed link and the password
+    when verification is on, and returns the new account's JSON as stored."""
     response = client.post("/api/users/", json={"email": email, "password": password, "full_name": "Rita Recruiter"})
-    assert response.status_code == 201, response.get_data(as_text=True)
-    body: dict[str, Any] = response.get_json()
-    return body
+    assert response.status_code == 202, response.get_data(as_text=True)
+    assert response.get_json() == CHECK_INBOX
+    if platform().settings.verification_required:
+        link = {"token": emailed_token(email, "/verify"), "password": password}
+        confirmed = client.post("/api/auth/verify/", json=link)
+        assert confirmed.status_code == 200, confirmed.get_data(as_text=True)
+    user = platform().store.get(User, user_id_for(email))
+    assert user is not None
+    return user.model_dump(mode="json")
+
+
+def emailed_token(email: str, page: str) -> str:
+    """The token of the newest link to the web app's `page` ("/verify", "/reset") mailed to `email`, read
+    from the local mailbox's .eml files."""
+    mail = platform().mail
+    assert isinstance(mail, LocalMail)
+    for letter in mail.letters(limit=1000):
+        if letter.to == email.strip().lower():
+            for link in letter.links:
+                before, _, token = link.partition("#t=")
+                if token and before.endswith(page):
+                    return token
+    raise AssertionError(f"no {page} link was mailed to {email}")
 
 
 def log_in(client: FlaskClient, email: str, password: str = PASSWORD) -> dict[str, Any]:
@@ -68,7 +104,7 @@ def create_job(client: FlaskClient, headers: dict[str, str], title: str = "Backe
 def create_session(
     client: FlaskClient, headers: dict[str, str], job_id: str, candidate_name: str = "Casey Candidate"
 ) -> tuple[dict[str, Any], str]:
-    """Creates a session; returns its JSON and the invite token (the invite URL's last segment)."""
+    """Creates a session; returns its JSON and the invite token (from the invite URL's fragment)."""
     response = client.post(
         "/api/sessions/",
         json={"job": job_id, "candidate_name": candidate_name, "candidate_email": "casey@example.com"},
@@ -80,7 +116,13 @@ def create_session(
 
 
 def invite_token(invite_url: str) -> str:
-    return invite_url.rstrip("/").rsplit("/", 1)[-1]
+    """The token of an invite link, `…/interview#t=<token>`."""
+    return parse_qs(urlsplit(invite_url).fragment)["t"][0]
+
+
+def candidate_view(client: FlaskClient, token: str) -> TestResponse:
+    """What the candidate's page asks first: the interview behind the invite token (sent as a header)."""
+    return client.get("/api/interview/", headers={"X-Invite-Token": token})
 
 
 def seed_answer(

@@ -1,4 +1,6 @@
 // The recruiter's sign-in: a bearer token kept in this browser until it expires or they log out.
+// Sign-up answers the same for every email (202) and the next step may come by email: the
+// account works at once only where the platform does not verify emails.
 
 import { ApiError, request } from "./api.js";
 
@@ -12,9 +14,31 @@ export function signedIn() {
   return token() !== null;
 }
 
+function keep(access) {
+  localStorage.setItem(KEY, access.access_token);
+}
+
 export async function logIn(email, password) {
-  const answer = await request("/auth/login/", { method: "POST", body: { email, password } });
-  localStorage.setItem(KEY, answer.access_token);
+  keep(await request("/auth/login/", { method: "POST", body: { email, password } }));
+}
+
+/** Asks for an account, then tries to log in with it: true when signed in, false when the email must be
+ * confirmed first (or already had an account: the API does not say which; the email does). */
+export async function signUp(body) {
+  await request("/users/", { method: "POST", body });
+  try {
+    await logIn(body.email, body.password);
+    return true;
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 401) return false;
+    throw error;
+  }
+}
+
+/** Confirms a sign-up with the token of its emailed link and the password chosen at sign-up, which creates the
+ * account and signs in. */
+export async function verifyEmail(token, password) {
+  keep(await request("/auth/verify/", { method: "POST", body: { token, password } }));
 }
 
 export async function logOut() {
