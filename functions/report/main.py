@@ -55,4 +55,5 @@ def scorecard_webhook(cloud_event: CloudEvent) -> None:
     if session is None or job is None:
         log.warning("no webhook: the session or its job is gone", extra={"session_id": session_id})
         return
-    webhooks.notify(session, job, built.settings.base_url, delivery_id=cloud_event["id"])
+    settings = built.settings
+    webhooks.notify(session, job, settings.base_url, cloud_event["id"], allow_private=settings.allow_private_webhooks)

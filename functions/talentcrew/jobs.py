@@ -64,10 +64,15 @@ def owned_job(store: Store, caller: User, job_id: str) -> Job:
 
 
 def _webhook_secret(draft: JobDraft, current: str | None) -> str | None:
-    """A job with a webhook gets a signing secret once, and keeps it while the webhook stays."""
+    """A job with a webhook has a signing secret, and keeps it while the webhook stays. It is shown only when made
+    at the job's creation; one made when a saved job gets its first webhook is seen by rotating it."""
     if draft.webhook_url is None:
         return None
-    return current or secrets.token_urlsafe(32)
+    return current or _new_webhook_secret()
+
+
+def _new_webhook_secret() -> str:
+    return secrets.token_urlsafe(32)
 
 
 def create_job(store: Store, caller: User, draft: NewJob, check: Check) -> Job:
@@ -106,6 +111,18 @@ def _save(store: Store, caller: User, job: Job, changes: dict[str, Any], check: 
         store, owner_id=caller.id, actor=caller.id, action=action, job_id=job.id, rubric_version=updated.rubric_version
     )
     return updated
+
+
+def rotate_webhook_secret(store: Store, caller: User, job_id: str) -> str:
+    """Replaces the signing secret of the job's webhook; the new one is returned, to be shown this once, and signs
+    every notification from now on."""
+    job = owned_job(store, caller, job_id)
+    if job.webhook_url is None:
+        raise Conflict("this job has no webhook, so no signing secret; give it a webhook URL first")
+    secret = _new_webhook_secret()
+    store.update(Job, job.id, {"webhook_secret": secret})
+    audit.record(store, owner_id=caller.id, actor=caller.id, action="job.webhook_secret_rotated", job_id=job.id)
+    return secret
 
 
 def delete_job(store: Store, caller: User, job_id: str) -> None:

@@ -130,18 +130,17 @@ class Rubric(BaseModel):
     evaluation_focus: Annotated[SkillList, Field(min_length=1, max_length=8)]
 
 
-def _https_or_loopback(value: str) -> str:
-    """Scorecards go out over TLS; plain http only to this machine (local development).
+def _http_url(value: str) -> str:
+    """A webhook URL is an http(s) URL; where webhooks may go (https, public addresses) depends on the deployment
+    and is `talentcrew.webhooks.check_destination`'s to say, when a job is saved and when one is sent.
 
     The URL is checked as an http URL but kept as written, so what is stored is what was given.
     """
-    url = HttpUrl(value)
-    if url.scheme != "https" and url.host not in ("localhost", "127.0.0.1", "[::1]"):
-        raise ValueError("a webhook URL must use https (http only for localhost)")
+    HttpUrl(value)
     return value
 
 
-WebhookUrl = Annotated[str, StringConstraints(max_length=2000), AfterValidator(_https_or_loopback)]
+WebhookUrl = Annotated[str, StringConstraints(max_length=2000), AfterValidator(_http_url)]
 HireThreshold = Annotated[int, Field(ge=0, le=100, description="Score (0-100) at or above which HIRE is recommended.")]
 
 
@@ -223,7 +222,9 @@ class Job(Document):
     hire_threshold: HireThreshold = 70
     webhook_url: WebhookUrl | None = Field(default=None, description="Told when a scorecard is ready.")
     webhook_secret: str | None = Field(
-        default=None, description="Signs the webhook's notifications (HMAC-SHA256); made when a webhook URL is set."
+        default=None,
+        description="Signs the webhook's notifications (HMAC-SHA256); made when a webhook URL is set, shown to the "
+        "owner only when the job is created and when the secret is rotated.",
     )
     interview_length: InterviewLength = DEFAULT_INTERVIEW_LENGTH
     questions: Annotated[list[JobQuestion], Field(max_length=MAX_OWN_QUESTIONS)] = Field(

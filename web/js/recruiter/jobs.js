@@ -5,10 +5,14 @@ import { all, call } from "../auth.js";
 import { formatDay, h, mount } from "../dom.js";
 import { navigate } from "../router.js";
 import { busy, field, list, reportError } from "../ui.js";
-import { copyable, formError, inviteLink, load, sessionTable, submit } from "./common.js";
+import { act, copyable, formError, inviteLink, load, sessionTable, submit } from "./common.js";
 import { questionsEditor } from "./questions.js";
 
 const LEVELS = ["Junior", "Mid-Level", "Senior", "Staff"];
+
+/** A webhook signing secret to show on its job's page once that page is drawn: the api shows a secret only in the
+ * answer that made it (creating the job, or a new secret), and the page is drawn again from the stored job. */
+let madeSecret = null;
 
 export async function jobsPage(main) {
   const jobs = await load(main, () => all("/jobs/"));
@@ -130,8 +134,8 @@ function jobForm(job) {
       {},
       h("legend", {}, "Scoring and notifications"),
       field("Hire threshold", "hire_threshold", threshold, "Score at or above which the scorecard recommends HIRE"),
-      field("Webhook URL (optional)", "webhook_url", webhook, "We POST each finished scorecard here (https)."),
-      job?.webhook_secret ? webhookSecret(job.webhook_secret) : null,
+      field("Webhook URL (optional)", "webhook_url", webhook, "We POST each finished scorecard here (https, on the public internet)."),
+      job?.webhook_url ? webhookSecret(job) : null,
     ),
     h("div", { class: "form-foot" }, button, saved),
   );
@@ -160,6 +164,12 @@ function jobForm(job) {
       call(job ? `/jobs/${job.id}/` : "/jobs/", { method: job ? "PUT" : "POST", body }),
     );
     if (!answer) return;
+    madeSecret = { jobId: answer.id, secret: answer.webhook_secret ?? null };
+    if (job && !job.webhook_url && answer.webhook_url) {
+      // a job's first webhook gets a secret no answer shows: make the one to show
+      const made = await act(button, "Saving…", () => call(`/jobs/${job.id}/webhook-secret/`, { method: "POST" }));
+      madeSecret.secret = made?.webhook_secret ?? null;
+    }
     if (job) navigate(`/jobs/${answer.id}`, { replace: true }).then(() => showSaved());
     else navigate(`/jobs/${answer.id}`);
   });
@@ -227,18 +237,38 @@ function showSaved() {
   if (saved) saved.textContent = "Changes saved.";
 }
 
-function webhookSecret(secret) {
+/** How to check our signatures, the secret itself when it has just been made (never otherwise: the api shows it
+ * once), and a way to replace it. */
+function webhookSecret(job) {
+  const fresh = madeSecret?.jobId === job.id ? madeSecret.secret : null;
+  madeSecret = null;
+  const shown = h("div", { "aria-live": "polite" }, fresh ? secretOnce(fresh) : null);
+  if (fresh) requestAnimationFrame(() => shown.scrollIntoView({ block: "center" }));  // once the page is drawn
+  const button = h("button", { type: "button", class: "secondary" }, "New webhook secret");
+  button.addEventListener("click", async () => {
+    if (!confirm("Make a new webhook signing secret? Notifications are signed with it from now on: the current secret stops working.")) return;
+    const made = await act(button, "Making a secret…", () => call(`/jobs/${job.id}/webhook-secret/`, { method: "POST" }));
+    if (made) mount(shown, secretOnce(made.webhook_secret));
+  });
   return h(
     "div",
     { class: "secret" },
-    copyable("Webhook signing secret", secret),
+    shown,
     h(
       "p",
       { class: "hint" },
-      "Each notification carries the header X-TalentCrew-Signature: t=<unix time>,v1=<hex HMAC-SHA256 of \"<t>.<body>\"> made with this secret. ",
-      "Compute the same HMAC on your side and reject notifications that do not match.",
+      "Each notification carries the header X-TalentCrew-Signature: t=<unix time>,v1=<hex HMAC-SHA256 of \"<t>.<body>\"> made with this job's signing secret. ",
+      "Compute the same HMAC on your side and reject notifications that do not match. The secret is shown only when it is made; if it is lost, make a new one.",
     ),
+    button,
   );
+}
+
+function secretOnce(secret) {
+  return [
+    copyable("Webhook signing secret", secret),
+    h("p", { class: "notice small" }, "Copy this secret now and keep it with your receiver: it will not be shown again."),
+  ];
 }
 
 function deleteJob(job) {
