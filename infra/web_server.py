@@ -1,13 +1,18 @@
 """Serves the web app (web/): locally in `make dev`, and on Google Cloud as its Cloud Run service.
 
 Files are served as they are (no build step); any other path that names no file gets index.html,
-so a candidate's `/interview/<token>` link opens the app. `/config.json` tells the app where the
-api is. Headers keep the page to its own scripts, and the invite token in the path out of any
-Referer (which a bucket website could not do: see terraform/README.md).
+so a candidate's `/interview#t=<token>` link opens the app (the token is in the fragment, which no
+browser sends). `/config.json` tells the app where the api is. Headers keep the page to its own
+scripts and send no Referer (which a bucket website could not do: see terraform/README.md).
+
+Links sent before the token moved to the fragment (`/interview/<token>`) still open the app, which
+moves the token out of the path at once; the access log prints their path without it.
 """
 
 from __future__ import annotations
 
+import copy
+import logging
 import os
 import sys
 from pathlib import Path
@@ -18,6 +23,7 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
+from uvicorn.config import LOGGING_CONFIG
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "functions"))
@@ -25,6 +31,25 @@ sys.path.insert(0, str(ROOT / "functions"))
 from talentcrew.config import Settings  # noqa: E402  (after the path: functions/ is not a package)
 
 WEB = ROOT / "web"
+OLD_INVITE_PATH = "/interview/"
+
+
+class InviteTokensRedacted(logging.Filter):
+    """Cuts an old invite link's token out of uvicorn's access lines (args: client, method, path, version, status)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, tuple) and len(args) == 5 and str(args[2]).startswith(OLD_INVITE_PATH):
+            record.args = (args[0], args[1], f"{OLD_INVITE_PATH}[redacted]", *args[3:])
+        return True
+
+
+def log_config() -> dict[str, object]:
+    """uvicorn's own logging, with the access log passed through InviteTokensRedacted."""
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config["filters"] = {"invite_tokens": {"()": InviteTokensRedacted}}
+    config["loggers"]["uvicorn.access"]["filters"] = ["invite_tokens"]
+    return config
 
 
 def _origin(url: str) -> str:
@@ -72,9 +97,10 @@ def main() -> None:
     """Locally on port + 3 of the platform; on Cloud Run (which sets PORT) on every interface, as its container."""
     settings = Settings()
     if "PORT" in os.environ:
-        uvicorn.run(app(settings), host="0.0.0.0", port=int(os.environ["PORT"]), log_level="info")
+        host, port, level = "0.0.0.0", int(os.environ["PORT"]), "info"
     else:
-        uvicorn.run(app(settings), host="127.0.0.1", port=settings.port + 3, log_level="warning")
+        host, port, level = "127.0.0.1", settings.port + 3, "warning"
+    uvicorn.run(app(settings), host=host, port=port, log_level=level, log_config=log_config())
 
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
 from pydantic import BaseModel, ConfigDict, EmailStr
@@ -38,6 +38,8 @@ CONSENT_NOTICE = (
     "are recorded for that human review; nothing is decided automatically. By starting you agree "
     "to this; you may stop at any time."
 )
+CONNECT_AUDIT_WINDOW = timedelta(minutes=10)
+"""A session's connects are audited once per window: reconnections (or a script) add no rows past that."""
 D = TypeVar("D", bound=Document)
 
 
@@ -110,9 +112,10 @@ def create_session(
 
 
 def _invite(store: Store, session: InterviewSession, base_url: str, ttl: timedelta) -> CreatedSession:
+    """The token rides in the link's fragment, which browsers never send: no server or log sees it in a URL."""
     token, invite = auth.new_invite(store, session.id, session.owner_id, ttl)
     return CreatedSession(
-        session=session, invite_url=f"{base_url}/interview/{token}", invite_expires_at=invite.expires_at
+        session=session, invite_url=f"{base_url}/interview#t={token}", invite_expires_at=invite.expires_at
     )
 
 
@@ -195,8 +198,25 @@ def connect(store: Store, tokens: auth.Tokens, invite_token: str, session_id: st
     if session.is_completed:
         raise Conflict("the interview has ended")
     ticket, expires_at = tokens.issue_relay_ticket(session.id)
-    audit.record(store, owner_id=session.owner_id, actor=CANDIDATE, action="session.connected", session_id=session.id)
+    if _first_connect_in_window(store, session.id):
+        audit.record(
+            store, owner_id=session.owner_id, actor=CANDIDATE, action="session.connected", session_id=session.id
+        )
     return RelayTicket(ticket=ticket, expires_at=expires_at, relay_url=f"{relay_url}/ws/interview/{session.id}")
+
+
+def _first_connect_in_window(store: Store, session_id: str) -> bool:
+    """True for a session's first connect in each CONNECT_AUDIT_WINDOW, however many race or follow.
+
+    The window's mark has a deterministic id, so `create` decides atomically on every Store; marks
+    are counted attempts (`auth.Attempt`), which expire with their window.
+    """
+    now = utcnow()
+    seconds = int(CONNECT_AUDIT_WINDOW.total_seconds())
+    window = int(now.timestamp()) // seconds
+    key = f"session.connected:{session_id}"
+    ends = datetime.fromtimestamp((window + 1) * seconds, UTC)
+    return store.create(auth.Attempt(id=f"{key}:{window}", key=key, at=now, expires_at=ends))
 
 
 def end_session(store: Store, events: Events, session: InterviewSession, actor: str) -> InterviewSession:

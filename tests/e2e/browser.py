@@ -27,7 +27,7 @@ CHROMIUM_ARGS = [
 PASSWORD = "correct horse battery"
 ANSWERED_4XX = re.compile(r"^Failed to load resource: the server responded with a status of 4\d\d ")
 FINISHED = re.compile(r"^Thank you, .+!$")  # a question may open with "Thank you." too
-INVITE_LINK = re.compile(r"^http://127\.0\.0\.1:\d+/interview/[A-Za-z0-9_-]{43}$")
+INVITE_LINK = re.compile(r"^http://127\.0\.0\.1:\d+/interview#t=[A-Za-z0-9_-]{43}$")  # the token in the fragment
 SPOKEN_ANSWER = (
     "I would add an index on the customer column, so the query stops scanning the whole table, "
     "and I would check the plan with explain analyze."

@@ -12,6 +12,7 @@ import requests
 from pypdf import PdfReader
 from websockets.sync.client import connect
 
+from tests.api.helpers import invite_token
 from tests.e2e.local_platform import local_platform
 
 RUBRIC = {
@@ -31,7 +32,7 @@ def test_an_interview_on_the_local_platform_yields_a_downloadable_scorecard(tmp_
     with local_platform(tmp_path) as platform:
         api = platform.api
         account = {"email": "jane@acme.example", "password": "correct horse battery", "full_name": "Jane Doe"}
-        assert requests.post(f"{api}/users/", json=account, timeout=10).status_code == 201
+        assert requests.post(f"{api}/users/", json=account, timeout=10).status_code == 202
         login = {key: account[key] for key in ("email", "password")}
         token = requests.post(f"{api}/auth/login/", json=login, timeout=10).json()["access_token"]
         recruiter = {"Authorization": f"Bearer {token}"}
@@ -47,7 +48,7 @@ def test_an_interview_on_the_local_platform_yields_a_downloadable_scorecard(tmp_
             headers=recruiter,
             timeout=10,
         ).json()
-        session_id, invite = created["session"]["id"], created["invite_url"].rsplit("/", 1)[-1]
+        session_id, invite = created["session"]["id"], invite_token(created["invite_url"])
         ticket = requests.get(
             f"{api}/sessions/{session_id}/connect/", headers={"X-Invite-Token": invite}, timeout=10
         ).json()

@@ -1,18 +1,21 @@
 // The app: which page answers which path, and the header that goes with it.
 
 import { logOut, signedIn } from "./auth.js";
-import { interviewPage } from "./candidate/page.js";
+import { interviewPage, oldInviteLink } from "./candidate/page.js";
 import { h, mount } from "./dom.js";
 import { analyticsPage } from "./recruiter/analytics.js";
-import { logInPage, signUpPage } from "./recruiter/account.js";
+import { logInPage, resetPage, signUpPage, verifyPage } from "./recruiter/account.js";
 import { jobPage, jobsPage } from "./recruiter/jobs.js";
 import { sessionPage, sessionsPage } from "./recruiter/sessions.js";
 import { beforeRender, navigate, route, start } from "./router.js";
 import { hideBanner, reportError } from "./ui.js";
 
-route("/interview/:token", interviewPage, { area: "candidate" });
+route("/interview", interviewPage, { area: "candidate" });
+route("/interview/:token", oldInviteLink, { area: "candidate" }); // links sent before the token moved to the fragment
 route("/login", logInPage, { area: "public", title: "Log in" });
 route("/signup", signUpPage, { area: "public", title: "Sign up" });
+route("/verify", verifyPage, { area: "public", title: "Confirm your email" }); // emailed link: #t=<token>
+route("/reset", resetPage, { area: "public", title: "Reset your password" }); // #t=<token> when from the email
 route("/jobs", jobsPage, { title: "Jobs" });
 route("/jobs/new", jobPage, { title: "New job" });
 route("/jobs/:id", jobPage, { title: "Job" });

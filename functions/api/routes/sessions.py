@@ -10,7 +10,7 @@ from flask_openapi3 import APIBlueprint, Tag
 from pydantic import BaseModel
 from werkzeug.wrappers import Response
 
-from api.http import BEARER, IdPath, InviteHeader, Paged, PageQuery, Token, caller, paged
+from api.http import BEARER, IdPath, InviteHeader, Paged, PageQuery, caller, paged
 from api.problems import ERRORS, Problem
 from talentcrew import audit, reviews, self_identification, sessions
 from talentcrew.audit import AuditEntry
@@ -38,10 +38,6 @@ class ScorecardLink(BaseModel):
 
     url: str
     expires_at: datetime
-
-
-class InvitePath(BaseModel):
-    token: Token
 
 
 def blueprint(platform: Platform) -> APIBlueprint:
@@ -137,10 +133,13 @@ def blueprint(platform: Platform) -> APIBlueprint:
         session = sessions.owned_session(store, caller(platform), path.id)
         return paged(audit.for_session(store, session.id, query.after, query.limit))
 
-    @bp.get("/api/interview/<token>", responses={200: CandidateView, 401: Problem, 404: Problem, 422: Problem})
-    def candidate_view(path: InvitePath) -> dict[str, Any]:
-        """What the candidate's page shows before the interview: no scores, ever."""
-        return sessions.candidate_view(store, path.token).model_dump(mode="json")
+    @bp.get("/api/interview/", responses={200: CandidateView, 401: Problem, 404: Problem, 422: Problem})
+    def candidate_view(header: InviteHeader) -> dict[str, Any]:
+        """What the candidate's page shows before the interview: no scores, ever.
+
+        The token comes in X-Invite-Token, never in the path, so no request log holds it.
+        """
+        return sessions.candidate_view(store, header.x_invite_token).model_dump(mode="json")
 
     @bp.get("/api/results/", responses={200: Paged[InterviewSession], **ERRORS}, security=BEARER)
     def results(query: PageQuery) -> dict[str, Any]:

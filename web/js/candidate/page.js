@@ -5,6 +5,7 @@
 
 import { ApiError, request } from "../api.js";
 import { h, mount } from "../dom.js";
+import { navigate } from "../router.js";
 import { busy, reportError } from "../ui.js";
 import { Microphone, Player } from "./audio.js";
 import { Interview } from "./relay.js";
@@ -22,10 +23,14 @@ const RACE_ETHNICITY = [
   "Two or More Races",
 ]; // keystroke intervals kept per answer (the relay's limit)
 
-export async function interviewPage(main, { token }) {
+// The invite link is /interview#t=<token>: a fragment never reaches a server (nor its logs), and the
+// token leaves this page only in the X-Invite-Token header.
+export async function interviewPage(main) {
+  const token = new URLSearchParams(location.hash.slice(1)).get("t");
+  if (!token) return invalidLink(main);
   let view;
   try {
-    view = await request(`/interview/${encodeURIComponent(token)}`);
+    view = await request("/interview/", { invite: token });
   } catch (error) {
     if (error instanceof ApiError && error.status < 500) return invalidLink(main);
     throw error;
@@ -34,6 +39,11 @@ export async function interviewPage(main, { token }) {
   if (view.is_completed) page.finished();
   else page.intro();
   return () => page.leave();
+}
+
+/** A link sent before the token moved to the fragment (/interview/<token>): the same page, the token out of the path. */
+export function oldInviteLink(main, { token }) {
+  return navigate(`/interview#t=${encodeURIComponent(token)}`, { replace: true });
 }
 
 function invalidLink(main) {

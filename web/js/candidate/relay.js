@@ -12,6 +12,7 @@ const WRONG_SESSION = 4403;
 const TAKEN_OVER = 4409;
 const ABUSE = 4429;
 const CANNOT_RUN = 4422;
+const WITHDRAWN = 4410; // the recruiter erased the interview or revoked its link
 
 export class Interview {
   /**
@@ -63,6 +64,7 @@ export class Interview {
     if (code === FINISHED) return this.handlers.finished();
     if (code === TAKEN_OVER) return this.stop("This interview was opened in another window. Continue there, or reload this page to continue here.");
     if (code === CANNOT_RUN) return this.stop("This interview cannot take place as it was set up. Please contact the recruiter.");
+    if (code === WITHDRAWN) return this.stop("This interview is no longer available. Please contact the recruiter.");
     if (code === ABUSE || code === WRONG_SESSION) return this.stop("The connection was closed by the interview service. Reload the page to continue.");
     if (code === BAD_TICKET) this.failures = Math.max(this.failures, 1); // a fresh ticket, at once
     return this.again();
