@@ -151,6 +151,7 @@ def create_app(built: Platform, services: Services) -> Starlette:
 def app() -> Starlette:
     """uvicorn's factory (`uvicorn --factory relay.app:app`): the platform from the environment."""
     built = platform()
+    built.tokens.load_ticket_check()  # a relay without the tickets' public key fails here, not at the first candidate
     settings = built.settings
     relay_settings = RelaySettings()
     stt, tts = build_speech(relay_settings)

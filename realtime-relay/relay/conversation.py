@@ -5,6 +5,11 @@ answer's bounded buffer, and ending an answer (the candidate's "done", a typed a
 enough silence after the engine heard a pause) runs as a task the relay tracks per session, so a
 reconnection, a takeover or a shutdown waits for it instead of losing it. Words heard are saved
 as an `AnswerDraft` as they become final, so a dropped connection resumes with them.
+
+A recruiter may erase the interview or revoke its invite while the candidate is connected: before
+each draft and each turn the relay checks the interview still stands, and if not it closes the
+connection (`interview_withdrawn`, 4410) without writing. The candidate never sees the turn
+function's own error text; it goes to the log.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from relay.settings import RelaySettings
 from relay.speech.ports import BYTES_PER_SECOND, SpeechToText, SpeechUnavailable, TextToSpeech, Transcript
 from relay.spoken import SpokenAnswer
 from relay.turns import TurnClient, TurnFailed
+from talentcrew.auth import Invite
 from talentcrew.interview.integrity import Telemetry
 from talentcrew.interview.turn import TurnReply, TurnRequest
 from talentcrew.models import Answer, AnswerDraft, InterviewSession, Question, answer_id
@@ -104,6 +110,13 @@ def current_turn(store: Store, session_id: str) -> tuple[Question | None, int]:
     return latest, latest.turn_index + 1
 
 
+def interview_stands(store: Store, session_id: str) -> bool:
+    """The session exists and an invite of it is not revoked: the recruiter has neither erased nor withdrawn it."""
+    if store.get(InterviewSession, session_id) is None:
+        return False
+    return any(not invite.revoked for invite in all_of(store, Invite, session_id, "id"))
+
+
 class Conversation:
     def __init__(
         self, websocket: WebSocket, session_id: str, services: Services, start: protocol.Start, spawn: Spawn
@@ -129,11 +142,14 @@ class Conversation:
         self._patience: asyncio.TimerHandle | None = None
         self._thinking = False  # asked for time: only "done" ends this answer, never silence
         self._unmeasured = False  # ...and asked before the first word: no pause before answering
+        self._withdrawn = False  # erased or revoked: this connection records nothing more
 
     # -- the loop -------------------------------------------------------------------------------
 
     async def run(self) -> None:
         try:
+            if not await self._stands():
+                return
             if not await self._greet():
                 await self._out.json(protocol.InterviewComplete())
                 await self._out.close(Close.FINISHED, "the interview is complete")
@@ -227,6 +243,20 @@ class Conversation:
     async def _error(self, code: str, message: str) -> None:
         await self._out.json(protocol.Error.model_validate({"code": code, "message": message}))
 
+    async def _stands(self) -> bool:
+        """Whether the interview still stands; once it does not, the candidate is told and the socket closes."""
+        if not self._withdrawn and await asyncio.to_thread(interview_stands, self._services.store, self._session_id):
+            return True
+        if not self._withdrawn:
+            self._withdrawn, self._turn = True, None  # ends the loop; nothing more is heard or kept
+            self._cancel_patience()
+            log.warning("interview erased or its invite revoked: closing", extra={"session_id": self._session_id})
+            await self._error(
+                "interview_withdrawn", "This interview is no longer available. Please contact the recruiter."
+            )
+            await self._out.close(Close.WITHDRAWN, "the interview is no longer available")
+        return False
+
     # -- asking -----------------------------------------------------------------------------------
 
     async def _greet(self) -> bool:
@@ -316,6 +346,8 @@ class Conversation:
         return round(max(0.0, answer.first_word_at - self._shown_at), 3)
 
     async def _save_draft(self, turn: int, text: str, pause: float | None) -> None:
+        if not await self._stands():
+            return
         draft = AnswerDraft(
             id=answer_id(self._session_id, turn),
             session_id=self._session_id,
@@ -361,6 +393,8 @@ class Conversation:
         await self._take(text, pause, telemetry)
 
     async def _take(self, text: str, pause: float | None, telemetry: Telemetry | None) -> None:
+        if not await self._stands():
+            return
         assert self._turn is not None
         request = TurnRequest(
             session_id=self._session_id,
@@ -372,8 +406,9 @@ class Conversation:
         try:
             reply = await self._services.turns.take(request)
         except TurnFailed as failed:
+            log.warning("turn %d failed: %s", request.turn_index, failed, extra={"session_id": self._session_id})
             self._said, self._busy = text, False  # kept: "done" or a typed answer sends it again
-            return await self._error("turn_failed", str(failed))
+            return await self._error("turn_failed", "your answer could not be recorded just now; send it again")
         log.info("turn %d taken", request.turn_index, extra={"session_id": self._session_id, "pause": pause})
         await self._advance(reply)
 

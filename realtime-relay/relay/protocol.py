@@ -24,6 +24,7 @@ class Close(IntEnum):
     FINISHED = 4000  # the interview is complete (normal end, after interview_complete)
     UNAVAILABLE = 1011  # the turn function could not be reached to open the interview: reconnect later
     CANNOT_RUN = 4422  # the interview cannot take place as set up (no skill of the job can be asked): final
+    WITHDRAWN = 4410  # the recruiter erased the interview or revoked its invite while connected: final
 
 
 class _Client(BaseModel):
@@ -139,5 +140,6 @@ class Error(BaseModel):
         "speech_unavailable",  # speech in or out failed: type the answer / read the question
         "turn_failed",  # the turn could not be taken: send the answer again
         "interview_unavailable",  # the interview cannot take place as set up: reconnecting will not help
+        "interview_withdrawn",  # erased, or its invite revoked: nothing more is recorded; reconnecting will not help
     ]
-    message: str
+    message: str = Field(description="For the candidate: fixed wording per case, never the server's own error text.")

@@ -30,7 +30,11 @@ UNASKABLE = 422
 
 
 class TurnFailed(RuntimeError):
-    """The turn function refused the turn (4xx) or stayed unreachable after the retries."""
+    """The turn function refused the turn (4xx) or stayed unreachable after the retries.
+
+    Its message names the status only: what the function answered is logged here, on the server, and never
+    travels towards the candidate.
+    """
 
     def __init__(self, message: str, status: int | None = None) -> None:
         super().__init__(message)
@@ -93,7 +97,14 @@ class TurnClient:
             else:
                 if response.status_code < 500:
                     if response.status_code != 200:
-                        raise TurnFailed(f"{response.status_code}: {response.text[:500]}", response.status_code)
+                        log.warning(
+                            "turn %d refused: %d %s",
+                            request.turn_index,
+                            response.status_code,
+                            response.text[:500],
+                            extra={"session_id": request.session_id},
+                        )
+                        raise TurnFailed(f"the turn function answered {response.status_code}", response.status_code)
                     return TurnReply.model_validate_json(response.content)
                 log.warning("turn call answered %d (attempt %d)", response.status_code, attempt)
             await asyncio.sleep(0.2 * 2**attempt)

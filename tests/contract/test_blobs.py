@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import stat
 import threading
 import time
 from collections.abc import Iterator
 from datetime import timedelta
-from urllib.parse import parse_qs, urlsplit
+from pathlib import Path
+from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
 import pytest
 import requests
@@ -19,6 +21,7 @@ from werkzeug.serving import make_server
 
 from api.app import create_app
 from talentcrew.adapters.gcs_blobs import GcsBlobs
+from talentcrew.adapters.local_blobs import LocalBlobs
 from talentcrew.config import Platform, Settings, build
 from talentcrew.errors import NotFound
 from talentcrew.ports import Blobs
@@ -150,3 +153,66 @@ def test_local_link_to_another_object_is_refused(local_platform: Platform) -> No
     blobs.put("scorecards/s-8/card.pdf", b"someone else", "application/pdf")
     url = blobs.signed_url("scorecards/s-7/card.pdf", timedelta(minutes=5), "card.pdf")
     assert requests.get(url.replace("s-7", "s-8"), timeout=10).status_code == 403
+
+
+def _altered(url: str, **fields: str | bytes) -> requests.Response:
+    """The link with some of its query fields replaced by any text or bytes (percent-encoded, as sent)."""
+    parts = urlsplit(url)
+    query: dict[str, str | bytes] = {key: values[0] for key, values in parse_qs(parts.query).items()}
+    return requests.get(f"{parts.scheme}://{parts.netloc}{parts.path}?{urlencode(query | fields)}", timeout=10)
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"signature": "é" * 64},  # hmac.compare_digest cannot compare non-ASCII text: it raised, a 500
+        {"signature": "\uff41" * 64},  # fullwidth a
+        {"signature": "0" * 63 + "\n"},
+        {"expires": "٩" * 10},  # Arabic-Indic digits, which int() reads
+        {"expires": "9" * 5000},
+        {"expires": "-1"},
+        {"expires": " 99999999999"},
+        {"signature": b"\xff" * 64},  # not UTF-8 at all
+        {"filename": b"card\xed\xa0\x80.pdf"},  # a surrogate, encoded
+        {"filename": "card.pdf\r\nSet-Cookie: x=1"},
+        {"filename": "card.pdf\n"},
+    ],
+    ids=repr,
+)
+def test_local_link_with_odd_fields_is_refused_with_a_problem(
+    local_platform: Platform, fields: dict[str, str | bytes]
+) -> None:
+    blobs = local_platform.blobs
+    blobs.put("scorecards/s-10/card.pdf", PDF, "application/pdf")
+    refused = _altered(blobs.signed_url("scorecards/s-10/card.pdf", timedelta(minutes=5), "card.pdf"), **fields)
+    assert refused.status_code == 403
+    assert refused.headers["Content-Type"] == "application/problem+json"
+    assert refused.json()["type"].endswith("/link-refused")
+
+
+def test_local_link_names_the_download_in_any_script(local_platform: Platform) -> None:
+    """A candidate's name need not be Latin: the header carries it as RFC 6266 says (it broke the response)."""
+    blobs = local_platform.blobs
+    blobs.put("scorecards/s-11/card.pdf", PDF, "application/pdf")
+    name = "Interview_Scorecard_李小龙 José.pdf"
+    response = requests.get(blobs.signed_url("scorecards/s-11/card.pdf", timedelta(minutes=5), name), timeout=10)
+    assert response.status_code == 200 and response.content == PDF
+    disposition = response.headers["Content-Disposition"]
+    assert disposition.startswith("attachment;")
+    assert f"filename*=UTF-8''{quote(name)}" in disposition
+    assert response.headers["Cache-Control"] == "private, no-store"
+
+
+def _mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def test_local_blobs_are_the_owners_alone(tmp_path: Path) -> None:
+    root = tmp_path / "blobs"
+    blobs = LocalBlobs(root, b"k" * 32, "http://127.0.0.1")
+    blobs.put("scorecards/s-12.pdf", PDF, "application/pdf")
+    assert (_mode(root), _mode(root / "scorecards"), _mode(root / "scorecards" / "s-12.pdf")) == (0o700, 0o700, 0o600)
+
+    root.chmod(0o755)  # as an earlier version left it
+    LocalBlobs(root, b"k" * 32, "http://127.0.0.1")
+    assert _mode(root) == 0o700

@@ -28,7 +28,7 @@ from relay.speech.ports import SpeechToText, TextToSpeech
 from relay.turns import TurnClient, authorization
 from talentcrew.models import DEFAULT_INTERVIEW_LENGTH
 from tests.api.helpers import RUBRIC, auth_headers, create_session
-from tests.conftest import FUNCTIONS, SECRET, _fresh_api_client
+from tests.conftest import FUNCTIONS, _fresh_api_client, use_keys
 from tests.servers import free_port
 
 
@@ -99,7 +99,7 @@ def world(
     interview_length: int,
 ) -> Iterator[World]:
     monkeypatch.setenv("TALENTCREW_DATA_DIR", str(tmp_path))
-    monkeypatch.setenv("TALENTCREW_SECRET_KEY", SECRET)
+    use_keys(monkeypatch)
     for api in _fresh_api_client():
         turn_port, relay_port = free_port(), free_port()
         turn_app = functions_framework.create_app("turn", str(FUNCTIONS / "main.py"))

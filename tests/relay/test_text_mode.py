@@ -7,8 +7,10 @@ on a werkzeug server), with the offline brain; the candidate is the `websockets`
 from __future__ import annotations
 
 import contextlib
+import io
 import json
-from typing import Any
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from websockets.exceptions import ConnectionClosed
@@ -19,6 +21,9 @@ from relay.conversation import BURST
 from relay.protocol import Close
 from talentcrew.models import Answer, Job
 from tests.relay.conftest import World, closed, receive
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 
 def _answer(ws: ClientConnection, text: str, **extra: Any) -> dict[str, Any]:
@@ -175,3 +180,48 @@ def test_an_interview_no_skill_of_which_can_be_asked_ends_with_a_final_typed_err
         assert (error["type"], error["code"]) == ("error", "interview_unavailable")
         assert "contact the recruiter" in error["message"]
         assert closed(ws)[0] == Close.CANNOT_RUN
+
+
+SECRET = "sk_live_4eC39HqLyjWDarjtT1zdp7dc"  # what a turn function's error might carry: never for the candidate
+
+
+def _refusing_from(turn: int, app: WSGIApplication) -> WSGIApplication:
+    """The turn function, answering 400 with a secret in its body from turn `turn` on."""
+
+    def refusing(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+        if json.loads(body)["turn_index"] >= turn:
+            start_response("400 Bad Request", [("Content-Type", "application/problem+json")])
+            return [json.dumps({"title": "Bad Request", "detail": f"upstream key {SECRET} rejected"}).encode()]
+        environ["wsgi.input"] = io.BytesIO(body)
+        return app(environ, start_response)
+
+    return refusing
+
+
+def _everything(ws: ClientConnection) -> list[str]:
+    """Every text frame until the relay closes the connection (or stops sending for a while)."""
+    frames = []
+    with contextlib.suppress(ConnectionClosed, TimeoutError):
+        while True:
+            frame = ws.recv(timeout=3)
+            if isinstance(frame, str):
+                frames.append(frame)
+    return frames
+
+
+@pytest.mark.parametrize("turn", [0, 1], ids=["opening", "an answer"])
+def test_the_turn_functions_error_text_reaches_the_log_not_the_candidate(
+    world: World, caplog: pytest.LogCaptureFixture, turn: int
+) -> None:
+    world.turn_server.app = _refusing_from(turn, world.turn_server.app)
+    session_id, token = world.session()
+    with world.connect(session_id, world.ticket(session_id, token)) as ws:
+        if turn:
+            assert receive(ws)["type"] == "question"
+            ws.send(json.dumps({"type": "text_message", "text": "An index on the filtered columns."}))
+        sent = _everything(ws)
+    errors = [json.loads(frame) for frame in sent if json.loads(frame)["type"] == "error"]
+    assert [error["code"] for error in errors] == ["turn_failed"]
+    assert not any(SECRET in frame or "upstream" in frame for frame in sent)
+    assert SECRET in caplog.text

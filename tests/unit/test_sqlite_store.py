@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing
+import stat
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -36,3 +37,27 @@ def test_the_file_uses_write_ahead_logging(tmp_path: Path) -> None:
     SqliteStore(tmp_path / "wal.db")
     with sqlite3.connect(tmp_path / "wal.db") as db:
         assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+
+
+def _mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def test_the_file_and_its_folder_are_the_owners_alone(tmp_path: Path) -> None:
+    folder = tmp_path / "data"
+    store = SqliteStore(folder / "talentcrew.db")
+    store.create(OutboxEvent(id="e", type="t", data={}, created_at=utcnow(), due_at=utcnow()))  # WAL files now exist
+    assert _mode(folder) == 0o700
+    for name in ("talentcrew.db", "talentcrew.db-wal", "talentcrew.db-shm"):
+        assert _mode(folder / name) == 0o600, name
+
+
+def test_files_left_open_by_an_earlier_run_are_tightened(tmp_path: Path) -> None:
+    path = tmp_path / "talentcrew.db"
+    running = SqliteStore(path)  # open, so its WAL files stay
+    running.create(OutboxEvent(id="e", type="t", data={}, created_at=utcnow(), due_at=utcnow()))
+    files = [path, tmp_path / "talentcrew.db-wal", tmp_path / "talentcrew.db-shm"]
+    for file in files:
+        file.chmod(0o644)
+    SqliteStore(path)
+    assert [_mode(file) for file in files] == [0o600] * 3

@@ -3,6 +3,9 @@
 A link names the object, its expiry (Unix seconds) and the download file name, and carries an
 HMAC-SHA256 over all three; the api's `/api/blobs/` route serves it only after `open_link`
 checks the signature and the clock. So a link can neither be altered nor outlive its expiry.
+A link whose fields are not of the shapes `signed_url` writes is refused before any comparison.
+
+The folder is the owner's alone (0700, tightened if it was more open); objects are written 0600.
 """
 
 from __future__ import annotations
@@ -17,10 +20,14 @@ from datetime import timedelta
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
+from talentcrew.adapters.private_files import owner_only
 from talentcrew.errors import NotFound
 
-_OBJECT_NAME = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9._-]*(/[A-Za-z0-9_-][A-Za-z0-9._-]*)*$")
-_DOWNLOAD_NAME = re.compile(r"^[\w .()-]{1,120}$")
+# Matched whole (fullmatch: `$` would let a trailing newline through).
+_OBJECT_NAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]*(/[A-Za-z0-9_-][A-Za-z0-9._-]*)*")
+_DOWNLOAD_NAME = re.compile(r"[\w .()-]{1,120}")
+_EXPIRES = re.compile(r"[0-9]{1,12}")  # Unix seconds in ASCII digits (int() takes signs, spaces, other scripts' digits)
+_SIGNATURE = re.compile(r"[0-9a-f]{64}")  # hex HMAC-SHA256: ASCII, so compare_digest can compare it
 LINK_PATH = "/api/blobs/"
 
 
@@ -30,7 +37,7 @@ class LinkRefused(PermissionError):
 
 def check_object_name(object_name: str) -> str:
     """Object names are relative paths of plain segments: nothing can climb out of the folder."""
-    if len(object_name) > 512 or not _OBJECT_NAME.match(object_name):
+    if len(object_name) > 512 or not _OBJECT_NAME.fullmatch(object_name):
         raise ValueError(f"invalid object name: {object_name!r}")
     return object_name
 
@@ -42,7 +49,8 @@ class LocalBlobs:
         self.root = root
         self._secret = secret
         self._public_url = public_url.rstrip("/")
-        root.mkdir(parents=True, exist_ok=True)
+        root.mkdir(mode=0o700, parents=True, exist_ok=True)
+        owner_only(root)
 
     def _path(self, object_name: str) -> Path:
         return self.root / check_object_name(object_name)
@@ -50,8 +58,8 @@ class LocalBlobs:
     def put(self, object_name: str, data: bytes, content_type: str) -> None:
         """Writes atomically (temp file + rename): a reader never sees half a PDF."""
         path = self._path(object_name)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".upload-")
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".upload-")  # created 0600; the rename keeps it
         try:
             with os.fdopen(fd, "wb") as out:
                 out.write(data)
@@ -75,7 +83,7 @@ class LocalBlobs:
 
     def signed_url(self, object_name: str, expires_in: timedelta, download_name: str) -> str:
         check_object_name(object_name)
-        if not _DOWNLOAD_NAME.match(download_name):
+        if not _DOWNLOAD_NAME.fullmatch(download_name):
             raise ValueError(f"invalid download name: {download_name!r}")
         expires = int(time.time() + expires_in.total_seconds())
         query = urlencode(
@@ -88,12 +96,15 @@ class LocalBlobs:
         return f"{self._public_url}{LINK_PATH}{quote(object_name)}?{query}"
 
     def open_link(self, object_name: str, expires: str, download_name: str, signature: str) -> bytes:
-        """The object behind a signed link, or LinkRefused."""
+        """The object behind a signed link, or LinkRefused; any text at all in any field is refused cleanly."""
         try:
-            expiry = int(expires)
             check_object_name(object_name)
         except ValueError as error:
             raise LinkRefused("malformed link") from error
+        shapes = ((_EXPIRES, expires), (_DOWNLOAD_NAME, download_name), (_SIGNATURE, signature))
+        if not all(shape.fullmatch(value) for shape, value in shapes):
+            raise LinkRefused("malformed link")
+        expiry = int(expires)
         expected = self._signature(object_name, expiry, download_name)
         if not hmac.compare_digest(expected, signature):
             raise LinkRefused("bad signature")

@@ -4,11 +4,16 @@ WAL mode and a busy timeout let the api, the turn function and the outbox worker
 from separate processes. Documents are JSON in one table keyed by (collection, id); queries use
 `json_extract`, so an equality or ordering compares the same JSON values Firestore would, and
 `count_by` groups in SQL (`json_each` walks a list field's elements, or yields a scalar once).
+
+The file holds candidates' answers, so it is the owner's alone: made 0600 (in a folder made 0700)
+before SQLite opens it - SQLite gives its `-wal` and `-shm` files the database file's mode - and
+tightened, with those files, if an earlier run left them more open.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
 from collections.abc import Iterator, Mapping, Sequence
@@ -16,6 +21,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from talentcrew.adapters.private_files import owner_only
 from talentcrew.errors import NotFound
 from talentcrew.models import Document
 from talentcrew.ports import Between, D, Page, Scalar, field_name
@@ -41,7 +47,10 @@ class SqliteStore:
     name = "sqlite"
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+        for file in (path, path.with_name(f"{path.name}-wal"), path.with_name(f"{path.name}-shm")):
+            owner_only(file)
         self.path = path
         self._local = threading.local()
         with self._transaction() as db:

@@ -28,7 +28,7 @@ from pydantic import BaseModel, Field
 from talentcrew.analytics.counterfactual import AuditItem, CounterfactualAudit, counterfactual_audit
 from talentcrew.analytics.grader import GraderDrift, grader_drift
 from talentcrew.analytics.impact import ImpactTable, Outcome, impact_table, intersection
-from talentcrew.analytics.retention import Retention, enforce_retention
+from talentcrew.analytics.retention import Retention, enforce_retention, erase_orphan_drafts
 from talentcrew.analytics.stats import ScoreDrift, score_drift
 from talentcrew.errors import NotFound
 from talentcrew.interview.brain import Brain
@@ -154,6 +154,8 @@ def produce(store: Store, blobs: Blobs, brain: Callable[[], Brain], day: date) -
     """Writes the day's report of every account that has none yet; returns the ones written."""
     grader = _Grader(brain)
     written = []
+    # Drafts have no owner: a connection still live while its session was erased may leave some behind.
+    erase_orphan_drafts(store)
     for user in every(store, User, where={}):
         if store.get(AnalyticsReport, report_id(user.id, day)) is not None:
             continue  # this tick was handled already: a retried or repeated event writes nothing

@@ -3,6 +3,10 @@
 An account sets `retention_days` (30 to 3650) or keeps interviews until it erases them (null). The
 erasure is the recruiter's own (`sessions.erase_session`: answers, drafts, questions, signals,
 reviews, invites, self-identification, scorecard), done on their behalf and audited as theirs.
+
+Answer drafts whose session is gone are deleted too, whoever owned it: the relay checks that a
+session stands before it writes a draft, but not atomically, so a connection live while its session
+is erased can leave one behind.
 """
 
 from __future__ import annotations
@@ -12,8 +16,8 @@ from datetime import datetime, timedelta
 from pydantic import BaseModel, Field
 
 from talentcrew import sessions
-from talentcrew.models import Answer, InterviewSession, User, timestamp_text
-from talentcrew.ports import Between, Blobs, Store
+from talentcrew.models import Answer, AnswerDraft, InterviewSession, User, timestamp_text
+from talentcrew.ports import Between, Blobs, Store, every
 
 
 class Retention(BaseModel):
@@ -36,3 +40,16 @@ def enforce_retention(store: Store, blobs: Blobs, user: User, now: datetime) -> 
         answers += store.count(Answer, where={"session_id": session_id})
         sessions.erase_session(store, blobs, user, session_id)
     return Retention(retention_days=user.retention_days, sessions_erased=len(expired), answers_erased=answers)
+
+
+def erase_orphan_drafts(store: Store) -> int:
+    """Deletes every answer draft whose session no longer exists; returns how many."""
+    standing: dict[str, bool] = {}
+    erased = 0
+    for draft in every(store, AnswerDraft, where={}):
+        if draft.session_id not in standing:
+            standing[draft.session_id] = store.get(InterviewSession, draft.session_id) is not None
+        if not standing[draft.session_id]:
+            store.delete(AnswerDraft, draft.id)
+            erased += 1
+    return erased
