@@ -17,8 +17,9 @@ locals {
     object = google_storage_bucket_object.functions.name
   }
 
-  # Every function also gets local.platform_env, the signing key TALENTCREW_SECRET_KEY (a secret
-  # reference), and - with gemini_key and var.gemini_api_key_enabled - TALENTCREW_GEMINI_API_KEY.
+  # Every function also gets local.platform_env. `secrets` are its own: secret (secrets.tf) => the
+  # environment variable it reads it as, by secret reference. One this deployment does not create
+  # (gemini_api_key without gemini_api_key_enabled, smtp_password without an SMTP login) is left out.
   functions = {
     api = {
       entry_point = "api"
@@ -32,14 +33,19 @@ locals {
       timeout       = 60
       min_instances = 0
       max_instances = var.function_max_instances
-      environment = {
+      environment = merge(local.api_mail_env, {
         TALENTCREW_RELAY_URL    = local.relay_websocket_url
         TALENTCREW_WEB_URL      = local.urls.web
         TALENTCREW_CORS_ORIGINS = local.urls.web
         # Google's front end appends the client's address to X-Forwarded-For.
         TALENTCREW_TRUSTED_PROXY_HOPS = "1"
+      })
+      # The api alone signs: recruiters' tokens and relay tickets. It alone sends email.
+      secrets = {
+        access_token_key = "TALENTCREW_ACCESS_TOKEN_KEY"
+        ticket_key       = "TALENTCREW_TICKET_KEY"
+        smtp_password    = "TALENTCREW_SMTP_PASSWORD"
       }
-      gemini_key = false
     }
 
     turn = {
@@ -57,7 +63,8 @@ locals {
       min_instances = var.turn_min_instances
       max_instances = var.function_max_instances
       environment   = merge(local.brain_env, { TALENTCREW_TURN_AUTH = "iam" })
-      gemini_key    = true
+      # IAM admits only the relay (TALENTCREW_TURN_AUTH=iam): no shared secret, no key.
+      secrets = { gemini_api_key = "TALENTCREW_GEMINI_API_KEY" }
     }
 
     scorecard_webhook = {
@@ -73,7 +80,8 @@ locals {
       min_instances = 0
       max_instances = var.function_max_instances
       environment   = {}
-      gemini_key    = false
+      # It sends the api's download URL, not a signed link: no key.
+      secrets = {}
     }
 
     drift = {
@@ -91,19 +99,41 @@ locals {
       min_instances = 0
       max_instances = 1
       environment   = local.brain_env
-      gemini_key    = true
+      secrets       = { gemini_api_key = "TALENTCREW_GEMINI_API_KEY" }
     }
   }
+
+  # The api's email (sign-up verification, password reset) goes through smtp_host. Without one
+  # (allowed only with verify_email = false: the preconditions below) no email leaves: the local
+  # mailbox lies in the instance's /tmp, which a function may always write, and dies with it.
+  api_mail_env = merge(
+    {
+      TALENTCREW_VERIFY_EMAIL = tostring(var.verify_email)
+    },
+    var.smtp_host == null ? {
+      TALENTCREW_MAIL     = "local"
+      TALENTCREW_DATA_DIR = "/tmp/talentcrew"
+      } : {
+      TALENTCREW_MAIL          = "smtp"
+      TALENTCREW_MAIL_FROM     = var.mail_from
+      TALENTCREW_SMTP_HOST     = var.smtp_host
+      TALENTCREW_SMTP_PORT     = tostring(var.smtp_port)
+      TALENTCREW_SMTP_USERNAME = var.smtp_username
+      TALENTCREW_SMTP_STARTTLS = tostring(var.smtp_starttls)
+    },
+  )
 }
 
 # A function's service reads its secrets and builds as the build account: deploying it before those
-# grants (and the signing key's version) exist fails. One node to depend on, instead of the list
-# in every function.
+# grants (and the secrets' versions) exist fails. One node to depend on, instead of the list in
+# every function.
 resource "terraform_data" "function_prerequisites" {
   depends_on = [
     google_secret_manager_secret_iam_member.readers,
-    google_secret_manager_secret_version.secret_key,
+    google_secret_manager_secret_version.access_token_key,
+    google_secret_manager_secret_version.ticket_key,
     google_secret_manager_secret_version.gemini_api_key,
+    google_secret_manager_secret_version.smtp_password,
     google_artifact_registry_repository_iam_member.build_writer,
     google_storage_bucket_iam_member.build_sources,
     google_project_iam_member.build_function_staging,
@@ -148,27 +178,28 @@ resource "google_cloudfunctions2_function" "this" {
 
     environment_variables = merge(local.platform_env, each.value.environment)
 
-    secret_environment_variables {
-      key        = "TALENTCREW_SECRET_KEY"
-      project_id = var.project_id
-      secret     = google_secret_manager_secret.this["secret_key"].secret_id
-      version    = "latest"
-    }
-
     dynamic "secret_environment_variables" {
-      # The Gemini key's secret exists only with var.gemini_api_key_enabled (secrets.tf).
-      for_each = each.value.gemini_key && var.gemini_api_key_enabled ? [google_secret_manager_secret.this["gemini_api_key"].secret_id] : []
+      for_each = { for secret, name in each.value.secrets : secret => name if contains(local.secrets, secret) }
 
       content {
-        key        = "TALENTCREW_GEMINI_API_KEY"
+        key        = secret_environment_variables.value
         project_id = var.project_id
-        secret     = secret_environment_variables.value
-        version    = "latest"
+        secret     = google_secret_manager_secret.this[secret_environment_variables.key].secret_id
+        version    = lookup(local.secret_versions, secret_environment_variables.key, "latest")
       }
     }
   }
 
   lifecycle {
+    # Sign-up waits for the emailed link: without an SMTP server nobody could ever sign in.
+    precondition {
+      condition     = each.key != "api" || var.smtp_host != null || !var.verify_email
+      error_message = "verify_email = true (the default) needs an SMTP server to send the verification links: set smtp_host (README: Variables), or verify_email = false."
+    }
+    precondition {
+      condition     = each.key != "api" || var.smtp_host == null || var.mail_from != null
+      error_message = "smtp_host needs mail_from: the sender address of every email, one the SMTP server may send from."
+    }
     postcondition {
       condition     = can(regex("(^|/)${each.value.name}$", self.service_config[0].service))
       error_message = "The ${each.key} function's Cloud Run service is not named ${each.value.name}: the URLs computed in main.tf and its invoker grant (iam.tf) would miss it."

@@ -112,10 +112,14 @@ resource "google_service_account_iam_member" "api_signs_as_itself" {
 locals {
   # Secret (secrets.tf) => the accounts that read it.
   secret_readers = {
-    # Every process with a Cloud adapter signs or checks tokens; the web app has none.
-    secret_key       = ["api", "turn", "webhook", "drift", "report", "relay"]
+    # Only the api signs recruiters' tokens and relay tickets; the relay checks tickets with the
+    # public key (a plain value, relay.tf), and no other service signs or checks anything.
+    access_token_key = ["api"]
+    ticket_key       = ["api"]
     deepgram_api_key = ["relay"]
     gemini_api_key   = var.gemini_api_key_enabled ? ["turn", "drift"] : []
+    # Only the api sends email (sign-up verification, password reset).
+    smtp_password = local.smtp_login ? ["api"] : []
   }
 
   secret_grants = merge([

@@ -54,7 +54,7 @@ locals {
   topic_ids = { for key, type in local.event_types : key => replace(replace(type, ".", "-"), "_", "-") }
 
   # Settings every process on Google Cloud shares (functions/talentcrew/config.py reads
-  # TALENTCREW_<FIELD>). TALENTCREW_SECRET_KEY is a secret reference on each service, never here.
+  # TALENTCREW_<FIELD>). No key is shared: each service's own are in functions.tf, relay.tf.
   platform_env = {
     TALENTCREW_STORE              = "firestore"
     TALENTCREW_BLOBS              = "gcs"

@@ -65,9 +65,14 @@ output "dead_letter_subscriptions" {
 }
 
 output "secrets" {
-  description = "Secret Manager secrets. Add a version to an API key's secret with `gcloud secrets versions add SECRET --data-file=-`."
-  # gemini_api_key is null without gemini_api_key_enabled.
-  value = merge({ gemini_api_key = null }, { for key, secret in google_secret_manager_secret.this : key => secret.secret_id })
+  description = "Secret Manager secrets. Add a version to an API key's or the SMTP password's secret with `gcloud secrets versions add SECRET --data-file=-`."
+  # gemini_api_key is null without gemini_api_key_enabled, smtp_password without an SMTP login.
+  value = merge({ gemini_api_key = null, smtp_password = null }, { for key, secret in google_secret_manager_secret.this : key => secret.secret_id })
+}
+
+output "access_token_public_key" {
+  description = "PEM public key of the api's ES256 key signing recruiters' tokens: whoever must check such a token needs only this."
+  value       = tls_private_key.access_token.public_key_pem
 }
 
 output "service_accounts" {

@@ -68,14 +68,11 @@ resource "google_cloud_run_v2_service" "relay" {
         }
       }
 
+      # The relay checks candidates' tickets with the public half of the api's ticket key: a plain
+      # value, since it is public. It can check a ticket but not mint one, nor any recruiter token.
       env {
-        name = "TALENTCREW_SECRET_KEY"
-        value_source {
-          secret_key_ref {
-            secret  = google_secret_manager_secret.this["secret_key"].secret_id
-            version = "latest"
-          }
-        }
+        name  = "TALENTCREW_TICKET_PUBLIC_KEY"
+        value = tls_private_key.ticket.public_key_pem
       }
 
       env {

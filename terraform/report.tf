@@ -51,22 +51,13 @@ resource "google_cloud_run_v2_service" "report" {
         startup_cpu_boost = true
       }
 
+      # No key and no secret: it renders and stores PDFs, and signs nothing.
       dynamic "env" {
         for_each = local.platform_env
 
         content {
           name  = env.key
           value = env.value
-        }
-      }
-
-      env {
-        name = "TALENTCREW_SECRET_KEY"
-        value_source {
-          secret_key_ref {
-            secret  = google_secret_manager_secret.this["secret_key"].secret_id
-            version = "latest"
-          }
         }
       }
     }

@@ -1,26 +1,45 @@
 /**
- * Secrets in Secret Manager. The services read them through secret references
- * (secret_environment_variables, env.value_source.secret_key_ref), never as plain environment
- * values; who reads which is in iam.tf.
+ * Secrets in Secret Manager, and the signing keys. The services read secrets through secret
+ * references (secret_environment_variables, env.value_source.secret_key_ref), never as plain
+ * environment values; who reads which is in iam.tf.
  *
- * A service whose secret reference names no version fails to deploy. The signing key always has a
- * version (generated here). The API keys get one from their variable, or - when the variable is
- * null, to keep the key out of Terraform's state - from `gcloud secrets versions add` between the
- * two applies described in README.md.
+ * One key per purpose, so that a service holds only what its own work needs: the api signs
+ * recruiters' tokens and relay tickets (ES256, a private key each); the relay holds only the
+ * tickets' public key, which checks a ticket but cannot mint one; no other service holds a key.
+ * Download links need none on Google Cloud: the api signs them through IAM signBlob, keyless.
+ *
+ * A service whose secret reference names no version fails to deploy. The signing keys always have
+ * a version (generated here). The API keys and the SMTP password get one from their variable, or -
+ * when the variable is null, to keep the value out of Terraform's state - from
+ * `gcloud secrets versions add` between the two applies described in README.md.
  */
 
 locals {
-  # The secrets, each named PREFIX-KEY with "_" as "-" (PREFIX-secret-key ...).
+  # With a login, the api authenticates to the SMTP server with the password secret.
+  smtp_login = var.smtp_host != null && var.smtp_username != ""
+
+  # The secrets, each named PREFIX-KEY with "_" as "-" (PREFIX-access-token-key ...).
   secrets = toset(concat(
     [
-      # TALENTCREW_SECRET_KEY: signs recruiters' tokens, relay tickets and invite links (>= 32 characters).
-      "secret_key",
+      # TALENTCREW_ACCESS_TOKEN_KEY: the api's private key signing recruiters' tokens.
+      "access_token_key",
+      # TALENTCREW_TICKET_KEY: the api's private key signing relay tickets.
+      "ticket_key",
       # DEEPGRAM_API_KEY: the relay's speech-to-text and text-to-speech.
       "deepgram_api_key",
     ],
     # TALENTCREW_GEMINI_API_KEY: only with gemini_api_key_enabled; otherwise the brain uses Vertex AI.
     var.gemini_api_key_enabled ? ["gemini_api_key"] : [],
+    # TALENTCREW_SMTP_PASSWORD: only with an SMTP server that takes a login.
+    local.smtp_login ? ["smtp_password"] : [],
   ))
+
+  # The version each reader is given. A generated key's own, so that replacing the key (README:
+  # Update) redeploys its readers at once; "latest" where gcloud adds the versions.
+  secret_versions = {
+    access_token_key = google_secret_manager_secret_version.access_token_key.version
+    ticket_key       = google_secret_manager_secret_version.ticket_key.version
+  }
 }
 
 resource "google_secret_manager_secret" "this" {
@@ -36,16 +55,36 @@ resource "google_secret_manager_secret" "this" {
   depends_on = [google_project_service.apis]
 }
 
-# The signing key is generated here, so it always has a version.
-resource "random_password" "secret_key" {
-  length = 64
-  # Letters and digits only: the value travels through environment variables untouched.
-  special = false
+# The signing keys are generated here, so they always have a version. Terraform's state holds the
+# private halves (README: Before you start).
+resource "tls_private_key" "access_token" {
+  algorithm   = "ECDSA"
+  ecdsa_curve = "P256"
 }
 
-resource "google_secret_manager_secret_version" "secret_key" {
-  secret      = google_secret_manager_secret.this["secret_key"].id
-  secret_data = random_password.secret_key.result
+resource "tls_private_key" "ticket" {
+  algorithm   = "ECDSA"
+  ecdsa_curve = "P256"
+}
+
+resource "google_secret_manager_secret_version" "access_token_key" {
+  secret      = google_secret_manager_secret.this["access_token_key"].id
+  secret_data = tls_private_key.access_token.private_key_pem_pkcs8
+
+  # On a new key, the old version stays until the api runs on the new one: instances the old
+  # revision starts meanwhile still find theirs.
+  lifecycle {
+    create_before_destroy = true
+  }
+}
+
+resource "google_secret_manager_secret_version" "ticket_key" {
+  secret      = google_secret_manager_secret.this["ticket_key"].id
+  secret_data = tls_private_key.ticket.private_key_pem_pkcs8
+
+  lifecycle {
+    create_before_destroy = true
+  }
 }
 
 resource "google_secret_manager_secret_version" "deepgram_api_key" {
@@ -61,4 +100,11 @@ resource "google_secret_manager_secret_version" "gemini_api_key" {
 
   secret      = google_secret_manager_secret.this["gemini_api_key"].id
   secret_data = var.gemini_api_key
+}
+
+resource "google_secret_manager_secret_version" "smtp_password" {
+  count = local.smtp_login && nonsensitive(var.smtp_password != null) ? 1 : 0
+
+  secret      = google_secret_manager_secret.this["smtp_password"].id
+  secret_data = var.smtp_password
 }

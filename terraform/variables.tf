@@ -265,6 +265,68 @@ variable "deepgram_api_key" {
 }
 
 /******************************************
+  Email (sign-up verification, password reset)
+ *****************************************/
+
+variable "verify_email" {
+  description = "Accounts work only once their owner followed the emailed verification link (TALENTCREW_VERIFY_EMAIL). Needs smtp_host. false: no verification; without smtp_host no email is sent at all, so no password reset either."
+  type        = bool
+  default     = true
+}
+
+variable "smtp_host" {
+  description = "SMTP server the api sends email through (TALENTCREW_SMTP_HOST), e.g. smtp.sendgrid.net, smtp.mailgun.org or smtp-relay.gmail.com. null: no email leaves, which only verify_email = false allows."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.smtp_host == null ? true : can(regex("^[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$", var.smtp_host))
+    error_message = "The smtp_host must be a host name such as smtp.sendgrid.net."
+  }
+}
+
+variable "smtp_port" {
+  description = "Port of smtp_host (TALENTCREW_SMTP_PORT): 587, the submission port, upgraded to TLS with STARTTLS."
+  type        = number
+  default     = 587
+
+  validation {
+    condition     = var.smtp_port >= 1 && var.smtp_port <= 65535 && floor(var.smtp_port) == var.smtp_port
+    error_message = "The smtp_port must be a whole number from 1 to 65535."
+  }
+}
+
+variable "smtp_starttls" {
+  description = "Upgrade the SMTP connection to TLS with STARTTLS before logging in (TALENTCREW_SMTP_STARTTLS). Leave it on: off sends the password and every link in clear."
+  type        = bool
+  default     = true
+}
+
+variable "smtp_username" {
+  description = "SMTP login (TALENTCREW_SMTP_USERNAME), e.g. apikey for SendGrid. \"\": the server takes mail without one, and no password secret is created."
+  type        = string
+  default     = ""
+}
+
+variable "smtp_password" {
+  description = "SMTP password (with smtp_username), stored as the secret's first version. null: create the secret empty and add a version with gcloud before the api is deployed (see README)."
+  type        = string
+  default     = null
+  sensitive   = true
+}
+
+variable "mail_from" {
+  description = "Sender of every email (TALENTCREW_MAIL_FROM), e.g. \"TalentCrew <no-reply@example.com>\": an address smtp_host may send from. Required with smtp_host."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.mail_from == null ? true : can(regex("^([^<>@]*<[^<>@\\s]+@[^<>@\\s]+\\.[^<>@\\s]+>|[^<>@\\s]+@[^<>@\\s]+\\.[^<>@\\s]+)$", var.mail_from))
+    error_message = "The mail_from must be an email address, alone or as \"Name <address>\", e.g. \"TalentCrew <no-reply@example.com>\"."
+  }
+}
+
+/******************************************
   Events
  *****************************************/
 

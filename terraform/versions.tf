@@ -14,9 +14,10 @@ terraform {
       source  = "hashicorp/google"
       version = ">= 7.0.0, < 8.0.0"
     }
-    random = {
-      source  = "hashicorp/random"
-      version = ">= 3.6.0, < 4.0.0"
+    # The signing keys (ES256: ECDSA on P-256); private_key_pem_pkcs8 since 4.0.
+    tls = {
+      source  = "hashicorp/tls"
+      version = ">= 4.0.0, < 5.0.0"
     }
     # Glob patterns (`**`) in archive_file excludes.
     archive = {

