@@ -236,13 +236,14 @@ class Enrolment:
         return CheckInbox()
 
     def reset(self, body: NewPassword) -> None:
-        """Sets the password behind a live reset link, which then stops working. The caller's bearer tokens
-        stay valid until they expire or are logged out (each is revoked on its own)."""
+        """Sets the password behind a live reset link, which then stops working, as does every access token
+        issued before (whoever knew the old password may hold one)."""
         reset = self.store.get(PasswordReset, hash_token(body.token))
         if reset is None or reset.expires_at <= utcnow() or self.store.get(User, reset.user_id) is None:
             raise Unauthorized(BAD_LINK)
         self.store.delete(PasswordReset, reset.id)
-        self.store.put(Credential(id=reset.user_id, password_hash=self.passwords.hash(body.password)))
+        password_hash = self.passwords.hash(body.password)
+        self.store.put(Credential(id=reset.user_id, password_hash=password_hash, changed_at=utcnow()))
         audit.record(self.store, owner_id=reset.user_id, actor=reset.user_id, action="account.password_reset")
 
 
@@ -265,6 +266,9 @@ def authenticate(store: Store, tokens: Tokens, bearer: str) -> tuple[User, Acces
     user = store.get(User, claims.user_id)
     if user is None:
         raise Unauthorized("the account no longer exists")
+    credential = store.get(Credential, user.id)
+    if credential is not None and credential.changed_at is not None and claims.issued_at < credential.changed_at:
+        raise Unauthorized("the password was reset after this token was issued")
     return user, claims
 
 

@@ -53,6 +53,8 @@ class Credential(Document):
     collection: ClassVar[str] = "credentials"
 
     password_hash: str
+    changed_at: Timestamp | None = None
+    """When the password was last reset: access tokens issued before then no longer work."""
 
 
 class RevokedToken(Document):
@@ -122,6 +124,7 @@ def hash_token(token: str) -> str:
 class AccessClaims:
     user_id: str
     token_id: str
+    issued_at: datetime
     expires_at: datetime
 
 
@@ -184,7 +187,16 @@ class Tokens:
     def _encode(self, subject: str, audience: str, ttl: timedelta) -> tuple[str, datetime]:
         now = utcnow()
         expires = now + ttl
-        claims = {"iss": ISSUER, "aud": audience, "sub": subject, "iat": now, "exp": expires, "jti": new_id()}
+        # `iat` keeps its fraction of a second (JWT allows it), so a token issued just before a password reset
+        # is told apart from one issued just after.
+        claims = {
+            "iss": ISSUER,
+            "aud": audience,
+            "sub": subject,
+            "iat": now.timestamp(),
+            "exp": expires,
+            "jti": new_id(),
+        }
         key = self._access_signing if audience == API_AUDIENCE else self._ticket_signing
         return jwt.encode(claims, key, algorithm="ES256"), expires
 
@@ -211,7 +223,12 @@ class Tokens:
         claims = self._decode(token, API_AUDIENCE)
         if self._store.get(RevokedToken, claims["jti"]) is not None:
             raise Unauthorized("the token has been revoked")
-        return AccessClaims(claims["sub"], claims["jti"], datetime.fromtimestamp(claims["exp"], UTC))
+        return AccessClaims(
+            claims["sub"],
+            claims["jti"],
+            datetime.fromtimestamp(claims["iat"], UTC),
+            datetime.fromtimestamp(claims["exp"], UTC),
+        )
 
     def revoke(self, claims: AccessClaims) -> None:
         self._store.create(RevokedToken(id=claims.token_id, expires_at=claims.expires_at))

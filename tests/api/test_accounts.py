@@ -298,8 +298,10 @@ def test_password_reset_end_to_end(api_client: FlaskClient) -> None:
     assert log_in(api_client, "rita@example.com", NEW_PASSWORD).status_code == 200
     credential = platform().store.get(Credential, user_id_for("rita@example.com"))
     assert credential is not None and credential.password_hash.startswith("$argon2id$")
-    # Tokens are JWTs revoked one by one: one issued before the reset stays valid until it expires or logs out.
-    assert api_client.get("/api/auth/me/", headers=bearer(held)).status_code == 200
+    # Whoever knew the old password may hold a token: every token issued before the reset stops working.
+    assert api_client.get("/api/auth/me/", headers=bearer(held)).status_code == 401
+    fresh = json_of(log_in(api_client, "rita@example.com", NEW_PASSWORD))["access_token"]
+    assert api_client.get("/api/auth/me/", headers=bearer(fresh)).status_code == 200
 
 
 def test_a_reset_request_answers_the_same_for_an_unknown_email(api_client: FlaskClient) -> None:
