@@ -1113,8 +1113,8 @@ async def interview(
     from tests.speech_audio import silence
 
     run = TurnGapRun()
-    url = f"{relay_url}/ws/interview/{session_id}?ticket={ticket(session_id)}&mode=voice"
-    async with connect(url, max_size=None, open_timeout=30) as websocket:
+    async with connect(f"{relay_url}/ws/interview/{session_id}", max_size=None, open_timeout=30) as websocket:
+        await websocket.send(json.dumps({"type": "start", "mode": "voice", "ticket": ticket(session_id)}))
         inbox = Inbox(websocket)
         _, message = await inbox.until("question")
         while message["type"] == "question":

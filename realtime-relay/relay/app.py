@@ -1,10 +1,11 @@
 """The relay's ASGI app: `GET /healthz` and the interview WebSocket `/ws/interview/{session_id}`.
 
-A connection is admitted with the relay ticket from `/api/sessions/{id}/connect/` (query parameter
-`ticket`, or a first `start` message). One live connection per session: a newer one takes over and
-the older is closed with 4409. Work that outlives a connection (a turn in flight, the last words of
-a dropped answer) is tracked per session: a reconnection waits for it before it reads where the
-interview stands, and shutdown (SIGTERM on Cloud Run) waits for all of it.
+A connection is admitted with the relay ticket from `/api/sessions/{id}/connect/`, sent in its first
+`start` message (never in the URL, which proxies and Cloud Run's request log record). One live
+connection per session: a newer one takes over and the older is closed with 4409. Work that
+outlives a connection (a turn in flight, the last words of a dropped answer) is tracked per
+session: a reconnection waits for it before it reads where the interview stands, and shutdown
+(SIGTERM on Cloud Run) waits for all of it.
 """
 
 from __future__ import annotations
@@ -55,22 +56,17 @@ class Relay:
 
     async def _admit(self, live: _Live, session_id: str) -> protocol.Start | None:
         websocket = live.websocket
-        ticket = websocket.query_params.get("ticket")
-        mode = "voice" if websocket.query_params.get("mode") == "voice" else "text"
-        start = protocol.Start(type="start", mode=mode)
-        if ticket is None:
-            try:
-                raw = await asyncio.wait_for(websocket.receive_text(), START_TIMEOUT_SECONDS)
-                message = protocol.client_message.validate_json(raw)
-            except WebSocketDisconnect:
-                return None
-            except (TimeoutError, ValidationError, KeyError):
-                await websocket.close(Close.BAD_TICKET, "send a start message with the ticket first")
-                return None
-            if isinstance(message, protocol.Start):
-                start, ticket = message, message.ticket
         try:
-            self._platform.tokens.verify_relay_ticket(ticket or "", session_id)
+            raw = await asyncio.wait_for(websocket.receive_text(), START_TIMEOUT_SECONDS)
+            message = protocol.client_message.validate_json(raw)
+        except WebSocketDisconnect:
+            return None
+        except (TimeoutError, ValidationError, KeyError):
+            await websocket.close(Close.BAD_TICKET, "send a start message with the ticket first")
+            return None
+        start = message if isinstance(message, protocol.Start) else protocol.Start(type="start")
+        try:
+            self._platform.tokens.verify_relay_ticket(start.ticket or "", session_id)
         except Unauthorized as refused:
             wrong = "another session" in str(refused)
             await websocket.close(Close.WRONG_SESSION if wrong else Close.BAD_TICKET, str(refused))

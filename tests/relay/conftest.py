@@ -50,9 +50,12 @@ class World:
         assert response.status_code == 200, response.get_data(as_text=True)
         return str(response.get_json()["ticket"])
 
-    def connect(self, session_id: str, ticket: str | None = None) -> ClientConnection:
-        query = f"?ticket={ticket}" if ticket else ""
-        return connect(f"{self.relay_url}/ws/interview/{session_id}{query}", open_timeout=10)
+    def connect(self, session_id: str, ticket: str | None = None, mode: str = "text") -> ClientConnection:
+        """A WebSocket to the relay; with a ticket, already admitted (its `start` message sent)."""
+        ws = connect(f"{self.relay_url}/ws/interview/{session_id}", open_timeout=10)
+        if ticket is not None:
+            ws.send(json.dumps({"type": "start", "mode": mode, "ticket": ticket}))
+        return ws
 
 
 def serve_uvicorn(app: Any, port: int) -> uvicorn.Server:

@@ -110,8 +110,8 @@ def test_sigterm_finishes_the_turn_in_flight_and_exits(
     job = api.post("/api/jobs/", json={"title": "Backend", "rubric_template": RUBRIC}, headers=headers).get_json()
     session, token = create_session(api, headers, str(job["id"]))
     ticket = api.get(f"/api/sessions/{session['id']}/connect/", headers={"X-Invite-Token": token}).get_json()
-    url = f"ws://127.0.0.1:{relay_port}/ws/interview/{session['id']}?ticket={ticket['ticket']}"
-    with connect(url, open_timeout=10) as ws:
+    with connect(f"ws://127.0.0.1:{relay_port}/ws/interview/{session['id']}", open_timeout=10) as ws:
+        ws.send(json.dumps({"type": "start", "ticket": ticket["ticket"]}))
         assert receive(ws)["turn"] == 1
         ws.send(json.dumps({"type": "text_message", "text": "A B-tree index on the timestamp column."}))
         time.sleep(0.5)  # the turn is now in flight (the turn function takes 2 s)

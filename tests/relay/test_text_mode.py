@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 from websockets.exceptions import ConnectionClosed
-from websockets.sync.client import ClientConnection
+from websockets.sync.client import ClientConnection, connect
 
 import talentcrew.config
 from relay.conversation import BURST
@@ -54,6 +54,15 @@ def test_the_ticket_may_come_in_a_start_message(world: World) -> None:
     with world.connect(session_id) as ws:
         ws.send(json.dumps({"type": "start", "mode": "text", "ticket": world.ticket(session_id, token)}))
         assert receive(ws)["type"] == "question"
+
+
+def test_a_ticket_in_the_url_admits_nothing(world: World) -> None:
+    """URLs land in proxies' and Cloud Run's request logs, so the relay takes the ticket from `start` only."""
+    session_id, token = world.session()
+    url = f"{world.relay_url}/ws/interview/{session_id}?ticket={world.ticket(session_id, token)}"
+    with connect(url, open_timeout=10) as ws:
+        ws.send(json.dumps({"type": "start", "mode": "text"}))
+        assert closed(ws)[0] == Close.BAD_TICKET
 
 
 @pytest.mark.parametrize("ticket", ["", "not-a-jwt", "eyJhbGciOiJIUzI1NiJ9.e30.forged"])

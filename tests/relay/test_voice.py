@@ -115,7 +115,7 @@ def connections() -> Iterator[contextlib.ExitStack]:
 
 
 def _voice(world: World, connections: contextlib.ExitStack, session_id: str, token: str) -> Candidate:
-    ws = connections.enter_context(world.connect(session_id, f"{world.ticket(session_id, token)}&mode=voice"))
+    ws = connections.enter_context(world.connect(session_id, world.ticket(session_id, token), mode="voice"))
     return Candidate(ws)
 
 

@@ -83,7 +83,7 @@ def _withdrawn(ws: ClientConnection) -> None:
 def voice(world: World) -> Iterator[tuple[str, ClientConnection]]:
     """A voice connection whose first words are already kept as a draft."""
     session_id, token = world.session()
-    with world.connect(session_id, f"{world.ticket(session_id, token)}&mode=voice") as ws:
+    with world.connect(session_id, world.ticket(session_id, token), mode="voice") as ws:
         assert receive(ws)["type"] == "question"
         ws.send(FRAME)
         _eventually(lambda: bool(_drafts(session_id)))
