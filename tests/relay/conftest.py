@@ -7,6 +7,7 @@ import json
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -50,12 +51,13 @@ class World:
         assert response.status_code == 200, response.get_data(as_text=True)
         return str(response.get_json()["ticket"])
 
-    def connect(self, session_id: str, ticket: str | None = None, mode: str = "text") -> ClientConnection:
+    @contextmanager
+    def connect(self, session_id: str, ticket: str | None = None, mode: str = "text") -> Iterator[ClientConnection]:
         """A WebSocket to the relay; with a ticket, already admitted (its `start` message sent)."""
-        ws = connect(f"{self.relay_url}/ws/interview/{session_id}", open_timeout=10)
-        if ticket is not None:
-            ws.send(json.dumps({"type": "start", "mode": mode, "ticket": ticket}))
-        return ws
+        with connect(f"{self.relay_url}/ws/interview/{session_id}", open_timeout=10) as ws:
+            if ticket is not None:
+                ws.send(json.dumps({"type": "start", "mode": mode, "ticket": ticket}))
+            yield ws
 
 
 def serve_uvicorn(app: Any, port: int) -> uvicorn.Server:
