@@ -134,6 +134,10 @@ class AccessToken(BaseModel):
     user: User
 
 
+def _user(email: str, full_name: str, company_name: str) -> User:
+    return User(id=user_id_for(email), email=email, full_name=full_name, company_name=company_name)
+
+
 def _create(store: Store, user: User, password_hash: str) -> bool:
     """Creates the account if its email is free (the id follows from it, so `create` decides)."""
     if not store.create(user):
@@ -146,7 +150,7 @@ def open_account(store: Store, passwords: Passwords, body: SignUp) -> User | Non
     """Creates the account at once, without an email; None if the email is taken (the password is hashed
     either way). For the embedded default without verification, and the CLI's demo recruiter."""
     password_hash = passwords.hash(body.password)
-    user = User(id=user_id_for(body.email), email=body.email, full_name=body.full_name, company_name=body.company_name)
+    user = _user(body.email, body.full_name, body.company_name)
     return user if _create(store, user, password_hash) else None
 
 
@@ -212,12 +216,7 @@ class Enrolment:
             self.throttle.record_failure(account=pending.email, address=address)
             raise Unauthorized(BAD_CONFIRMATION)
         self.store.delete(PendingSignUp, pending.id)
-        user = User(
-            id=user_id_for(pending.email),
-            email=pending.email,
-            full_name=pending.full_name,
-            company_name=pending.company_name,
-        )
+        user = _user(pending.email, pending.full_name, pending.company_name)
         if not _create(self.store, user, pending.password_hash):  # confirmed through another link meanwhile
             raise Unauthorized(BAD_CONFIRMATION)
         return _access(self.tokens, user)

@@ -166,6 +166,10 @@ class Tokens:
         return serialization.load_pem_private_key(self._keys.access_private().encode(), password=None)
 
     @cached_property
+    def _access_checking(self) -> Any:
+        return self._access_signing.public_key()
+
+    @cached_property
     def _ticket_signing(self) -> Any:
         return serialization.load_pem_private_key(self._keys.ticket_private().encode(), password=None)
 
@@ -174,7 +178,7 @@ class Tokens:
         return serialization.load_pem_public_key(self._keys.ticket_public().encode())
 
     def _checking(self, audience: str) -> Any:
-        return self._access_signing.public_key() if audience == API_AUDIENCE else self._ticket_checking
+        return self._access_checking if audience == API_AUDIENCE else self._ticket_checking
 
     def load_signing_keys(self) -> None:
         """Reads the api's keys now, so a deployment missing one fails at start, not at the first login."""

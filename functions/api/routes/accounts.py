@@ -76,8 +76,8 @@ def blueprint(platform: Platform) -> APIBlueprint:
         responses={204: None, 401: Problem, 413: Problem, 422: Problem, 429: Problem},
     )
     def reset_password(body: NewPassword) -> tuple[str, int]:
-        """Sets a new password with the token from a reset link (once). Bearer tokens already issued stay valid
-        until they expire or are logged out. 429: the server is busy hashing passwords."""
+        """Sets a new password with the token from a reset link (once); every bearer token issued before stops
+        working. 429: the server is busy hashing passwords."""
         enrolment.reset(body)
         return "", 204
 
