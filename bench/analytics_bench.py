@@ -5,7 +5,7 @@
 Generates one account's history over the last 120 days (sessions of six answers, scores drawn from
 one steady distribution, a volunteered self-identification for about half the candidates, some
 flags and signals) with a +1.0 score shift injected into one job's recent 30 days. Then runs the
-drift job (`talentcrew.analytics.report.produce`, what the `drift` function calls) in a fresh
+drift job (`talentcrew.analytics.daily.produce`, what the `drift` function calls) in a fresh
 process, which reports its own wall time and peak memory, and prints whether the shift was found
 and whether anything stationary alerted. Target: <= 10 s and <= 500 MB on this machine.
 """
@@ -184,7 +184,7 @@ def run_job(path: Path) -> None:
     """In a fresh process: the drift job as the function runs it; prints JSON figures. The brain is
     loaded when the report first asks for it, after the data's figures: that moment splits the two."""
     from talentcrew.adapters.local_blobs import LocalBlobs
-    from talentcrew.analytics.report import produce
+    from talentcrew.analytics.daily import produce
     from talentcrew.interview.brain import Brain
 
     marks: dict[str, float] = {}

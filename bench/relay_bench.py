@@ -1025,7 +1025,7 @@ class TimedTextToSpeech:
 
 def timed_turn_client(url: str, settings: Any, timeline: Timeline) -> Any:
     from relay.turns import TurnClient, authorization
-    from talentcrew.interview.turn import TurnReply, TurnRequest
+    from talentcrew.interview.calls import TurnReply, TurnRequest
 
     class TimedTurnClient(TurnClient):
         async def take(self, request: TurnRequest) -> TurnReply:

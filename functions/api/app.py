@@ -12,12 +12,18 @@ from typing import Any
 from flask import Response, send_file
 from flask_cors import CORS
 from flask_openapi3 import Info, OpenAPI, Tag
+from http_problems import (
+    Problem,
+    as_problem_json,
+    from_domain_error,
+    from_http_exception,
+    from_validation_error,
+    problem,
+)
 from pydantic import BaseModel, Field, ValidationError
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from api import problems
-from api.problems import Problem, from_domain_error, from_http_exception, from_validation_error, problem
 from api.routes import accounts, analytics, jobs, mailbox, questions, sessions, skills
 from talentcrew.adapters.local_blobs import LinkRefused, LocalBlobs
 from talentcrew.config import Platform
@@ -78,7 +84,7 @@ def create_app(platform: Platform) -> OpenAPI:
     app.register_error_handler(DomainError, from_domain_error)
     app.register_error_handler(ValidationError, from_validation_error)
     app.after_request(_secure)
-    app.add_url_rule("/api/openapi.json", "openapi", lambda: problems.as_problem_json(app.api_doc))
+    app.add_url_rule("/api/openapi.json", "openapi", lambda: as_problem_json(app.api_doc))
     for module in (accounts, jobs, questions, sessions, skills, analytics, mailbox):
         app.register_api(module.blueprint(platform))
 

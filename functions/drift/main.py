@@ -14,7 +14,7 @@ from datetime import date, datetime
 import functions_framework
 from cloudevents.http import CloudEvent
 
-from talentcrew.analytics import report
+from talentcrew.analytics import daily
 from talentcrew.config import brain, platform
 from talentcrew.events import MalformedEvent, decode
 
@@ -36,6 +36,6 @@ def drift(cloud_event: CloudEvent) -> None:
     if day is None:
         return
     built = platform()
-    written = report.produce(built.store, built.blobs, brain, day)
+    written = daily.produce(built.store, built.blobs, brain, day)
     alerts = sum(len(one.alerts) for one in written)
     log.info("analytics for %s: %d reports written, %d alerts", day, len(written), alerts, extra={"day": str(day)})

@@ -15,10 +15,11 @@ import logging
 import functions_framework
 from cloudevents.http import CloudEvent
 
-from talentcrew import reports, webhooks
+from talentcrew import webhooks
 from talentcrew.config import platform
 from talentcrew.events import MalformedEvent, decode
 from talentcrew.models import InterviewSession, Job
+from talentcrew.scorecard import produce
 
 log = logging.getLogger(__name__)
 
@@ -39,8 +40,8 @@ def report(cloud_event: CloudEvent) -> None:
         return
     built = platform()
     try:
-        reports.produce(built.store, built.blobs, built.events, session_id)
-    except reports.NothingToReport as nothing:
+        produce.produce(built.store, built.blobs, built.events, session_id)
+    except produce.NothingToReport as nothing:
         log.warning("no scorecard: %s", nothing, extra={"session_id": session_id})
 
 

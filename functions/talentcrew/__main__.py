@@ -27,7 +27,7 @@ from talentcrew.adapters.local_mail import LocalMail
 from talentcrew.config import Settings, build_brain, build_mail, interviewer, platform
 from talentcrew.events import ANALYTICS_TICK
 from talentcrew.interview import evaluation
-from talentcrew.interview.turn import TurnReply, TurnRequest
+from talentcrew.interview.calls import TurnReply, TurnRequest
 from talentcrew.jobs import NewJob, create_job
 from talentcrew.models import Answer, ExperienceLevel, InterviewSession, Job, Rubric, User, user_id_for, utcnow
 

@@ -45,3 +45,9 @@ class RateLimited(DomainError):
     def __init__(self, message: str, retry_after: int) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class Withdrawn(DomainError):
+    """The interview no longer stands: the recruiter erased it or revoked its invite. Nothing more is recorded."""
+
+    slug = "interview-withdrawn"

@@ -26,7 +26,7 @@ from pydantic import (
     model_validator,
 )
 
-from talentcrew.interview.bank import Askable, Level, Prompt
+from talentcrew.questions import Askable, Level, Prompt
 
 
 def utcnow() -> datetime:

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import flask
 import functions_framework
+from http_problems import from_domain_error, from_validation_error, problem
 from pydantic import ValidationError
 
-from api.problems import from_domain_error, from_validation_error, problem
 from talentcrew import logs
 from talentcrew.auth import check_service_call
 from talentcrew.config import interviewer, platform
 from talentcrew.errors import DomainError
-from talentcrew.interview.turn import TurnRequest
+from talentcrew.interview.calls import TurnRequest
 
 
 @functions_framework.http

@@ -33,8 +33,8 @@ from relay.speech.ports import BYTES_PER_SECOND, SpeechToText, SpeechUnavailable
 from relay.spoken import SpokenAnswer
 from relay.turns import TurnClient, TurnFailed
 from talentcrew.auth import Invite
+from talentcrew.interview.calls import TurnReply, TurnRequest
 from talentcrew.interview.integrity import Telemetry
-from talentcrew.interview.turn import TurnReply, TurnRequest
 from talentcrew.models import Answer, AnswerDraft, InterviewSession, Question, answer_id
 from talentcrew.ports import Store
 from talentcrew.sessions import all_of

@@ -21,7 +21,7 @@ import requests
 from google.oauth2 import id_token
 
 from talentcrew.config import Settings
-from talentcrew.interview.turn import TurnReply, TurnRequest
+from talentcrew.interview.calls import TurnReply, TurnRequest
 
 log = logging.getLogger(__name__)
 

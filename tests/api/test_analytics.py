@@ -9,7 +9,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from talentcrew.adapters.local_brain import LocalBrain
-from talentcrew.analytics import report
+from talentcrew.analytics import daily
 from talentcrew.config import platform
 from talentcrew.interview.safety import Guarded
 from talentcrew.models import Answer, InterviewSession, SelfIdentification, Stage
@@ -214,7 +214,7 @@ def test_the_latest_report_is_the_callers_own_and_missing_until_the_first_tick(
     assert "next daily tick" in missing.get_json()["detail"]
 
     for day in (date(2026, 11, 24), date(2026, 11, 25)):
-        report.produce(platform().store, platform().blobs, lambda: brain, day)
+        daily.produce(platform().store, platform().blobs, lambda: brain, day)
     mine = api_client.get(latest, headers=rita).get_json()
     theirs = api_client.get(latest, headers=sam).get_json()
     assert mine["day"] == theirs["day"] == "2026-11-25"

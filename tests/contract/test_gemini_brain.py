@@ -21,10 +21,10 @@ from google.genai import errors, types
 from talentcrew.adapters import gemini_brain
 from talentcrew.adapters.gemini_brain import GRADING_FAILED, PROMPT_VERSION, GeminiBrain, neutralise
 from talentcrew.config import Settings
-from talentcrew.interview.bank import Concept, Misconception, Prompt
 from talentcrew.interview.brain import Brain, Exchange, Target, TurnContext, TurnResult
 from talentcrew.interview.safety import INJECTED, Guarded
 from talentcrew.models import ExperienceLevel, Rubric
+from talentcrew.questions import Concept, Misconception, Prompt
 from tests import genai_standin
 from tests.genai_standin import GenAIStandIn
 

@@ -24,7 +24,7 @@ from talentcrew.__main__ import analytics_tick
 from talentcrew.accounts import SignUp, open_account
 from talentcrew.adapters.local_brain import LocalBrain
 from talentcrew.adapters.outbox_events import OutboxWorker
-from talentcrew.analytics.report import AnalyticsReport, produce, report_id
+from talentcrew.analytics.daily import AnalyticsReport, produce, report_id
 from talentcrew.analytics.retention import erase_orphan_drafts
 from talentcrew.config import platform
 from talentcrew.events import ANALYTICS_TICK
@@ -153,7 +153,7 @@ def test_a_shift_is_found_where_it_was_injected_and_nowhere_else(
         _answers(store, job, f"{job.title}-new", _scores(rng, 200, shift), END - timedelta(days=20))
     _answers(store, steady, "outside", [1] * 50, END - timedelta(days=200))  # before the baseline: not counted
 
-    with caplog.at_level(logging.WARNING, logger="talentcrew.analytics.report"):
+    with caplog.at_level(logging.WARNING, logger="talentcrew.analytics.daily"):
         [report] = produce(store, platform().blobs, lambda: brain, DAY)
 
     whole = {entry.title: entry.drift for entry in report.score_drift if entry.skill is None}

@@ -31,7 +31,7 @@ from talentcrew.adapters.outbox_events import OutboxEvent, OutboxStatus, OutboxW
 from talentcrew.config import platform
 from talentcrew.events import SESSION_COMPLETED
 from talentcrew.models import InterviewSession, utcnow
-from talentcrew.reports import produce
+from talentcrew.scorecard.produce import produce
 from tests.api.helpers import RUBRIC, auth_headers, create_session, seed_answer
 from tests.contract.test_blobs import _signer
 from tests.servers import free_port

@@ -9,10 +9,11 @@ import numpy as np
 import pytest
 
 from talentcrew.adapters.local_brain import BANK_INDEX_FILES, LocalBrain, bank_digest, bank_rows, sentences
-from talentcrew.interview.bank import CURRENT_VERSION, Concept, Misconception, Prompt, bank
+from talentcrew.interview.bank import CURRENT_VERSION, bank
 from talentcrew.interview.brain import Exchange, Target, TurnContext, TurnResult
 from talentcrew.interview.evaluation import INTERVIEW_SET, context_for, load_interview_set
 from talentcrew.models import ExperienceLevel, Rubric
+from talentcrew.questions import Concept, Misconception, Prompt
 
 RUBRIC = Rubric(
     languages=["Python"],

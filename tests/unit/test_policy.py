@@ -7,11 +7,12 @@ from typing import Any
 import pytest
 
 from talentcrew.interview import policy
-from talentcrew.interview.bank import BankQuestion, BankSkill, Concept, Phrases, Prompt, QuestionBank
+from talentcrew.interview.bank import BankQuestion, BankSkill, Phrases, QuestionBank
 from talentcrew.interview.brain import TurnResult
 from talentcrew.interview.coverage import Source, coverage
 from talentcrew.interview.policy import Asked, Move, Tone
 from talentcrew.models import ExperienceLevel, Job, JobQuestion, Rubric
+from talentcrew.questions import Concept, Prompt
 
 CONCEPTS = [Concept(name="one", terms=["one"]), Concept(name="two", terms=["two"])]
 

@@ -8,8 +8,9 @@ from collections import Counter
 
 import pytest
 
-from talentcrew.interview.bank import BANK_ROOT, CURRENT_VERSION, BankQuestion, Phrases, Prompt, QuestionBank
+from talentcrew.interview.bank import BANK_ROOT, CURRENT_VERSION, BankQuestion, Phrases, QuestionBank
 from talentcrew.interview.safety import gives_away
+from talentcrew.questions import Prompt
 
 POSTED = {
     "Java": "java",

@@ -10,9 +10,9 @@ from typing import Any
 
 from flask import request
 from flask_openapi3 import APIBlueprint, Tag
+from http_problems import ERRORS, Problem
 
 from api.http import BEARER, Paged, PageQuery, caller, caller_claims, paged
-from api.problems import ERRORS, Problem
 from talentcrew import accounts
 from talentcrew.accounts import (
     AccessToken,

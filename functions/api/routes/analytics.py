@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from flask_openapi3 import APIBlueprint, Tag
+from http_problems import ERRORS
 
 from api.http import BEARER, caller
-from api.problems import ERRORS
-from talentcrew.analytics import dashboard, report
+from talentcrew.analytics import daily, dashboard
+from talentcrew.analytics.daily import AnalyticsReport
 from talentcrew.analytics.dashboard import Analytics
-from talentcrew.analytics.report import AnalyticsReport
 from talentcrew.config import Platform
 
 TAG = Tag(name="analytics", description="Figures over the caller's own jobs and interviews")
@@ -27,6 +27,6 @@ def blueprint(platform: Platform) -> APIBlueprint:
     @bp.get("/api/analytics/reports/latest/", responses={200: AnalyticsReport, **ERRORS}, security=BEARER)
     def latest_report() -> dict[str, Any]:
         """The caller's latest daily report: score and grader drift, bias audits, flags, retention, alerts."""
-        return report.latest(platform.store, caller(platform)).model_dump(mode="json")
+        return daily.latest(platform.store, caller(platform)).model_dump(mode="json")
 
     return bp

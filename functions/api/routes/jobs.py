@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from flask_openapi3 import APIBlueprint, Tag
+from http_problems import ERRORS, Problem
 from pydantic import BaseModel, Field, ValidationError
 from pydantic.json_schema import SkipJsonSchema
 from pydantic_core import InitErrorDetails
 
 from api.http import BEARER, IdPath, Paged, PageQuery, caller, paged
-from api.problems import ERRORS, Problem
 from talentcrew import jobs, webhooks
 from talentcrew.config import Platform, brain_writes_questions
 from talentcrew.interview.bank import bank

@@ -13,9 +13,9 @@ from html import escape
 
 from flask import Response, request
 from flask_openapi3 import APIBlueprint, Tag
+from http_problems import Problem
 from werkzeug.exceptions import NotFound
 
-from api.problems import Problem
 from talentcrew.adapters.local_mail import Letter, LocalMail
 from talentcrew.config import Platform
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from flask_openapi3 import APIBlueprint, Tag
+from http_problems import ERRORS, Problem
 from pydantic import BaseModel, Field
 
 from api.http import BEARER, IdPath, caller
-from api.problems import ERRORS, Problem
 from api.routes.jobs import askable
 from talentcrew import jobs
 from talentcrew.config import Platform

@@ -7,11 +7,11 @@ from typing import Any
 
 from flask import redirect, request
 from flask_openapi3 import APIBlueprint, Tag
+from http_problems import ERRORS, Problem
 from pydantic import BaseModel
 from werkzeug.wrappers import Response
 
 from api.http import BEARER, IdPath, InviteHeader, Paged, PageQuery, caller, paged
-from api.problems import ERRORS, Problem
 from talentcrew import audit, reviews, self_identification, sessions
 from talentcrew.audit import AuditEntry
 from talentcrew.config import Platform

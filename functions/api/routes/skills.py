@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from flask_openapi3 import APIBlueprint, Tag
+from http_problems import ERRORS
 from pydantic import BaseModel, Field
 
 from api.http import BEARER, caller
-from api.problems import ERRORS
 from talentcrew.config import Platform, brain_writes_questions
 from talentcrew.interview.bank import bank
 from talentcrew.interview.coverage import SkillCoverage, skill_coverage, suggestions

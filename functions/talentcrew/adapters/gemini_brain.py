@@ -17,9 +17,9 @@ from google import genai
 from google.genai import types
 from pydantic import ValidationError
 
-from talentcrew.interview.bank import Prompt
 from talentcrew.interview.brain import Exchange, Target, TurnContext, TurnResult
 from talentcrew.models import Rubric
+from talentcrew.questions import Prompt
 
 if TYPE_CHECKING:
     from talentcrew.config import Settings

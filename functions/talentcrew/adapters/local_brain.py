@@ -39,12 +39,13 @@ import numpy.typing as npt
 
 from talentcrew.adapters import minilm
 from talentcrew.interview import substance
-from talentcrew.interview.bank import Prompt, QuestionBank, bank
+from talentcrew.interview.bank import QuestionBank, bank
 from talentcrew.interview.brain import Target, TurnContext, TurnResult
 from talentcrew.interview.policy import LEVEL
 from talentcrew.interview.substance import Substance
 from talentcrew.interview.words import STOPWORDS, WORD, Segment, content_stems, content_words, segments, stem
 from talentcrew.models import Rubric
+from talentcrew.questions import Prompt
 
 Vectors = npt.NDArray[np.float32]
 log = logging.getLogger(__name__)

@@ -16,9 +16,9 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from talentcrew.interview.bank import Prompt
 from talentcrew.interview.brain import Brain, TurnContext
 from talentcrew.models import Recommendation, Rubric
+from talentcrew.questions import Prompt
 from talentcrew.scoring import recommend
 
 Sex = Literal["female", "male"]

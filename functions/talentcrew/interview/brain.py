@@ -12,8 +12,8 @@ from typing import Annotated, Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from talentcrew.interview.bank import Prompt
 from talentcrew.models import Grade, Rubric, confidence
+from talentcrew.questions import Prompt
 
 Line = Annotated[str, StringConstraints(max_length=2000)]
 

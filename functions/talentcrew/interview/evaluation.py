@@ -24,10 +24,11 @@ import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, Field
 from scipy.stats import pearsonr, rankdata, spearmanr  # type: ignore[import-untyped]
 
-from talentcrew.interview.bank import Concept, Prompt, QuestionBank, bank
+from talentcrew.interview.bank import QuestionBank, bank
 from talentcrew.interview.brain import Brain, TurnContext, TurnResult
 from talentcrew.interview.words import content_words, stem
 from talentcrew.models import ExperienceLevel, Rubric
+from talentcrew.questions import Concept, Prompt
 
 ROOT = Path(__file__).resolve().parents[3]
 INTERVIEW_SET = ROOT / "bench" / "data" / "interview"

@@ -15,10 +15,11 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
-from talentcrew.interview.bank import Askable, BankSkill, Prompt, QuestionBank
+from talentcrew.interview.bank import BankSkill, QuestionBank
 from talentcrew.interview.brain import Target, TurnResult
 from talentcrew.interview.coverage import Source, coverage, own_questions
 from talentcrew.models import ExperienceLevel, Job, Rubric
+from talentcrew.questions import Askable, Prompt
 
 MAX_DEPTH = 2
 LEVEL = {ExperienceLevel.JUNIOR: 1, ExperienceLevel.MID: 2, ExperienceLevel.SENIOR: 3, ExperienceLevel.STAFF: 3}

@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import re
 
-from talentcrew.interview.bank import Prompt
 from talentcrew.interview.brain import Brain, Exchange, Target, TurnContext, TurnResult
 from talentcrew.interview.words import STOPWORDS, content_stems, segments, stem
 from talentcrew.models import Rubric
+from talentcrew.questions import Prompt
 
 INJECTED = (
     "The answer addresses the grader (instructions or a demanded score): it was graded with and without those "

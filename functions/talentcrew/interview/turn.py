@@ -9,15 +9,13 @@ twice and returns the question it returned the first time.
 from __future__ import annotations
 
 import logging
-from typing import Annotated
-
-from pydantic import BaseModel, ConfigDict, Field
 
 from talentcrew import sessions
 from talentcrew.errors import Conflict, NotFound, Unaskable
 from talentcrew.interview import integrity, policy
 from talentcrew.interview.bank import QuestionBank
 from talentcrew.interview.brain import Brain, Exchange, TurnContext, TurnResult
+from talentcrew.interview.calls import TurnReply, TurnRequest
 from talentcrew.interview.policy import Asked, Decision, Move, Next, Tone
 from talentcrew.models import (
     Answer,
@@ -25,7 +23,6 @@ from talentcrew.models import (
     IntegritySignal,
     InterviewSession,
     Job,
-    LongText,
     Provenance,
     Question,
     Rubric,
@@ -37,25 +34,6 @@ from talentcrew.ports import Events, Store
 
 log = logging.getLogger(__name__)
 HISTORY = 3  # earlier exchanges the brain sees
-
-
-class TurnRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    session_id: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
-    turn_index: Annotated[int, Field(ge=0, le=100)]
-    answer_text: LongText = ""
-    pause_seconds: Annotated[float, Field(ge=0, le=3600)] | None = None
-    telemetry: integrity.Telemetry | None = None
-
-
-class TurnReply(BaseModel):
-    turn_index: int
-    question: str | None = Field(description="What to ask next; null once the interview is finished.")
-    skill: str | None
-    finished: bool
-    notice: str = Field(default="", description="Something the candidate should be told, e.g. a skill not covered.")
-    closing: str = Field(default="", description="Once finished: the interviewer's last words, to say before ending.")
 
 
 def _asked(question: Question) -> Asked:

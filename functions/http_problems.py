@@ -9,7 +9,7 @@ from flask import Response, json, request
 from pydantic import BaseModel, Field, ValidationError
 from werkzeug.exceptions import HTTPException
 
-from talentcrew.errors import Conflict, DomainError, NotFound, NotReady, RateLimited, Unaskable, Unauthorized
+from talentcrew.errors import Conflict, DomainError, NotFound, NotReady, RateLimited, Unaskable, Unauthorized, Withdrawn
 
 log = logging.getLogger(__name__)
 
@@ -23,6 +23,7 @@ _STATUS: dict[type[DomainError], tuple[int, str]] = {
     NotReady: (409, "Not Ready"),
     RateLimited: (429, "Too Many Requests"),
     Unaskable: (422, "Unprocessable Content"),
+    Withdrawn: (410, "Gone"),
 }
 
 
