@@ -183,7 +183,6 @@ def peak_mb() -> float:
 def run_job(path: Path) -> None:
     """In a fresh process: the drift job as the function runs it; prints JSON figures. The brain is
     loaded when the report first asks for it, after the data's figures: that moment splits the two."""
-    from talentcrew.adapters.local_blobs import LocalBlobs
     from talentcrew.analytics.daily import produce
     from talentcrew.interview.brain import Brain
 
@@ -201,8 +200,7 @@ def run_job(path: Path) -> None:
         return loaded
 
     started = time.perf_counter()
-    blobs = LocalBlobs(path.parent / "blobs", b"k" * 32, "http://127.0.0.1")
-    [report] = produce(SqliteStore(path), blobs, brain, DAY)
+    [report] = produce(SqliteStore(path), brain, DAY)
     seconds = time.perf_counter() - started
     print(json.dumps({"seconds": seconds, "peak_mb": peak_mb(), **marks, "report": report.model_dump(mode="json")}))
 

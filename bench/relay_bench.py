@@ -19,8 +19,8 @@ frames masked with the key 0 (legal, and it makes masking a no-op). On a 2-core 
 the CPU with the relay, so its own lateness against the schedule is printed, and a level whose
 generator did not keep the schedule is flagged. Sessions are made straight in the store; each one's
 opening question comes from the real turn function (functions-framework on a werkzeug thread here)
-before it connects, so admission is what a reconnection costs: a ticket check and a few store
-reads. `--profile` samples the relay with py-spy (not in the requirements) during the last level
+before it connects, so admission is what a reconnection costs: a ticket check and the turn
+function's `resume` call. `--profile` samples the relay with py-spy (not in the requirements) during the last level
 and prints where its time goes, per frame.
 
 turn-gap: the embedded defaults (Whisper tiny.en and Piper, the local brain behind the real turn
@@ -408,14 +408,14 @@ def serve_relay(port: int, turn_url: str) -> None:
     from relay.conversation import Services
     from relay.settings import RelaySettings
     from relay.turns import TurnClient, authorization
-    from talentcrew.config import platform
+    from talentcrew.auth import TicketCheck
 
-    built = platform()
+    settings = RelaySettings()
     latencies = FrameLatencies()
-    turns = TurnClient(f"{turn_url}/", authorization(built.settings))
+    turns = TurnClient(turn_url, authorization(settings))
     stt, tts = StandInSpeechToText(latencies), SilentTextToSpeech()
-    services = Services(built.store, turns, stt, tts, RelaySettings())
-    relay = create_app(built, services)
+    services = Services(turns, stt, tts, settings)
+    relay = create_app(TicketCheck(settings.ticket_public_pem()), services)
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["path"] == "/bench/stats":
@@ -1024,6 +1024,7 @@ class TimedTextToSpeech:
 
 
 def timed_turn_client(url: str, settings: Any, timeline: Timeline) -> Any:
+    """The relay's turn client, marking when each turn's call starts and ends."""
     from relay.turns import TurnClient, authorization
     from talentcrew.interview.calls import TurnReply, TurnRequest
 
@@ -1179,20 +1180,22 @@ async def measure_turn_gaps(args: argparse.Namespace, turn_url: str) -> TurnGapR
     from relay.conversation import Services
     from relay.settings import RelaySettings
     from relay.speech.offline import PiperTextToSpeech, WhisperSpeechToText
-    from talentcrew.config import platform
+    from talentcrew.auth import TicketCheck
     from tests.speech_audio import speech
 
-    built = platform()
+    settings = RelaySettings()
     timeline = Timeline()
     stt, tts = WhisperSpeechToText(), PiperTextToSpeech()
     log("making the answers' audio with Piper and warming the engines and the turn function...")
     audio = [speech(text) for text in ANSWERS]
     await warm_up(stt, tts, audio[0], turn_url)
-    turns = timed_turn_client(f"{turn_url}/", built.settings, timeline)
+    turns = timed_turn_client(turn_url, settings, timeline)
     timed_stt, timed_tts = TimedSpeechToText(stt, timeline), TimedTextToSpeech(tts, timeline)
-    services = Services(built.store, turns, timed_stt, timed_tts, RelaySettings())
+    services = Services(turns, timed_stt, timed_tts, settings)
     port = free_port()
-    config = uvicorn.Config(create_app(built, services), host=HOST, port=port, **UVICORN)
+    config = uvicorn.Config(
+        create_app(TicketCheck(settings.ticket_public_pem()), services), host=HOST, port=port, **UVICORN
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="relay", daemon=True)
     thread.start()
@@ -1263,7 +1266,7 @@ def print_turn_gap(run: TurnGapRun, args: argparse.Namespace) -> None:
         ("  1. final transcript (done -> recogniser done)", lambda g: g.final_transcript),
         ("  2. turn function call (HTTP, grading, next question)", lambda g: g.turn_call),
         ("  3. TTS first chunk (Piper)", lambda g: g.tts_first_chunk),
-        ("  4. the rest (relay, store, socket)", lambda g: g.rest),
+        ("  4. the rest (relay, socket)", lambda g: g.rest),
     ]
     print(f"{'':<56} {'p50 ms':>8} {'p95 ms':>8} {'mean ms':>8} {'max ms':>8}")
     for label, part in rows:

@@ -13,12 +13,13 @@ times each, in this one thread, and prints the median and p95 beside the target 
 1 s median per PDF).
 
 events: the event path as the local platform runs it. `--completions` finished interviews (10
-questions each) are written into an embedded store with their `talentcrew.session.completed` events
-in the outbox; the outbox worker then delivers them to the `report` CloudEvent function (scoring,
-`gather`, `render_pdf`, the PDF into the local Blobs folder, the session updated), one at a time as
-the local worker does. It prints completions per second and the time from an event's publication to
-its delivery (median, p95). On Google Cloud, Pub/Sub pushes to as many function instances as it
-needs, so throughput there grows with instances; this figure is one worker's.
+questions each) are written into an embedded store and ended (`end_session`: scored, with their
+`talentcrew.session.completed` events in the outbox); the outbox's dispatcher then delivers them to
+the `report` CloudEvent function (`gather`, `render_pdf`, the PDF into the local Blobs folder, the
+session updated), one at a time as the local worker does. It prints completions per second and
+the time from an event's announcement to its delivery (median, p95). On Google Cloud, Pub/Sub
+pushes to as many function instances as it needs, so throughput there grows with instances; this
+figure is one worker's.
 """
 
 from __future__ import annotations
@@ -40,7 +41,6 @@ from pathlib import Path
 from pypdf import PdfReader
 
 from talentcrew.adapters.sqlite_store import SqliteStore
-from talentcrew.events import SESSION_COMPLETED
 from talentcrew.models import (
     Answer,
     ExperienceLevel,
@@ -59,8 +59,8 @@ from talentcrew.models import (
 from talentcrew.ports import Store
 from talentcrew.scorecard.card import Scorecard, gather
 from talentcrew.scorecard.render import render_pdf
-from talentcrew.scoring import HIRE_THRESHOLD, result
-from talentcrew.sessions import all_of
+from talentcrew.scoring import HIRE_THRESHOLD
+from talentcrew.sessions import end_session
 
 TARGET_MEDIAN_S = 1.0
 WARMUP_RUNS = 2
@@ -319,11 +319,11 @@ def _time(action: Callable[[], object], runs: int) -> list[float]:
 def render(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory() as folder:
         store = SqliteStore(Path(folder) / "bench.db")
-        session, job = write_interview(store, "bench-session", args.questions)
-        score, recommendation = result(list(all_of(store, Answer, session.id, "turn_index")))
+        written, job = write_interview(store, "bench-session", args.questions)
+        session = end_session(store, written, OWNER)
 
         def gather_card() -> Scorecard:
-            return gather(store, session, job, score, recommendation, HIRE_THRESHOLD)
+            return gather(store, session, job, session.overall_score, session.recommendation, HIRE_THRESHOLD)
 
         card = gather_card()
         pdf = render_pdf(card)
@@ -359,17 +359,15 @@ def render(args: argparse.Namespace) -> int:
 def events(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory() as folder:
         os.environ["TALENTCREW_DATA_DIR"] = folder  # the report function builds its platform from it
-        from main import EVENT_HANDLERS
-        from talentcrew.adapters.outbox_events import OutboxEvent, OutboxWorker
         from talentcrew.config import platform
+        from talentcrew.events import Dispatcher, OutboxEvent
 
         built = platform()
         for index in range(args.completions):
             session, _ = write_interview(built.store, f"bench-{index:04d}")
-            built.store.update(InterviewSession, session.id, {"is_completed": True})
-            built.events.publish(SESSION_COMPLETED, {"session_id": session.id}, key=f"completed-{session.id}")
+            end_session(built.store, session, OWNER)
         print(f"[bench report] {args.completions} completed interviews in the outbox", file=sys.stderr)
-        worker = OutboxWorker(built.store, EVENT_HANDLERS)
+        worker = Dispatcher(built.store, built.events)
         started, delivered = time.perf_counter(), 0
         while delivered < args.completions:
             done = worker.deliver_due()
@@ -378,16 +376,17 @@ def events(args: argparse.Namespace) -> int:
             delivered += done
             print(f"[bench report] {delivered}/{args.completions} scorecards", file=sys.stderr)
         elapsed = time.perf_counter() - started
-        outbox = [built.store.get(OutboxEvent, f"completed-bench-{index:04d}") for index in range(args.completions)]
+        keys = [f"session-completed-bench-{index:04d}" for index in range(args.completions)]
+        outbox = [built.store.get(OutboxEvent, key) for key in keys]
         waits = [(e.delivered_at - e.created_at).total_seconds() for e in outbox if e and e.delivered_at]
         written = sum(1 for _ in (Path(folder) / "blobs" / "scorecards").glob("*/*.pdf"))
     print()
-    print(f"{args.completions} completions through the outbox worker and `report`, one at a time:")
+    print(f"{args.completions} completions through the outbox's dispatcher and `report`, one at a time:")
     print(f"  scorecards written: {written}; delivered: {len(waits)}; wall time {elapsed:.1f} s")
     print(f"  throughput: {len(waits) / elapsed:.2f} scorecards/s ({elapsed / max(len(waits), 1) * 1000:.0f} ms each)")
     print(
-        f"  publication -> delivery: median {statistics.median(waits):.1f} s, p95 {_percentile(waits, 95):.1f} s "
-        "(all were published before the worker started)"
+        f"  announcement -> delivery: median {statistics.median(waits):.1f} s, p95 {_percentile(waits, 95):.1f} s "
+        "(all were announced before the dispatcher started)"
     )
     return 0
 

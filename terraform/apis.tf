@@ -10,6 +10,7 @@ locals {
       "cloudfunctions.googleapis.com",
       "cloudresourcemanager.googleapis.com",
       "cloudscheduler.googleapis.com",
+      "eventarc.googleapis.com", # the outbox's dispatcher is started by Eventarc triggers (outbox.tf)
       "firestore.googleapis.com",
       "iam.googleapis.com",
       "iamcredentials.googleapis.com", # signBlob: V4 signed scorecard links without a key file

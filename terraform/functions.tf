@@ -1,13 +1,15 @@
 /**
- * Cloud Functions (gen2) from one source archive (storage.tf): api and turn (HTTP), and the
- * CloudEvent functions scorecard_webhook and drift. The report function runs as a Cloud Run
- * service instead (report.tf says why).
+ * Cloud Functions (gen2) from one source archive (storage.tf): api and turn (HTTP), the
+ * CloudEvent functions scorecard_webhook, drift and retention, and outbox, the events' dispatcher. The report
+ * function runs as a Cloud Run service instead (report.tf says why).
  *
  * The CloudEvent functions have no event_trigger: an Eventarc-managed subscription cannot carry a
  * dead-letter policy. pubsub.tf pushes to them through its own subscriptions, and
- * functions-framework turns the Pub/Sub push body into a messagePublished CloudEvent.
+ * functions-framework turns the Pub/Sub push body into a messagePublished CloudEvent. The
+ * dispatcher needs no dead letters (a failed send stays in the outbox): outbox.tf's Eventarc
+ * triggers start it.
  *
- * The four are one resource: local.functions holds what differs between them, and
+ * They are one resource: local.functions holds what differs between them, and
  * google_cloudfunctions2_function.this["api"] (["turn"], ...) is each one.
  */
 
@@ -87,7 +89,7 @@ locals {
     drift = {
       entry_point = "drift"
       name        = local.names.drift
-      description = "TalentCrew analytics.tick: daily drift and bias reports, retention (Pub/Sub push only)."
+      description = "TalentCrew analytics.tick: daily drift and bias reports (Pub/Sub push only)."
       account     = "drift"
       ingress     = "ALLOW_INTERNAL_ONLY"
       # bench/README.md: the report over 100,000 answers peaks at about 400 MB (with the offline grader).
@@ -100,6 +102,42 @@ locals {
       max_instances = 1
       environment   = local.brain_env
       secrets       = { gemini_api_key = "TALENTCREW_GEMINI_API_KEY" }
+    }
+
+    retention = {
+      entry_point = "retention"
+      name        = local.names.retention
+      description = "TalentCrew retention.tick: erases interviews past each account's retention period (Pub/Sub push only)."
+      account     = "retention"
+      ingress     = "ALLOW_INTERNAL_ONLY"
+      # Counts and deletes documents; loads no model.
+      memory = "512Mi"
+      # One tick a day: one at a time.
+      concurrency = 1
+      # Below the subscription's 600 s ack deadline (pubsub.tf), so a slow run is not delivered twice.
+      timeout       = 540
+      min_instances = 0
+      max_instances = 1
+      environment   = {}
+      # It erases through the store and the scorecards bucket, as its own account: no key.
+      secrets = {}
+    }
+
+    outbox = {
+      entry_point = "dispatch_outbox"
+      name        = local.names.outbox
+      description = "TalentCrew outbox dispatcher: publishes announced events to Pub/Sub (Eventarc only)."
+      account     = "outbox"
+      ingress     = "ALLOW_INTERNAL_ONLY"
+      memory      = "512Mi"
+      # One run at a time, in one instance: concurrent runs would send the same due events twice.
+      concurrency   = 1
+      timeout       = 60
+      min_instances = 0
+      max_instances = 1
+      environment   = {}
+      # It reads the outbox and publishes: no key.
+      secrets = {}
     }
   }
 
@@ -143,7 +181,7 @@ resource "terraform_data" "function_prerequisites" {
 }
 
 resource "google_cloudfunctions2_function" "this" {
-  # checkov:skip=CKV_GCP_124: checkov sees this block once, unexpanded: api (public, authenticates every request itself) and turn (IAM: only the relay may invoke it) take ALLOW_ALL by design; scorecard_webhook and drift are ALLOW_INTERNAL_ONLY, which tests/terraform asserts.
+  # checkov:skip=CKV_GCP_124: checkov sees this block once, unexpanded: api (public, authenticates every request itself) and turn (IAM: only the relay may invoke it) take ALLOW_ALL by design; scorecard_webhook, drift, retention and outbox are ALLOW_INTERNAL_ONLY, which tests/terraform asserts.
   for_each = local.functions
 
   project     = var.project_id

@@ -10,15 +10,17 @@
 
 locals {
   service_accounts = {
-    api     = "api function: the REST API"
-    turn    = "turn function: one interview turn"
-    webhook = "scorecard_webhook function: tells a job's webhook"
-    drift   = "drift function: the daily analytics report and retention"
-    report  = "report service: renders scorecard PDFs"
-    relay   = "relay service: WebSocket, speech and the turn function"
-    web     = "web app: static files and /config.json (no roles)"
-    invoker = "Pub/Sub push: invokes report, scorecard_webhook and drift"
-    build   = "Cloud Build: builds the functions and the images"
+    api       = "api function: the REST API"
+    turn      = "turn function: one interview turn"
+    webhook   = "scorecard_webhook function: tells a job's webhook"
+    drift     = "drift function: the daily analytics report"
+    outbox    = "outbox function: sends announced events to Pub/Sub (the one publisher)"
+    retention = "retention function: erases interviews past each account's retention period"
+    report    = "report service: renders scorecard PDFs"
+    relay     = "relay service: WebSocket, speech and the turn function"
+    web       = "web app: static files and /config.json (no roles)"
+    invoker   = "Pub/Sub push and Eventarc: invoke report, scorecard_webhook, drift, retention and outbox"
+    build     = "Cloud Build: builds the functions and the images"
   }
 
   members = { for key, account in google_service_account.this : key => "serviceAccount:${account.email}" }
@@ -43,8 +45,12 @@ resource "google_service_account" "this" {
 
 locals {
   project_role_grants = concat(
-    # Everything that reads or writes the store; the web app does not.
-    [for account in ["api", "turn", "webhook", "drift", "report", "relay"] : { account = account, role = "roles/datastore.user" }],
+    # Everything that reads or writes the store. Not the web app, nor the relay: the turn function
+    # alone writes interview state, and the relay asks it.
+    [for account in ["api", "turn", "webhook", "drift", "retention", "report", "outbox"] : { account = account, role = "roles/datastore.user" }],
+    # Eventarc's triggers of the outbox's dispatcher (outbox.tf) act as the invoker account; direct
+    # Firestore events reach a trigger only through an account that may receive events.
+    [{ account = "invoker", role = "roles/eventarc.eventReceiver" }],
     # The brain without an API key calls Gemini through Vertex AI as the function itself.
     var.gemini_api_key_enabled ? [] : [for account in ["turn", "drift"] : { account = account, role = "roles/aiplatform.user" }],
     # Build logs of the functions' builds and of `gcloud builds submit` (see README).
@@ -72,7 +78,7 @@ locals {
     # Writes each PDF; deletes the card of older data, and an object a redelivery overwrites.
     report = ["storage.objects.create", "storage.objects.delete"]
     # Retention erases old interviews, their PDFs included.
-    drift = ["storage.objects.delete"]
+    retention = ["storage.objects.delete"]
   }
 }
 
@@ -142,13 +148,15 @@ resource "google_secret_manager_secret_iam_member" "readers" {
  *****************************************/
 
 locals {
-  # Who publishes what (grep -rn "publish(" functions/): sessions.end_session runs in the turn
-  # function (the last answer) and in the api (a recruiter or candidate ends an interview);
-  # reports.produce runs in the report service. Cloud Scheduler publishes the tick itself.
+  # Who publishes what: only the outbox's dispatcher (outbox.tf). The services announce events by
+  # writing them into the outbox with the change they announce (talentcrew/events.py), so none of
+  # them publishes. Cloud Scheduler publishes the daily ticks itself; an operator's re-run of a day
+  # (`python -m talentcrew analytics-tick --day`, `retention-tick --day`) goes through the outbox.
   topic_publishers = {
-    "session_completed/api"  = { topic = "session_completed", account = "api" }
-    "session_completed/turn" = { topic = "session_completed", account = "turn" }
-    "scorecard_ready/report" = { topic = "scorecard_ready", account = "report" }
+    "session_completed/outbox" = { topic = "session_completed", account = "outbox" }
+    "scorecard_ready/outbox"   = { topic = "scorecard_ready", account = "outbox" }
+    "analytics_tick/outbox"    = { topic = "analytics_tick", account = "outbox" }
+    "retention_tick/outbox"    = { topic = "retention_tick", account = "outbox" }
   }
 }
 
@@ -204,9 +212,12 @@ locals {
     # Only the relay may call the turn function (TALENTCREW_TURN_AUTH=iam): it sends a Google ID token.
     turn_relay = { service = google_cloudfunctions2_function.this["turn"].name, member = local.members.relay }
     # Only the push subscriptions (as the invoker account) may call the event handlers.
-    report_invoker  = { service = google_cloud_run_v2_service.report.name, member = local.members.invoker }
-    webhook_invoker = { service = google_cloudfunctions2_function.this["scorecard_webhook"].name, member = local.members.invoker }
-    drift_invoker   = { service = google_cloudfunctions2_function.this["drift"].name, member = local.members.invoker }
+    report_invoker    = { service = google_cloud_run_v2_service.report.name, member = local.members.invoker }
+    webhook_invoker   = { service = google_cloudfunctions2_function.this["scorecard_webhook"].name, member = local.members.invoker }
+    drift_invoker     = { service = google_cloudfunctions2_function.this["drift"].name, member = local.members.invoker }
+    retention_invoker = { service = google_cloudfunctions2_function.this["retention"].name, member = local.members.invoker }
+    # Only Eventarc's triggers (as the invoker account) may start the outbox's dispatcher.
+    outbox_invoker = { service = google_cloudfunctions2_function.this["outbox"].name, member = local.members.invoker }
   }
 }
 

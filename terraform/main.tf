@@ -2,8 +2,8 @@
  * TalentCrew on Google Cloud.
  *
  * The resources are split by concern: apis.tf, iam.tf (service accounts and roles), secrets.tf,
- * firestore.tf, storage.tf, registry.tf, functions.tf (api, turn, scorecard_webhook, drift),
- * report.tf, relay.tf, web.tf, pubsub.tf, scheduler.tf. This file holds what they share.
+ * firestore.tf, storage.tf, registry.tf, functions.tf (api, turn, scorecard_webhook, drift, outbox),
+ * report.tf, relay.tf, web.tf, pubsub.tf, outbox.tf, scheduler.tf. This file holds what they share.
  */
 
 provider "google" {
@@ -25,13 +25,15 @@ locals {
 
   # Service (and function) names. A gen2 function's Cloud Run service carries the function's name.
   names = {
-    api     = "${var.name_prefix}-api"
-    turn    = "${var.name_prefix}-turn"
-    webhook = "${var.name_prefix}-scorecard-webhook"
-    drift   = "${var.name_prefix}-drift"
-    report  = "${var.name_prefix}-report"
-    relay   = "${var.name_prefix}-relay"
-    web     = "${var.name_prefix}-web"
+    api       = "${var.name_prefix}-api"
+    turn      = "${var.name_prefix}-turn"
+    webhook   = "${var.name_prefix}-scorecard-webhook"
+    drift     = "${var.name_prefix}-drift"
+    retention = "${var.name_prefix}-retention"
+    outbox    = "${var.name_prefix}-outbox"
+    report    = "${var.name_prefix}-report"
+    relay     = "${var.name_prefix}-relay"
+    web       = "${var.name_prefix}-web"
   }
 
   # Cloud Run gives every service (gen2 functions included) the deterministic URL
@@ -50,6 +52,7 @@ locals {
     session_completed = "talentcrew.session.completed"
     scorecard_ready   = "talentcrew.scorecard.ready"
     analytics_tick    = "talentcrew.analytics.tick"
+    retention_tick    = "talentcrew.retention.tick"
   }
   topic_ids = { for key, type in local.event_types : key => replace(replace(type, ".", "-"), "_", "-") }
 

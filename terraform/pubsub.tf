@@ -22,6 +22,11 @@ locals {
       endpoint             = google_cloudfunctions2_function.this["drift"].service_config[0].uri
       ack_deadline_seconds = 600 # the daily report (the function times out at 540 s); Pub/Sub's maximum
     }
+    retention_tick = {
+      handler              = "retention"
+      endpoint             = google_cloudfunctions2_function.this["retention"].service_config[0].uri
+      ack_deadline_seconds = 600 # the daily erasure (the function times out at 540 s); Pub/Sub's maximum
+    }
   }
 }
 

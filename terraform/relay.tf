@@ -1,6 +1,8 @@
 /**
  * The realtime relay on Cloud Run (realtime-relay/Dockerfile): candidates' WebSockets, Deepgram
- * speech, and the turn function over IAM.
+ * speech, and the turn function over IAM. The turn function alone writes interview state: the
+ * relay holds no Store, Blobs or Events, so it gets none of their settings and its account no
+ * Firestore, Storage or Pub/Sub role (iam.tf).
  */
 
 resource "google_cloud_run_v2_service" "relay" {
@@ -11,7 +13,7 @@ resource "google_cloud_run_v2_service" "relay" {
 
   # Browsers connect from anywhere; the relay checks each socket's ticket.
   ingress = "INGRESS_TRAFFIC_ALL"
-  # Stateless: interviews are in Firestore, the image in Artifact Registry.
+  # Stateless: interviews are the turn function's, the image in Artifact Registry.
   deletion_protection = false
 
   template {
@@ -55,12 +57,13 @@ resource "google_cloud_run_v2_service" "relay" {
       }
 
       dynamic "env" {
-        for_each = merge(local.platform_env, {
-          TALENTCREW_SPEECH = "deepgram"
+        for_each = {
+          TALENTCREW_SPEECH     = "deepgram"
+          TALENTCREW_LOG_FORMAT = "json"
           # The turn function's real URL; the relay sends a Google ID token for it.
           TALENTCREW_TURN_URL  = google_cloudfunctions2_function.this["turn"].service_config[0].uri
           TALENTCREW_TURN_AUTH = "iam"
-        })
+        }
 
         content {
           name  = env.key

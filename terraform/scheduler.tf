@@ -1,13 +1,13 @@
 /**
- * Cloud Scheduler: the daily analytics tick. Cloud Scheduler publishes as its own service agent,
- * so no service account of ours is involved.
+ * Cloud Scheduler: the daily ticks, retention's and then the analytics'. Cloud Scheduler publishes
+ * as its own service agent, so no service account of ours is involved.
  */
 
 resource "google_cloud_scheduler_job" "analytics_tick" {
   project     = var.project_id
   region      = var.region
   name        = "${var.name_prefix}-analytics-tick"
-  description = "Daily talentcrew.analytics.tick: drift and bias reports, retention."
+  description = "Daily talentcrew.analytics.tick: drift and bias reports."
   schedule    = var.analytics_schedule
   time_zone   = var.analytics_time_zone
 
@@ -19,6 +19,33 @@ resource "google_cloud_scheduler_job" "analytics_tick" {
     # would be dropped as malformed.
     attributes = {
       type = local.event_types.analytics_tick
+    }
+  }
+
+  retry_config {
+    retry_count = 3
+  }
+
+  depends_on = [google_project_service.apis]
+}
+
+# Erasing what each account's retention period has run out on is its own step, with its own function
+# and account (the store, deleting scorecards), scheduled before the analytics tick so that the day's
+# report shows what was erased.
+resource "google_cloud_scheduler_job" "retention_tick" {
+  project     = var.project_id
+  region      = var.region
+  name        = "${var.name_prefix}-retention-tick"
+  description = "Daily talentcrew.retention.tick: erases interviews past each account's retention period."
+  schedule    = var.retention_schedule
+  time_zone   = var.analytics_time_zone
+
+  pubsub_target {
+    topic_name = google_pubsub_topic.events["retention_tick"].id
+    # No "day": the retention function erases as of the day of the event's time (its publish time).
+    data = base64encode("{}")
+    attributes = {
+      type = local.event_types.retention_tick
     }
   }
 

@@ -331,13 +331,24 @@ variable "mail_from" {
  *****************************************/
 
 variable "analytics_schedule" {
-  description = "Cron schedule of the daily analytics tick (drift and bias reports, retention)."
+  description = "Cron schedule of the daily analytics tick (drift and bias reports)."
   type        = string
   default     = "15 2 * * *"
 
   validation {
     condition     = length(split(" ", trimspace(var.analytics_schedule))) == 5
     error_message = "The analytics_schedule must be a five-field cron expression such as \"15 2 * * *\"."
+  }
+}
+
+variable "retention_schedule" {
+  description = "Cron schedule of the daily retention tick (erasing interviews past each account's retention period), in analytics_time_zone; before analytics_schedule, so the day's report shows what was erased."
+  type        = string
+  default     = "15 1 * * *"
+
+  validation {
+    condition     = length(split(" ", trimspace(var.retention_schedule))) == 5
+    error_message = "The retention_schedule must be a five-field cron expression such as \"15 1 * * *\"."
   }
 }
 

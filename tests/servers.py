@@ -26,6 +26,25 @@ def free_port() -> int:
         return port
 
 
+def free_ports(count: int) -> int:
+    """The first of `count` consecutive ports that are all free now (the local platform serves on PORT to
+    PORT + 3): the ports after a free one may be any process's outgoing connections."""
+    for _ in range(100):
+        first = free_port()
+        if first + count <= 65536 and all(_bindable(first + step) for step in range(1, count)):
+            return first
+    raise RuntimeError(f"no {count} consecutive free ports found")
+
+
+def _bindable(port: int) -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
 def _wait_for_port(port: int, process: subprocess.Popen[bytes], name: str, timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -1,7 +1,7 @@
 """CloudEvent functions of the scorecard.
 
-`report` (talentcrew.session.completed): scores the session, renders its scorecard into Blobs and
-announces it. `scorecard_webhook` (talentcrew.scorecard.ready): tells the job's webhook.
+`report` (talentcrew.session.completed): renders the session's scorecard, with the score its ending
+stored, into Blobs and announces it. `scorecard_webhook` (talentcrew.scorecard.ready): tells the job's webhook.
 
 Raise to retry, return to drop: a failure that another delivery may mend (storage, the network, a
 receiver's 5xx) raises, so Pub/Sub or the outbox delivers again with back-off; an event no retry
@@ -40,7 +40,7 @@ def report(cloud_event: CloudEvent) -> None:
         return
     built = platform()
     try:
-        produce.produce(built.store, built.blobs, built.events, session_id)
+        produce.produce(built.store, built.blobs, session_id)
     except produce.NothingToReport as nothing:
         log.warning("no scorecard: %s", nothing, extra={"session_id": session_id})
 

@@ -1,15 +1,16 @@
 """Command line, against the same data as `make dev`: a text interview in the terminal, and the
-analytics tick that Cloud Scheduler sends on Google Cloud.
+daily ticks (analytics, retention) that Cloud Scheduler sends on Google Cloud.
 
     python -m talentcrew demo-job                 # a demo recruiter and job; prints the job id
     python -m talentcrew mail [--limit N]         # the local mailbox: sign-up and password reset links
     python -m talentcrew interview --job JOB_ID   # answer each question, end with an empty line
     python -m talentcrew analytics-tick [--day D] # the day's analytics reports (the drift function)
+    python -m talentcrew retention-tick [--day D] # the day's erasure of expired interviews (retention)
     python -m talentcrew grader-check [--brain gemini] [--limit N]  # how the configured brain grades
 
 The demo recruiter gets a random password, shown once (on stderr) when the account is created.
-The interview runs the real turn logic (the configured brain, store and events) in this process;
-the tick is published as an event, which the outbox worker of `make dev` delivers to `drift`.
+The interview runs the real turn logic (the configured brain and store) in this process; the tick
+is announced through the outbox, whose dispatcher (the worker of `make dev`) delivers it to `drift`.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from talentcrew import sessions
 from talentcrew.accounts import SignUp, open_account
 from talentcrew.adapters.local_mail import LocalMail
 from talentcrew.config import Settings, build_brain, build_mail, interviewer, platform
-from talentcrew.events import ANALYTICS_TICK
+from talentcrew.events import ANALYTICS_TICK, RETENTION_TICK, announcement
 from talentcrew.interview import evaluation
 from talentcrew.interview.calls import TurnReply, TurnRequest
 from talentcrew.jobs import NewJob, create_job
@@ -108,7 +109,7 @@ def interview(job_id: str, name: str, email: str, source: TextIO, out: TextIO) -
             print("\nInput ended; the interview stops here.", file=out)
             session = store.get(InterviewSession, session_id)
             if session is not None:
-                sessions.end_session(store, built.events, session, sessions.CANDIDATE)
+                sessions.end_session(store, session, sessions.CANDIDATE)
             break
         reply = interviewer().take(
             TurnRequest(session_id=session_id, turn_index=reply.turn_index + 1, answer_text=answer)
@@ -148,9 +149,15 @@ def mailbox(limit: int, out: TextIO) -> int:
 
 
 def analytics_tick(day: date, out: TextIO) -> None:
-    """Publishes the day's tick; its key makes a second tick for the same day a no-op."""
-    platform().events.publish(ANALYTICS_TICK, {"day": day.isoformat()}, key=f"analytics-tick-{day.isoformat()}")
-    print(f"analytics tick for {day} published; the drift function writes the reports", file=out)
+    """Announces the day's tick through the outbox; its key makes a second tick for the same day a no-op."""
+    platform().store.commit(announcement(ANALYTICS_TICK, {"day": day.isoformat()}, f"analytics-tick-{day.isoformat()}"))
+    print(f"analytics tick for {day} announced; the drift function writes the reports", file=out)
+
+
+def retention_tick(day: date, out: TextIO) -> None:
+    """Announces the day's retention tick through the outbox, once per day as the analytics tick."""
+    platform().store.commit(announcement(RETENTION_TICK, {"day": day.isoformat()}, f"retention-tick-{day.isoformat()}"))
+    print(f"retention tick for {day} announced; the retention function erases what is due", file=out)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -163,8 +170,10 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--job", required=True, help="the job's id")
     run.add_argument("--name", default="Terminal Candidate", help="the candidate's name")
     run.add_argument("--email", default="candidate@example.com", help="the candidate's email")
-    tick = commands.add_parser("analytics-tick", help="publish the analytics tick (drift, bias, retention)")
+    tick = commands.add_parser("analytics-tick", help="publish the analytics tick (drift, bias)")
     tick.add_argument("--day", type=date.fromisoformat, default=utcnow().date(), help="the report's day (UTC)")
+    erase = commands.add_parser("retention-tick", help="publish the retention tick (erase expired interviews)")
+    erase.add_argument("--day", type=date.fromisoformat, default=utcnow().date(), help="the erasure's day (UTC)")
     grader = commands.add_parser("grader-check", help="grade the evaluation sets with a brain; print the figures")
     grader.add_argument("--brain", choices=["local", "gemini"], help="the brain to check (default: as configured)")
     grader.add_argument("--limit", type=int, help="at most this many answers from each set (one model call each)")
@@ -186,6 +195,9 @@ def main(argv: list[str] | None = None) -> int:
         return mailbox(args.limit, sys.stdout)
     if args.command == "analytics-tick":
         analytics_tick(args.day, sys.stdout)
+        return 0
+    if args.command == "retention-tick":
+        retention_tick(args.day, sys.stdout)
         return 0
     return interview(args.job, args.name, args.email, sys.stdin, sys.stdout)
 

@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from functools import cached_property
+from functools import cache, cached_property
 from typing import Any, ClassVar
 
 import jwt
@@ -43,8 +43,13 @@ API_AUDIENCE = "talentcrew-api"
 RELAY_AUDIENCE = "talentcrew-relay"
 
 _hasher = PasswordHasher()
-# Verified against when an email is unknown, so both failures cost the same time.
-_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+
+@cache
+def _dummy_hash() -> str:
+    """Verified against when an email is unknown, so both failures cost the same time; made on first use,
+    not at import, so a process that only checks tokens (the relay) never pays for an argon2 hash."""
+    return _hasher.hash(secrets.token_urlsafe(16))
 
 
 class Credential(Document):
@@ -111,7 +116,7 @@ class Passwords:
         """Constant-effort check: an unknown account still pays for one argon2 verification."""
         with self._slot():
             try:
-                return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+                return _hasher.verify(password_hash or _dummy_hash(), password) and password_hash is not None
             except (VerificationError, InvalidHashError):
                 return False
 
@@ -140,6 +145,36 @@ def public_half(private_pem: str) -> str:
     key = serialization.load_pem_private_key(private_pem.encode(), password=None)
     pem = key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
     return pem.decode()
+
+
+def _decode(token: str, key: Any, audience: str) -> dict[str, Any]:
+    """The claims of one of our tokens for `audience`, checked against `key`; Unauthorized otherwise."""
+    try:
+        claims: dict[str, Any] = jwt.decode(
+            token,
+            key,
+            algorithms=["ES256"],
+            audience=audience,
+            issuer=ISSUER,
+            options={"require": ["exp", "iat", "sub", "jti", "aud", "iss"]},
+        )
+    except jwt.ExpiredSignatureError as error:
+        raise Unauthorized("the token has expired") from error
+    except jwt.InvalidTokenError as error:
+        raise Unauthorized("the token is not valid") from error
+    return claims
+
+
+class TicketCheck:
+    """The relay's check of a ticket, with the public half of the ticket key alone: no Store, no private key."""
+
+    def __init__(self, public_pem: str) -> None:
+        self._key = serialization.load_pem_public_key(public_pem.encode())
+
+    def verify(self, ticket: str, session_id: str) -> None:
+        """The ticket is ours, unexpired, and names this session; Unauthorized otherwise."""
+        if _decode(ticket, self._key, RELAY_AUDIENCE)["sub"] != session_id:
+            raise Unauthorized("the ticket is for another session")
 
 
 @dataclass(frozen=True)
@@ -174,11 +209,8 @@ class Tokens:
         return serialization.load_pem_private_key(self._keys.ticket_private().encode(), password=None)
 
     @cached_property
-    def _ticket_checking(self) -> Any:
-        return serialization.load_pem_public_key(self._keys.ticket_public().encode())
-
-    def _checking(self, audience: str) -> Any:
-        return self._access_checking if audience == API_AUDIENCE else self._ticket_checking
+    def _ticket_check(self) -> TicketCheck:
+        return TicketCheck(self._keys.ticket_public())
 
     def load_signing_keys(self) -> None:
         """Reads the api's keys now, so a deployment missing one fails at start, not at the first login."""
@@ -186,7 +218,7 @@ class Tokens:
 
     def load_ticket_check(self) -> None:
         """Reads the relay's key now, for the same reason."""
-        _ = self._ticket_checking
+        _ = self._ticket_check
 
     def _encode(self, subject: str, audience: str, ttl: timedelta) -> tuple[str, datetime]:
         now = utcnow()
@@ -204,27 +236,11 @@ class Tokens:
         key = self._access_signing if audience == API_AUDIENCE else self._ticket_signing
         return jwt.encode(claims, key, algorithm="ES256"), expires
 
-    def _decode(self, token: str, audience: str) -> dict[str, Any]:
-        try:
-            claims: dict[str, Any] = jwt.decode(
-                token,
-                self._checking(audience),
-                algorithms=["ES256"],
-                audience=audience,
-                issuer=ISSUER,
-                options={"require": ["exp", "iat", "sub", "jti", "aud", "iss"]},
-            )
-        except jwt.ExpiredSignatureError as error:
-            raise Unauthorized("the token has expired") from error
-        except jwt.InvalidTokenError as error:
-            raise Unauthorized("the token is not valid") from error
-        return claims
-
     def issue_access(self, user_id: str) -> tuple[str, datetime]:
         return self._encode(user_id, API_AUDIENCE, self._access_ttl)
 
     def verify_access(self, token: str) -> AccessClaims:
-        claims = self._decode(token, API_AUDIENCE)
+        claims = _decode(token, self._access_checking, API_AUDIENCE)
         if self._store.get(RevokedToken, claims["jti"]) is not None:
             raise Unauthorized("the token has been revoked")
         return AccessClaims(
@@ -241,9 +257,7 @@ class Tokens:
         return self._encode(session_id, RELAY_AUDIENCE, self._ticket_ttl)
 
     def verify_relay_ticket(self, ticket: str, session_id: str) -> None:
-        """The relay's check: the ticket is ours, unexpired, and names this session."""
-        if self._decode(ticket, RELAY_AUDIENCE)["sub"] != session_id:
-            raise Unauthorized("the ticket is for another session")
+        self._ticket_check.verify(ticket, session_id)
 
 
 def check_service_call(authorization: str | None, expected_bearer: str) -> None:

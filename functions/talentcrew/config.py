@@ -10,17 +10,15 @@ from __future__ import annotations
 
 import functools
 import logging
-import os
 import secrets
-import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Literal, Self
 
 from pydantic import AliasChoices, Field, SecretStr, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
 
 from talentcrew import logs
 from talentcrew.auth import LoginThrottle, Passwords, RateLimit, TokenKeys, Tokens, new_signing_key, public_half
@@ -28,16 +26,17 @@ from talentcrew.interview.bank import bank
 from talentcrew.interview.brain import Brain
 from talentcrew.interview.safety import Guarded
 from talentcrew.interview.turn import Interviewer
+from talentcrew.keys import TurnCallSettings
 from talentcrew.ports import Blobs, Events, Mail, Store
 
 log = logging.getLogger(__name__)
 
 
-class Settings(BaseSettings):
+class Settings(TurnCallSettings):
+    """Every setting of the platform; the turn call's (data folder, port, turn_*) come from TurnCallSettings."""
+
     model_config = SettingsConfigDict(env_prefix="TALENTCREW_", extra="ignore", populate_by_name=True)
 
-    data_dir: Path = Field(default=Path(".talentcrew"), description="Folder of the embedded adapters' data.")
-    port: int = Field(default=8080, ge=1, le=65535, description="Port the local platform serves on.")
     public_url: str = Field(default="", description="Base URL users reach the api at; default http://127.0.0.1:PORT.")
     store: Literal["sqlite", "firestore"] = "sqlite"
     blobs: Literal["local", "gcs"] = "local"
@@ -73,16 +72,6 @@ class Settings(BaseSettings):
     gemini_api_key: SecretStr | None = Field(default=None, description="Gemini API key; without one, Vertex AI.")
     gemini_location: str = Field(default="us-central1", description="Vertex AI region (brain=gemini, no key).")
     gemini_base_url: str = Field(default="", description="Another endpoint for the Gemini API (a proxy, a stand-in).")
-    turn_auth: Literal["shared-secret", "iam"] = Field(
-        default="shared-secret",
-        description="How the turn function knows its caller: a shared secret, or Cloud IAM (invoker role) in front.",
-    )
-    turn_secret: SecretStr | None = Field(
-        default=None,
-        min_length=32,
-        description="Bearer the relay sends the turn function (turn_auth=shared-secret); generated locally.",
-    )
-    turn_url: str = Field(default="", description="Where the relay reaches the turn function; default local port+1.")
     access_token_minutes: int = Field(default=480, ge=5, le=7 * 24 * 60, description="Recruiter token lifetime.")
     relay_ticket_seconds: int = Field(default=300, ge=30, le=3600, description="Candidate relay ticket lifetime.")
     invite_days: int = Field(default=7, ge=1, le=90, description="Candidate invite link lifetime.")
@@ -165,14 +154,6 @@ class Settings(BaseSettings):
     def allowed_origins(self) -> list[str]:
         return [origin.strip().rstrip("/") for origin in self.cors_origins.split(",") if origin.strip()]
 
-    @property
-    def turn_base_url(self) -> str:
-        return (self.turn_url or f"http://127.0.0.1:{self.port + 1}").rstrip("/")
-
-    def turn_bearer(self) -> str:
-        """The shared secret of the relay and the turn function."""
-        return self._key("turn_secret", lambda: secrets.token_hex(32))
-
     def access_token_private_key(self) -> str:
         return self._key("access_token_key", new_signing_key)
 
@@ -186,30 +167,12 @@ class Settings(BaseSettings):
         return self._key("link_key", lambda: secrets.token_hex(32)).encode()
 
     def _key(self, field: str, new: Callable[[], str]) -> str:
-        """A key of one purpose: configured, or - with the embedded adapters only - created once in
-        DATA_DIR/keys (mode 0600). Instances of a Cloud deployment share nothing but configuration, so
-        a key made by one would be useless to the next: there it must be configured."""
-        value: SecretStr | None = getattr(self, field)
-        if value is not None:
-            return value.get_secret_value()
-        if self.cloud:
+        """A key of one purpose: configured, or - with the embedded adapters only - made once in DATA_DIR/keys.
+        Instances of a Cloud deployment share nothing but configuration, so a key made by one would be useless
+        to the next: there it must be configured."""
+        if self.cloud and getattr(self, field) is None:
             raise MissingKey(f"TALENTCREW_{field.upper()} is required with Google Cloud adapters")
-        folder = self.data_dir / "keys"
-        path = folder / field
-        if not path.exists():
-            # Several local processes may start at once: write aside, then link into place,
-            # which fails for all but the first; everyone then reads the same key.
-            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-            fd, draft = tempfile.mkstemp(dir=folder, prefix=".key-")  # mkstemp creates it 0600
-            with os.fdopen(fd, "w") as out:
-                out.write(new())
-            try:
-                os.link(draft, path)
-            except FileExistsError:
-                pass
-            finally:
-                os.unlink(draft)
-        return path.read_text()
+        return super()._key(field, new)
 
 
 class MissingKey(ValueError):
@@ -255,14 +218,20 @@ def build_blobs(settings: Settings) -> Blobs:
     return LocalBlobs(settings.data_dir / "blobs", settings.link_secret(), settings.base_url)
 
 
-def build_events(settings: Settings, store: Store) -> Events:
+def build_events(settings: Settings) -> Events:
+    """The transport the outbox's dispatcher sends through (only the dispatcher sends)."""
     if settings.events == "pubsub":
         from talentcrew.adapters.pubsub_events import PubSubEvents
 
         return PubSubEvents(settings.gcp_project)
-    from talentcrew.adapters.outbox_events import OutboxEvents
+    from talentcrew.adapters.outbox_events import Handler, HandlerEvents
 
-    return OutboxEvents(store)
+    def functions() -> Mapping[str, Handler]:
+        from main import EVENT_HANDLERS
+
+        return EVENT_HANDLERS
+
+    return HandlerEvents(functions)
 
 
 def build_mail(settings: Settings) -> Mail:
@@ -303,7 +272,7 @@ def build(settings: Settings) -> Platform:
         settings,
         store,
         build_blobs(settings),
-        build_events(settings, store),
+        build_events(settings),
         build_mail(settings),
         tokens,
         Passwords(settings.password_hash_concurrency),
@@ -341,7 +310,7 @@ def brain() -> Brain:
 def interviewer() -> Interviewer:
     """This process's interviewer (the turn function's)."""
     built = platform()
-    return Interviewer(built.store, built.events, brain(), bank())
+    return Interviewer(built.store, brain(), bank())
 
 
 @functools.cache

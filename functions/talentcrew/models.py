@@ -368,7 +368,7 @@ class Answer(Document, Grade):
 
 
 class AnswerDraft(Document):
-    """What the candidate has said so far in an answer not yet given, kept by the relay.
+    """What the candidate has said so far in an answer not yet given, kept by the turn service (POST /draft).
 
     A dropped connection loses nothing: the reconnection picks up these words (id = the answer's
     id). The turn that records the answer deletes its draft.

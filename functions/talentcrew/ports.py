@@ -77,6 +77,15 @@ class Store(Protocol):
         """Removes the document if it exists (erasure is idempotent)."""
         ...
 
+    def commit(self, *writes: Write) -> bool:
+        """Writes all of `writes` or none of them: a state change and the event announcing it, say.
+
+        False, with nothing written, when a `Create` meets an existing id: as with `create`, that
+        change was already made (a deterministic id is the idempotency key). An `Update` is checked
+        as `update` checks it: `NotFound`, or the model's validation error, and nothing is written.
+        """
+        ...
+
     def query(
         self,
         kind: type[D],
@@ -115,6 +124,25 @@ class Store(Protocol):
         loading one answer.
         """
         ...
+
+
+@dataclass(frozen=True)
+class Create:
+    """A `Store.commit` write: `doc`, if no document has its id."""
+
+    doc: Document
+
+
+@dataclass(frozen=True)
+class Update:
+    """A `Store.commit` write: some top-level fields of an existing document."""
+
+    kind: type[Document]
+    doc_id: str
+    changes: Mapping[str, Any]
+
+
+Write = Create | Update
 
 
 @dataclass(frozen=True)
@@ -158,13 +186,25 @@ class Blobs(Protocol):
 
 
 class Events(Protocol):
-    """Publishes domain events; each reaches the subscribed handlers at least once."""
+    """The transport the outbox's dispatcher sends events through (`talentcrew.events.Dispatcher`).
+
+    The domain never publishes: it writes an event into the outbox in the same commit as the change
+    it announces (`talentcrew.events.announcement`), and the dispatcher sends it from there.
+    """
 
     name: str
 
     def publish(self, event_type: str, data: Mapping[str, Any], key: str) -> None:
-        """`key` makes publishing idempotent where the adapter can (the outbox uses it as id)."""
+        """Hands the event on; returns once it is safe to count as sent, raises if it is not.
+
+        `key` is the event's id: handlers see it, so a repeated send is recognisable. Raises
+        `Undeliverable` when no retry can help (nothing handles the type).
+        """
         ...
+
+
+class Undeliverable(Exception):
+    """An event no transport attempt can deliver: the dispatcher dead-letters it at once."""
 
 
 @dataclass(frozen=True)

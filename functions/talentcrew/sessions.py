@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, EmailStr
 
 from talentcrew import audit, auth, scoring
 from talentcrew.errors import Conflict, NotFound, NotReady
-from talentcrew.events import SESSION_COMPLETED
+from talentcrew.events import SESSION_COMPLETED, announcement
 from talentcrew.jobs import owned_job
 from talentcrew.models import (
     Answer,
@@ -28,7 +28,7 @@ from talentcrew.models import (
     User,
     utcnow,
 )
-from talentcrew.ports import Blobs, Events, Page, Store, every
+from talentcrew.ports import Blobs, Page, Store, Update, every
 from talentcrew.tenancy import owned
 
 CANDIDATE = "candidate"
@@ -219,28 +219,33 @@ def _first_connect_in_window(store: Store, session_id: str) -> bool:
     return store.create(auth.Attempt(id=f"{key}:{window}", key=key, at=now, expires_at=ends))
 
 
-def end_session(store: Store, events: Events, session: InterviewSession, actor: str) -> InterviewSession:
-    """Scores the session and announces it once; ending an ended session changes nothing."""
+def end_session(store: Store, session: InterviewSession, actor: str) -> InterviewSession:
+    """Scores the session - the one place a score is computed; the scorecard and the webhook read it -
+    and ends it in one commit with its session.completed announcement, so no ended interview goes
+    unannounced. Ending an ended session changes nothing."""
     if session.is_completed:
         return session
     answers = list(all_of(store, Answer, session.id, "turn_index"))
     job = store.get(Job, session.job_id)
     score, recommendation = scoring.result(answers, job.hire_threshold if job else scoring.HIRE_THRESHOLD)
-    ended = store.update(
-        InterviewSession,
-        session.id,
-        {
-            "is_completed": True,
-            "stage": Stage.COMPLETED,
-            "ended_at": utcnow(),
-            "overall_score": score,
-            "recommendation": recommendation,
-            "provenance": answers[-1].provenance if answers else None,
-        },
-    )
-    events.publish(SESSION_COMPLETED, {"session_id": session.id}, key=f"session-completed-{session.id}")
+    changes = {
+        "is_completed": True,
+        "stage": Stage.COMPLETED,
+        "ended_at": utcnow(),
+        "overall_score": score,
+        "recommendation": recommendation,
+        "provenance": answers[-1].provenance if answers else None,
+    }
+    key = f"session-completed-{session.id}"
+    completed = Update(InterviewSession, session.id, changes)
+    if not store.commit(completed, announcement(SESSION_COMPLETED, {"session_id": session.id}, key)):
+        # A concurrent end committed first (the announcement's id is taken): its ending stands.
+        ended = store.get(InterviewSession, session.id)
+        if ended is None:
+            raise NotFound("no such session")
+        return ended
     audit.record(store, owner_id=session.owner_id, actor=actor, action="session.ended", session_id=session.id)
-    return ended
+    return session.model_copy(update=changes)
 
 
 def download_name(session: InterviewSession) -> str:

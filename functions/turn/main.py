@@ -1,7 +1,9 @@
-"""HTTP function `turn`: one interview turn (grade the answer, choose and word the next question).
+"""HTTP function `turn`: the turn service, the one writer of interview state (see interview/calls.py).
 
-Called by the relay, never by browsers: on Google Cloud only the relay's service account holds the
-invoker role (`TALENTCREW_TURN_AUTH=iam`); elsewhere the relay sends a shared secret.
+`POST /` takes a turn, `POST /resume` says where the interview stands, `POST /draft` keeps the
+words heard so far. Called by the relay, never by browsers: on Google Cloud only the relay's
+service account holds the invoker role (`TALENTCREW_TURN_AUTH=iam`); elsewhere the relay sends a
+shared secret.
 """
 
 from __future__ import annotations
@@ -15,7 +17,24 @@ from talentcrew import logs
 from talentcrew.auth import check_service_call
 from talentcrew.config import interviewer, platform
 from talentcrew.errors import DomainError
-from talentcrew.interview.calls import TurnRequest
+from talentcrew.interview.calls import DraftRequest, ResumeRequest, TurnRequest
+from talentcrew.interview.turn import Interviewer
+
+
+def _take(body: bytes, interview: Interviewer) -> flask.Response:
+    return flask.jsonify(interview.take(TurnRequest.model_validate_json(body)).model_dump(mode="json"))
+
+
+def _resume(body: bytes, interview: Interviewer) -> flask.Response:
+    return flask.jsonify(interview.resume(ResumeRequest.model_validate_json(body)).model_dump(mode="json"))
+
+
+def _draft(body: bytes, interview: Interviewer) -> flask.Response:
+    interview.keep_draft(DraftRequest.model_validate_json(body))
+    return flask.Response(status=204)
+
+
+CALLS = {"/": _take, "/resume": _resume, "/draft": _draft}
 
 
 @functions_framework.http
@@ -24,14 +43,16 @@ def turn(request: flask.Request) -> flask.Response:
     logs.set_trace(
         settings.gcp_project, request.headers.get("X-Cloud-Trace-Context"), request.headers.get("traceparent")
     )
+    call = CALLS.get(request.path)
+    if call is None:
+        return problem(404, "Not Found", f"POST to one of {', '.join(CALLS)}.")
     if request.method != "POST":
-        return problem(405, "Method Not Allowed", "POST a turn as JSON.")
+        return problem(405, "Method Not Allowed", "POST the call as JSON.")
     try:
         if settings.turn_auth == "shared-secret":
             check_service_call(request.headers.get("Authorization"), settings.turn_bearer())
-        reply = interviewer().take(TurnRequest.model_validate_json(request.get_data()))
+        return call(request.get_data(), interviewer())
     except DomainError as error:
         return from_domain_error(error)
     except ValidationError as error:
         return from_validation_error(error)
-    return flask.jsonify(reply.model_dump(mode="json"))

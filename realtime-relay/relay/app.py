@@ -1,10 +1,11 @@
 """The relay's ASGI app: `GET /healthz` and the interview WebSocket `/ws/interview/{session_id}`.
 
 A connection is admitted with the relay ticket from `/api/sessions/{id}/connect/`, sent in its first
-`start` message (never in the URL, which proxies and Cloud Run's request log record). One live
+`start` message (never in the URL, which proxies and Cloud Run's request log record), and checked
+with the tickets' public key alone: the relay builds no platform and holds no Store. One live
 connection per session: a newer one takes over and the older is closed with 4409. Work that
 outlives a connection (a turn in flight, the last words of a dropped answer) is tracked per
-session: a reconnection waits for it before it reads where the interview stands, and shutdown
+session: a reconnection waits for it before it asks where the interview stands, and shutdown
 (SIGTERM on Cloud Run) waits for all of it.
 """
 
@@ -29,7 +30,8 @@ from relay.conversation import Conversation, Services, Spawn
 from relay.protocol import Close
 from relay.settings import RelaySettings, build_speech
 from relay.turns import TurnClient, authorization
-from talentcrew.config import Platform, platform
+from talentcrew import logs
+from talentcrew.auth import TicketCheck
 from talentcrew.errors import Unauthorized
 
 log = logging.getLogger(__name__)
@@ -48,8 +50,8 @@ class _Live:
 
 
 class Relay:
-    def __init__(self, built: Platform, services: Services) -> None:
-        self._platform = built
+    def __init__(self, tickets: TicketCheck, services: Services) -> None:
+        self._tickets = tickets
         self._services = services
         self._live: dict[str, _Live] = {}
         self._work: dict[str, set[asyncio.Task[None]]] = {}
@@ -66,7 +68,7 @@ class Relay:
             return None
         start = message if isinstance(message, protocol.Start) else protocol.Start(type="start")
         try:
-            self._platform.tokens.verify_relay_ticket(start.ticket or "", session_id)
+            self._tickets.verify(start.ticket or "", session_id)
         except Unauthorized as refused:
             wrong = "another session" in str(refused)
             await websocket.close(Close.WRONG_SESSION if wrong else Close.BAD_TICKET, str(refused))
@@ -129,8 +131,8 @@ async def healthz(request: Request) -> JSONResponse:
     return JSONResponse({"status": "ok"})
 
 
-def create_app(built: Platform, services: Services) -> Starlette:
-    relay = Relay(built, services)
+def create_app(tickets: TicketCheck, services: Services) -> Starlette:
+    relay = Relay(tickets, services)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -145,12 +147,11 @@ def create_app(built: Platform, services: Services) -> Starlette:
 
 
 def app() -> Starlette:
-    """uvicorn's factory (`uvicorn --factory relay.app:app`): the platform from the environment."""
-    built = platform()
-    built.tokens.load_ticket_check()  # a relay without the tickets' public key fails here, not at the first candidate
-    settings = built.settings
-    relay_settings = RelaySettings()
-    stt, tts = build_speech(relay_settings)
+    """uvicorn's factory (`uvicorn --factory relay.app:app`): the relay from the environment."""
+    settings = RelaySettings()
+    logs.setup(settings.log_level, settings.log_format)
+    tickets = TicketCheck(settings.ticket_public_pem())  # read now: a relay without the key fails at start
+    stt, tts = build_speech(settings)
     log.info("speech: in %s, out %s", stt.name, tts.name, extra={"stt": stt.name, "tts": tts.name})
-    turns = TurnClient(f"{settings.turn_base_url}/", authorization(settings))
-    return create_app(built, Services(built.store, turns, stt, tts, relay_settings))
+    turns = TurnClient(settings.turn_base_url, authorization(settings))
+    return create_app(tickets, Services(turns, stt, tts, settings))

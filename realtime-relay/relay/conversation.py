@@ -1,15 +1,16 @@
 """One candidate connection: the interview's messages in, questions, transcripts and speech out.
 
-The receive loop never waits on the speech engine or the turn function: audio goes to the
-answer's bounded buffer, and ending an answer (the candidate's "done", a typed answer, or a long
-enough silence after the engine heard a pause) runs as a task the relay tracks per session, so a
-reconnection, a takeover or a shutdown waits for it instead of losing it. Words heard are saved
-as an `AnswerDraft` as they become final, so a dropped connection resumes with them.
+The receive loop never waits on the speech engine or the turn service: audio goes to the answer's
+bounded buffer, and ending an answer (the candidate's "done", a typed answer, or a long enough
+silence after the engine heard a pause) runs as a task the relay tracks per session, so a
+reconnection, a takeover or a shutdown waits for it instead of losing it. Words heard are sent to
+the turn service as a draft as they become final, so a dropped connection resumes with them.
 
-A recruiter may erase the interview or revoke its invite while the candidate is connected: before
-each draft and each turn the relay checks the interview still stands, and if not it closes the
-connection (`interview_withdrawn`, 4410) without writing. The candidate never sees the turn
-function's own error text; it goes to the log.
+The relay holds no interview state of its own: it asks the turn service where the interview stands
+(`resume`), and the turn service refuses any call about an interview the recruiter erased or whose
+invite was revoked (410), at which the connection closes (`interview_withdrawn`, 4410). Where the
+connection stands is a `State`, moved only by `relay.states.transition`. The candidate never sees
+the turn service's own error text; it goes to the log.
 """
 
 from __future__ import annotations
@@ -17,9 +18,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from pydantic import BaseModel, ValidationError
 from starlette.types import Message
@@ -31,13 +32,10 @@ from relay.protocol import Close
 from relay.settings import RelaySettings
 from relay.speech.ports import BYTES_PER_SECOND, SpeechToText, SpeechUnavailable, TextToSpeech, Transcript
 from relay.spoken import SpokenAnswer
-from relay.turns import TurnClient, TurnFailed
-from talentcrew.auth import Invite
-from talentcrew.interview.calls import TurnReply, TurnRequest
+from relay.states import Event, State, transition
+from relay.turns import TurnFailed, TurnService, Withdrawn
+from talentcrew.interview.calls import DraftRequest, TurnReply, TurnRequest
 from talentcrew.interview.integrity import Telemetry
-from talentcrew.models import Answer, AnswerDraft, InterviewSession, Question, answer_id
-from talentcrew.ports import Store
-from talentcrew.sessions import all_of
 
 log = logging.getLogger(__name__)
 
@@ -52,21 +50,34 @@ FINALIZE_TIMEOUT_SECONDS = 10.0
 Spawn = Callable[[Coroutine[Any, Any, None]], None]
 
 
+class Cancellable(Protocol):
+    def cancel(self) -> None: ...
+
+
+Later = Callable[[float, Callable[[], None]], Cancellable]
+"""Runs a callback after a delay (the end-of-answer patience); the tests pass one they fire themselves."""
+
+
+def call_later(delay: float, callback: Callable[[], None]) -> Cancellable:
+    return asyncio.get_running_loop().call_later(delay, callback)
+
+
 @dataclass(frozen=True)
 class Services:
-    store: Store
-    turns: TurnClient
+    turns: TurnService
     stt: SpeechToText
     tts: TextToSpeech
     settings: RelaySettings
+    later: Later = call_later
 
 
 class SlowClient(Exception):
     """The client did not read what was sent within SEND_TIMEOUT_SECONDS."""
 
 
-class Outbox:
-    """Sends to the client one frame at a time; a partial transcript is dropped rather than queued."""
+class Sender:
+    """Sends to the client one frame at a time (a lock: frames of a question's audio never interleave with a
+    message); a partial transcript is dropped rather than queued."""
 
     def __init__(self, websocket: WebSocket) -> None:
         self._websocket = websocket
@@ -98,23 +109,53 @@ class Outbox:
                 self.open = False  # gone: what was left to send no longer matters
 
 
-def current_turn(store: Store, session_id: str) -> tuple[Question | None, int]:
-    """The question the candidate should answer now and the turn its answer will be; None when done."""
-    session = store.get(InterviewSession, session_id)
-    questions = list(all_of(store, Question, session_id, "turn_index"))
-    if session is None or session.is_completed or not questions:
-        return None, 0
-    latest = questions[-1]
-    if store.get(Answer, answer_id(session_id, latest.turn_index + 1)) is not None:
-        return None, latest.turn_index + 1  # the last answer is in: the interview ended
-    return latest, latest.turn_index + 1
+class Drafts:
+    """Sends the words heard so far to the turn service, one call at a time, the latest winning: a draft
+    still waiting is replaced by a newer one, and none overtakes one sent before it."""
+
+    def __init__(self, turns: TurnService, spawn: Spawn, withdrawn: Callable[[], Awaitable[None]]) -> None:
+        self._turns = turns
+        self._spawn = spawn
+        self._withdrawn = withdrawn
+        self._waiting: DraftRequest | None = None
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    def keep(self, draft: DraftRequest) -> None:
+        self._waiting = draft
+        if self._idle.is_set():
+            self._idle.clear()
+            self._spawn(self._send())
+
+    async def settled(self) -> None:
+        """Returns once every draft kept so far has been sent (or refused)."""
+        await self._idle.wait()
+
+    async def superseded(self) -> None:
+        """The answer carries these words now: a waiting draft is dropped, and the one being sent is waited
+        for, so it cannot land after the answer."""
+        self._waiting = None
+        await self.settled()
+
+    async def _send(self) -> None:
+        try:
+            while (draft := self._waiting) is not None:
+                self._waiting = None
+                try:
+                    await self._turns.draft(draft)
+                except TurnFailed as failed:  # the next draft, or the answer, carries these words
+                    log.warning(
+                        "draft %d not kept: %s", draft.turn_index, failed, extra={"session_id": draft.session_id}
+                    )
+                except Withdrawn:
+                    self._waiting = None
+                    await self._withdrawn()
+        finally:
+            self._idle.set()
 
 
-def interview_stands(store: Store, session_id: str) -> bool:
-    """The session exists and an invite of it is not revoked: the recruiter has neither erased nor withdrawn it."""
-    if store.get(InterviewSession, session_id) is None:
-        return False
-    return any(not invite.revoked for invite in all_of(store, Invite, session_id, "id"))
+_LIVE = (State.GREETING, State.LISTENING, State.TAKING)
+_HEARING = (State.LISTENING, State.TAKING)
 
 
 class Conversation:
@@ -125,38 +166,38 @@ class Conversation:
         self._session_id = session_id
         self._services = services
         self._spawn = spawn
-        self._out = Outbox(websocket)
+        self._out = Sender(websocket)
+        self._state = State.GREETING
         self._mode = start.mode
         self._tts = start.tts if start.tts is not None else start.mode == "voice"
         self._messages = RateLimit(MESSAGES_PER_SECOND, BURST)
         self._audio_rate = RateLimit(AUDIO_RATE, AUDIO_BURST)
         self._strikes = 0
-        self._turn: int | None = None  # the turn the next answer will be; None once the interview is over
-        self._busy = False  # an answer is being taken
+        self._turn = 0  # the turn the answer being given will be
         self._answer: SpokenAnswer | None = None
         self._said = ""  # words of this answer kept from before (a draft, an answer whose turn failed)
         self._draft_pause: float | None = None
+        self._drafts = Drafts(services.turns, spawn, self._withdraw)
         self._told_dropped = False
         self._shown_at: float | None = None
         self._focus = _Focus()
-        self._patience: asyncio.TimerHandle | None = None
+        self._patience: Cancellable | None = None
         self._thinking = False  # asked for time: only "done" ends this answer, never silence
         self._unmeasured = False  # ...and asked before the first word: no pause before answering
-        self._withdrawn = False  # erased or revoked: this connection records nothing more
+
+    def _to(self, event: Event) -> State:
+        """Moves the connection on by `event`; returns the new state."""
+        self._state = transition(self._state, event)
+        return self._state
 
     # -- the loop -------------------------------------------------------------------------------
 
     async def run(self) -> None:
         try:
-            if not await self._stands():
-                return
-            if not await self._greet():
-                await self._out.json(protocol.InterviewComplete())
-                await self._out.close(Close.FINISHED, "the interview is complete")
-                return
-            while self._turn is not None and self._out.open:
+            await self._greet()
+            while self._state in _HEARING and self._out.open:
                 raw = await self._websocket.receive()
-                if raw["type"] == "websocket.disconnect":
+                if raw["type"] == "websocket.disconnect" or self._state not in _HEARING:
                     return
                 if raw.get("bytes") is not None:
                     await self._on_audio(raw["bytes"])
@@ -164,22 +205,36 @@ class Conversation:
                     await self._on_text(raw.get("text") or "")
         except SlowClient:
             log.warning("client too slow to read; dropping the connection", extra={"session_id": self._session_id})
-        except TurnFailed as failed:  # only the opening question can fail here; answers keep the socket
-            log.error("the interview could not start: %s", failed, extra={"session_id": self._session_id})
-            if failed.final:
-                await self._error(
-                    "interview_unavailable",
-                    "This interview cannot take place as it was set up: none of its skills can be asked. "
-                    "Please contact the recruiter; reconnecting will not help.",
-                )
-                await self._out.close(Close.CANNOT_RUN, "the interview cannot take place as set up")
-            else:
-                await self._error("turn_failed", "the interview could not start; reconnect in a moment")
-                await self._out.close(Close.UNAVAILABLE, "the interview could not start")
+        except Withdrawn:  # only the greeting's call can raise here; answers and drafts run as tasks
+            await self._withdraw()
+        except TurnFailed as failed:  # likewise
+            await self._could_not_start(failed)
         finally:
-            self._cancel_patience()
-            if self._answer is not None and self._turn is not None and not self._busy:
-                self._spawn(self._keep_on_drop(self._answer, self._turn))
+            self._ended()
+
+    async def _could_not_start(self, failed: TurnFailed) -> None:
+        log.error("the interview could not start: %s", failed, extra={"session_id": self._session_id})
+        if failed.final:
+            await self._error(
+                "interview_unavailable",
+                "This interview cannot take place as it was set up: none of its skills can be asked. "
+                "Please contact the recruiter; reconnecting will not help.",
+            )
+            await self._out.close(Close.CANNOT_RUN, "the interview cannot take place as set up")
+        else:
+            await self._error("turn_failed", "the interview could not start; reconnect in a moment")
+            await self._out.close(Close.UNAVAILABLE, "the interview could not start")
+
+    def _ended(self) -> None:
+        """The handler is done with the socket: an answer being given keeps its last words as a draft."""
+        self._cancel_patience()
+        listening = self._state is State.LISTENING
+        self._to(Event.ENDED)
+        if self._answer is not None:
+            if listening:
+                self._spawn(self._keep_on_drop(self._answer))
+            else:
+                self._answer.abandon()
 
     async def _on_text(self, text: str) -> None:
         if len(text) > protocol.MAX_FRAME_BYTES:
@@ -200,7 +255,7 @@ class Conversation:
             self._focus.event(message.event)
         elif isinstance(message, protocol.Thinking):
             self._think()
-        elif self._busy:
+        elif self._state is State.TAKING:
             await self._error("busy", "the last answer is still being taken")
         elif isinstance(message, protocol.TextMessage):
             self._begin_answer(self._typed(message))
@@ -218,7 +273,7 @@ class Conversation:
             return await self._refuse("malformed", "audio frames are 16 kHz mono PCM16: whole 2-byte samples")
         if not self._audio_rate.take(len(frame)):
             return await self._refuse("too_fast", "audio is arriving faster than real time")
-        if self._busy:
+        if self._state is not State.LISTENING:
             return  # between answers: nobody is listening
         if self._patience is not None and loud(frame):
             self._cancel_patience()  # speaking again: the engine's pause was a breath, not the end
@@ -243,49 +298,42 @@ class Conversation:
     async def _error(self, code: str, message: str) -> None:
         await self._out.json(protocol.Error.model_validate({"code": code, "message": message}))
 
-    async def _stands(self) -> bool:
-        """Whether the interview still stands; once it does not, the candidate is told and the socket closes."""
-        if not self._withdrawn and await asyncio.to_thread(interview_stands, self._services.store, self._session_id):
-            return True
-        if not self._withdrawn:
-            self._withdrawn, self._turn = True, None  # ends the loop; nothing more is heard or kept
-            self._cancel_patience()
-            log.warning("interview erased or its invite revoked: closing", extra={"session_id": self._session_id})
-            await self._error(
-                "interview_withdrawn", "This interview is no longer available. Please contact the recruiter."
-            )
-            await self._out.close(Close.WITHDRAWN, "the interview is no longer available")
-        return False
+    async def _withdraw(self) -> None:
+        """The turn service refused a call with 410: the candidate is told, once, and the socket closes."""
+        live = self._state in _LIVE
+        self._to(Event.WITHDRAWN)
+        if not live:
+            return
+        self._cancel_patience()
+        log.warning("interview erased or its invite revoked: closing", extra={"session_id": self._session_id})
+        await self._error("interview_withdrawn", "This interview is no longer available. Please contact the recruiter.")
+        await self._out.close(Close.WITHDRAWN, "the interview is no longer available")
 
     # -- asking -----------------------------------------------------------------------------------
 
-    async def _greet(self) -> bool:
-        """Asks the question to answer now (turn 0 of a new interview) with any words already said."""
-        store = self._services.store
-        current, turn = await asyncio.to_thread(current_turn, store, self._session_id)
-        if current is None:
-            session = await asyncio.to_thread(store.get, InterviewSession, self._session_id)
-            if turn != 0 or session is None or session.is_completed:
-                return False
-            reply = await self._services.turns.take(TurnRequest(session_id=self._session_id, turn_index=0))
-            self._turn = 1
-            await self._ask(reply.question or "", 1, reply.skill, reply.notice)
-            return True
-        self._turn = turn
-        draft = await asyncio.to_thread(store.get, AnswerDraft, answer_id(self._session_id, turn))
-        if draft is None or not draft.text:
-            await self._ask(current.text, turn, current.skill, current.notice)
-            return True
-        self._said, self._draft_pause = draft.text, draft.pause_seconds
-        message = protocol.Question(text=current.text, turn=turn, skill=current.skill, notice=current.notice)
-        await self._out.json(message)
-        await self._out.json(protocol.Transcript(text=draft.text, final=True, turn=turn))
-        return True
+    async def _greet(self) -> None:
+        """Asks the question to answer now (the opening one of a new interview) with any words already said."""
+        resumed = await self._services.turns.resume(self._session_id)
+        if resumed.finished:
+            self._to(Event.COMPLETED)
+            await self._out.json(protocol.InterviewComplete())
+            await self._out.close(Close.FINISHED, "the interview is complete")
+            return
+        self._turn = resumed.turn_index
+        self._said, self._draft_pause = resumed.said, resumed.pause_seconds
+        self._to(Event.ASKED)
+        question = protocol.Question(
+            text=resumed.question or "", turn=self._turn, skill=resumed.skill, notice=resumed.notice
+        )
+        if not resumed.said:
+            return await self._ask(question)
+        await self._out.json(question)
+        await self._out.json(protocol.Transcript(text=resumed.said, final=True, turn=self._turn))
 
-    async def _ask(self, text: str, turn: int, skill: str | None, notice: str) -> None:
-        await self._out.json(protocol.Question(text=text, turn=turn, skill=skill, notice=notice))
+    async def _ask(self, question: protocol.Question) -> None:
+        await self._out.json(question)
         if self._tts and self._out.open:
-            await self._speak(text, turn)
+            await self._speak(question.text, question.turn)
 
     async def _speak(self, text: str, turn: int) -> None:
         tts = self._services.tts
@@ -302,17 +350,23 @@ class Conversation:
     # -- hearing ----------------------------------------------------------------------------------
 
     async def _heard(self, answer: SpokenAnswer, transcript: Transcript) -> None:
-        """A transcript from the engine: to the client, to the draft, and to the patience timer."""
-        if self._turn is None:
+        """A transcript from the engine: to the draft, to the patience timer, and to the client (last, so
+        that when the client sees it the relay has already acted on it)."""
+        if self._state is State.WITHDRAWN:
             return
         if transcript.text:
             self._cancel_patience()
+        if transcript.is_final and transcript.text:
+            text = _join(self._said, answer.text)[: protocol.MAX_TEXT]
+            draft = DraftRequest(
+                session_id=self._session_id, turn_index=self._turn, text=text, pause_seconds=self._pause(answer)
+            )
+            self._drafts.keep(draft)
+        if transcript.pause_detected and answer is self._answer and self._state is State.LISTENING:
+            self._start_patience(answer)
+        if transcript.text and self._state is not State.CLOSED:
             message = protocol.Transcript(text=transcript.text, final=transcript.is_final, turn=self._turn)
             await self._out.json(message, droppable=not transcript.is_final)
-        if transcript.is_final and transcript.text:
-            await self._save_draft(self._turn, _join(self._said, answer.text), self._pause(answer))
-        if transcript.pause_detected and answer is self._answer and not self._busy:
-            self._start_patience(answer)
 
     def _think(self) -> None:
         self._thinking = True
@@ -324,11 +378,11 @@ class Conversation:
         silence = self._services.settings.end_of_turn_silence_seconds
         if silence > 0 and answer.text and not self._thinking:
             self._cancel_patience()
-            self._patience = asyncio.get_running_loop().call_later(silence, self._patience_ran_out)
+            self._patience = self._services.later(silence, self._patience_ran_out)
 
     def _patience_ran_out(self) -> None:
         self._patience = None
-        if not self._busy and self._answer is not None and self._answer.text:
+        if self._state is State.LISTENING and self._answer is not None and self._answer.text:
             log.info("answer ended by silence", extra={"session_id": self._session_id})
             self._begin_answer(self._spoken())
 
@@ -345,29 +399,16 @@ class Conversation:
             return None
         return round(max(0.0, answer.first_word_at - self._shown_at), 3)
 
-    async def _save_draft(self, turn: int, text: str, pause: float | None) -> None:
-        if not await self._stands():
-            return
-        draft = AnswerDraft(
-            id=answer_id(self._session_id, turn),
-            session_id=self._session_id,
-            turn_index=turn,
-            text=text[: protocol.MAX_TEXT],
-            pause_seconds=pause,
-        )
-        await asyncio.to_thread(self._services.store.put, draft)
-
-    async def _keep_on_drop(self, answer: SpokenAnswer, turn: int) -> None:
-        """The connection dropped mid-answer: the words still being recognised go to the draft."""
-        pause = self._pause(answer)
+    async def _keep_on_drop(self, answer: SpokenAnswer) -> None:
+        """The connection dropped mid-answer: the words still being recognised go to the draft (each final
+        does, as it comes) before a reconnection asks where the interview stands."""
         await answer.complete(FINALIZE_TIMEOUT_SECONDS)
-        if answer.text:
-            await self._save_draft(turn, _join(self._said, answer.text), pause)
+        await self._drafts.settled()
 
     # -- answering --------------------------------------------------------------------------------
 
     def _begin_answer(self, work: Coroutine[Any, Any, None]) -> None:
-        self._busy = True
+        self._to(Event.ANSWERED)
         self._cancel_patience()
         self._spawn(work)
 
@@ -377,10 +418,11 @@ class Conversation:
             await answer.complete(FINALIZE_TIMEOUT_SECONDS)
         text = _join(self._said, answer.text if answer else "")
         if not text:
-            self._busy = False
-            failed = answer is not None and answer.failure is not None
-            code = "speech_unavailable" if failed else "nothing_heard"
-            return await self._error(code, "no words were heard; answer again, or type the answer")
+            if self._to(Event.NOT_TAKEN) is State.LISTENING:
+                failed = answer is not None and answer.failure is not None
+                code = "speech_unavailable" if failed else "nothing_heard"
+                await self._error(code, "no words were heard; answer again, or type the answer")
+            return
         await self._take(text, self._pause(answer), self._focus.telemetry())
 
     async def _typed(self, message: protocol.TextMessage) -> None:
@@ -393,9 +435,7 @@ class Conversation:
         await self._take(text, pause, telemetry)
 
     async def _take(self, text: str, pause: float | None, telemetry: Telemetry | None) -> None:
-        if not await self._stands():
-            return
-        assert self._turn is not None
+        await self._drafts.superseded()
         request = TurnRequest(
             session_id=self._session_id,
             turn_index=self._turn,
@@ -405,20 +445,25 @@ class Conversation:
         )
         try:
             reply = await self._services.turns.take(request)
+        except Withdrawn:
+            return await self._withdraw()
         except TurnFailed as failed:
             log.warning("turn %d failed: %s", request.turn_index, failed, extra={"session_id": self._session_id})
-            self._said, self._busy = text, False  # kept: "done" or a typed answer sends it again
-            return await self._error("turn_failed", "your answer could not be recorded just now; send it again")
+            self._said = text  # kept: "done" or a typed answer sends it again
+            if self._to(Event.NOT_TAKEN) is State.LISTENING:
+                await self._error("turn_failed", "your answer could not be recorded just now; send it again")
+            return
         log.info("turn %d taken", request.turn_index, extra={"session_id": self._session_id, "pause": pause})
         await self._advance(reply)
 
     async def _advance(self, reply: TurnReply) -> None:
-        assert self._turn is not None
         self._said, self._draft_pause, self._shown_at = "", None, None
         self._thinking = self._unmeasured = False
         self._focus = _Focus()
+        last, self._turn = self._turn, self._turn + 1
         if reply.finished:
-            last, self._turn = self._turn, None
+            if self._to(Event.COMPLETED) is not State.FINISHED:
+                return
             if reply.closing:
                 await self._out.json(protocol.Closing(text=reply.closing, turn=last + 1))
                 if self._tts and self._out.open:
@@ -426,9 +471,12 @@ class Conversation:
             await self._out.json(protocol.InterviewComplete())
             await self._out.close(Close.FINISHED, "the interview is complete")
             return
-        self._turn += 1
-        self._busy = False  # before the question goes out: the client may answer the moment it arrives
-        await self._ask(reply.question or "", self._turn, reply.skill, reply.notice)
+        # Listening before the question goes out: the client may answer the moment it arrives.
+        if self._to(Event.ASKED) is State.LISTENING:
+            question = protocol.Question(
+                text=reply.question or "", turn=self._turn, skill=reply.skill, notice=reply.notice
+            )
+            await self._ask(question)
 
 
 class _Focus:

@@ -1,4 +1,11 @@
-"""The relay's own settings (speech engines, end of turn, limits) and the speech adapters they pick.
+"""The relay's settings (speech engines, end of turn, limits, its link to the turn function, the tickets'
+public key) and the speech adapters they pick.
+
+They read the same variables as the platform's `talentcrew.config.Settings` without building a
+platform: the relay holds no Store, and on Google Cloud no key but the tickets' public half
+(`TALENTCREW_TURN_AUTH=iam` with no `TALENTCREW_TICKET_PUBLIC_KEY` refuses to start). Locally, with no
+key configured, the public half comes from the ticket key in DATA_DIR/keys, made by whichever local
+process needs it first.
 
 With nothing set, speech runs on the offline engines (Whisper tiny.en and Piper), which ship inside
 PyPI packages; `TALENTCREW_SPEECH=deepgram` with `DEEPGRAM_API_KEY` uses Deepgram (Cloud Run does).
@@ -10,14 +17,19 @@ from __future__ import annotations
 from typing import Literal, Self
 
 from pydantic import AliasChoices, Field, SecretStr, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
 
 from relay.speech.ports import SpeechToText, TextToSpeech
+from talentcrew.auth import new_signing_key, public_half
+from talentcrew.keys import TurnCallSettings, stored_key
 
 
-class RelaySettings(BaseSettings):
+class RelaySettings(TurnCallSettings):
     model_config = SettingsConfigDict(env_prefix="TALENTCREW_", extra="ignore", populate_by_name=True)
 
+    ticket_public_key: str = Field(default="", description="PEM public half of the api's ticket key.")
+    log_level: str = "INFO"
+    log_format: Literal["auto", "json", "text"] = "auto"
     speech: Literal["offline", "deepgram"] = "offline"
     deepgram_api_key: SecretStr | None = Field(
         default=None, validation_alias=AliasChoices("TALENTCREW_DEEPGRAM_API_KEY", "DEEPGRAM_API_KEY")
@@ -40,6 +52,18 @@ class RelaySettings(BaseSettings):
         if self.speech == "deepgram" and self.deepgram_api_key is None:
             raise ValueError("DEEPGRAM_API_KEY is required when TALENTCREW_SPEECH=deepgram")
         return self
+
+    @model_validator(mode="after")
+    def _cloud_needs_the_ticket_key(self) -> Self:
+        if self.turn_auth == "iam" and not self.ticket_public_key:
+            raise ValueError("TALENTCREW_TICKET_PUBLIC_KEY is required when TALENTCREW_TURN_AUTH=iam")
+        return self
+
+    def ticket_public_pem(self) -> str:
+        """The key tickets are checked with: configured, or the public half of the local ticket key."""
+        if self.ticket_public_key:
+            return self.ticket_public_key
+        return public_half(stored_key(self.data_dir / "keys", "ticket_key", new_signing_key))
 
 
 def build_speech(settings: RelaySettings) -> tuple[SpeechToText, TextToSpeech]:

@@ -214,7 +214,7 @@ def test_the_latest_report_is_the_callers_own_and_missing_until_the_first_tick(
     assert "next daily tick" in missing.get_json()["detail"]
 
     for day in (date(2026, 11, 24), date(2026, 11, 25)):
-        daily.produce(platform().store, platform().blobs, lambda: brain, day)
+        daily.produce(platform().store, lambda: brain, day)
     mine = api_client.get(latest, headers=rita).get_json()
     theirs = api_client.get(latest, headers=sam).get_json()
     assert mine["day"] == theirs["day"] == "2026-11-25"

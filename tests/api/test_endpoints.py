@@ -10,12 +10,11 @@ from urllib.parse import urlsplit
 import pytest
 from flask.testing import FlaskClient
 
-from talentcrew.adapters.outbox_events import OutboxEvent
 from talentcrew.audit import AuditEntry
 from talentcrew.auth import Invite, hash_token
 from talentcrew.config import platform
 from talentcrew.errors import NotFound, Unauthorized
-from talentcrew.events import SESSION_COMPLETED
+from talentcrew.events import SESSION_COMPLETED, OutboxEvent
 from talentcrew.models import (
     Answer,
     AnswerDraft,
@@ -408,7 +407,7 @@ def test_recruiter_ends_the_session_and_it_is_scored(
     assert got["provenance"]["model"] == "fake-model"
 
 
-def test_ending_twice_publishes_once_and_closes_connect(api_client: FlaskClient) -> None:
+def test_ending_twice_announces_once_and_closes_connect(api_client: FlaskClient) -> None:
     headers = auth_headers(api_client, "rita@example.com")
     job = create_job(api_client, headers)
     session, token = create_session(api_client, headers, job["id"])

@@ -28,7 +28,6 @@ from werkzeug.test import TestResponse
 
 from talentcrew.accounts import PasswordReset, PendingSignUp
 from talentcrew.adapters.local_mail import LocalMail
-from talentcrew.adapters.outbox_events import OutboxEvent
 from talentcrew.audit import AuditEntry
 from talentcrew.auth import (
     API_AUDIENCE,
@@ -41,6 +40,7 @@ from talentcrew.auth import (
     new_signing_key,
 )
 from talentcrew.config import platform
+from talentcrew.events import OutboxEvent
 from talentcrew.models import (
     Answer,
     Document,

@@ -1,9 +1,10 @@
-"""The Events contract: a published event reaches the CloudEvent function that handles its type.
+"""The Events contract: the outbox's dispatcher sends an announced event through the transport, and
+it reaches the CloudEvent function that handles its type.
 
-Outbox: the worker calls the function directly, as the local platform does. Pub/Sub: the message
-is pulled from drongo's Pub/Sub server and posted to the function over functions-framework's HTTP
-front door as a push subscription posts it (terraform/pubsub.tf), so `decode` is proven against the
-real envelope.
+Outbox (local): the transport calls the function directly, as the local platform does. Pub/Sub: the
+dispatcher publishes to drongo's Pub/Sub server; the message is pulled and posted to the function
+over functions-framework's HTTP front door as a push subscription posts it (terraform/pubsub.tf),
+so `decode` is proven against the real envelope.
 """
 
 from __future__ import annotations
@@ -21,10 +22,10 @@ from cloudevents.abstract import CloudEvent
 from flask import Flask
 from google.cloud.pubsub_v1 import PublisherClient, SubscriberClient
 
-from talentcrew.adapters.outbox_events import OutboxEvent, OutboxEvents, OutboxStatus, OutboxWorker
+from talentcrew.adapters.outbox_events import HandlerEvents
 from talentcrew.adapters.pubsub_events import PubSubEvents, topic_id
 from talentcrew.adapters.sqlite_store import SqliteStore
-from talentcrew.events import SESSION_COMPLETED, Event
+from talentcrew.events import SESSION_COMPLETED, Dispatcher, Event, OutboxEvent, OutboxStatus, announcement
 from talentcrew.models import utcnow
 from talentcrew.ports import Events
 
@@ -51,17 +52,16 @@ def sink() -> Sink:
 Transport = tuple[Events, Callable[[], None]]
 
 
+@pytest.fixture
+def store(tmp_path: Path) -> SqliteStore:
+    return SqliteStore(tmp_path / "talentcrew.db")
+
+
 @pytest.fixture(params=["outbox", "pubsub"])
-def transport(request: pytest.FixtureRequest, sink: Sink, tmp_path: Path) -> Transport:
-    """An Events adapter and a `deliver()` that moves what it published to the sink."""
+def transport(request: pytest.FixtureRequest, sink: Sink) -> Transport:
+    """An Events transport and a `deliver()` that moves what it sent on to the sink (if it is not there yet)."""
     if request.param == "outbox":
-        store = SqliteStore(tmp_path / "talentcrew.db")
-        worker = OutboxWorker(store, {SESSION_COMPLETED: sink.handler})
-
-        def deliver_outbox() -> None:
-            worker.deliver_due()
-
-        return OutboxEvents(store), deliver_outbox
+        return HandlerEvents(lambda: {SESSION_COMPLETED: sink.handler}), lambda: None
 
     request.getfixturevalue("pubsub_host")
     project: str = request.getfixturevalue("project")
@@ -93,40 +93,52 @@ def transport(request: pytest.FixtureRequest, sink: Sink, tmp_path: Path) -> Tra
     return PubSubEvents(project), deliver
 
 
-def test_published_event_reaches_its_handler(transport: Transport, sink: Sink) -> None:
+def test_an_announced_event_reaches_its_handler(store: SqliteStore, transport: Transport, sink: Sink) -> None:
     events, deliver = transport
-    events.publish(SESSION_COMPLETED, {"session_id": "s-1", "score": 72}, key="session.completed-s-1")
+    store.commit(announcement(SESSION_COMPLETED, {"session_id": "s-1", "score": 72}, "session.completed-s-1"))
+    assert Dispatcher(store, events).deliver_due() == 1
     deliver()
     assert sink.received == [
         Event(id="session.completed-s-1", type=SESSION_COMPLETED, data={"session_id": "s-1", "score": 72})
     ]
+    sent = store.get(OutboxEvent, "session.completed-s-1")
+    assert sent is not None and (sent.status, sent.attempts) == (OutboxStatus.DELIVERED, 1)
 
 
-def test_each_published_event_is_delivered(transport: Transport, sink: Sink) -> None:
+def test_each_announced_event_is_delivered(store: SqliteStore, transport: Transport, sink: Sink) -> None:
     events, deliver = transport
     for n in range(3):
-        events.publish(SESSION_COMPLETED, {"session_id": f"s-{n}"}, key=f"session.completed-s-{n}")
+        store.commit(announcement(SESSION_COMPLETED, {"session_id": f"s-{n}"}, f"session.completed-s-{n}"))
+    assert Dispatcher(store, events).deliver_due() == 3
     deliver()
     assert sorted(event.data["session_id"] for event in sink.received) == ["s-0", "s-1", "s-2"]
 
 
-# The outbox's own promises: Pub/Sub's push subscriptions keep these on Google Cloud.
+def test_a_send_pubsub_refuses_stays_pending_for_a_retry(store: SqliteStore, pubsub_host: str, project: str) -> None:
+    """No topic for the type (yet): Pub/Sub raises, and the event waits for its next try."""
+    store.commit(announcement(SESSION_COMPLETED, {}, "k-0"))
+    assert Dispatcher(store, PubSubEvents(project)).deliver_due() == 0
+    stored = store.get(OutboxEvent, "k-0")
+    assert stored is not None and (stored.status, stored.attempts) == (OutboxStatus.PENDING, 1)
+    assert stored.last_error.startswith("NotFound") and stored.due_at > utcnow()
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> SqliteStore:
-    return SqliteStore(tmp_path / "talentcrew.db")
+# The dispatcher's own promises: Pub/Sub's push subscriptions keep the same ones between Pub/Sub and a function.
 
 
-def test_outbox_publish_is_idempotent_by_key(store: SqliteStore) -> None:
+def _handled_by(handler: Callable[[CloudEvent], None]) -> HandlerEvents:
+    return HandlerEvents(lambda: {SESSION_COMPLETED: handler})
+
+
+def test_an_event_announced_twice_is_sent_once(store: SqliteStore) -> None:
     received: list[str] = []
-    OutboxEvents(store).publish(SESSION_COMPLETED, {"n": 1}, key="k-1")
-    OutboxEvents(store).publish(SESSION_COMPLETED, {"n": 2}, key="k-1")
-    OutboxWorker(store, {SESSION_COMPLETED: lambda event: received.append(event["id"])}).deliver_due()
+    assert store.commit(announcement(SESSION_COMPLETED, {"n": 1}, "k-1")) is True
+    assert store.commit(announcement(SESSION_COMPLETED, {"n": 2}, "k-1")) is False
+    Dispatcher(store, _handled_by(lambda event: received.append(event["id"]))).deliver_due()
     assert received == ["k-1"]
 
 
-def test_outbox_retries_a_failing_handler_with_backoff_then_delivers(store: SqliteStore) -> None:
+def test_a_failing_send_is_retried_with_backoff_then_delivered(store: SqliteStore) -> None:
     calls: list[str] = []
 
     def flaky(event: object) -> None:
@@ -134,36 +146,36 @@ def test_outbox_retries_a_failing_handler_with_backoff_then_delivers(store: Sqli
         if len(calls) < 3:
             raise RuntimeError("storage briefly unavailable")
 
-    worker = OutboxWorker(store, {SESSION_COMPLETED: flaky}, first_retry=timedelta(seconds=10))
-    OutboxEvents(store).publish(SESSION_COMPLETED, {}, key="k-2")
+    dispatcher = Dispatcher(store, _handled_by(flaky), first_retry=timedelta(seconds=10))
+    store.commit(announcement(SESSION_COMPLETED, {}, "k-2"))
     start = utcnow()
-    assert worker.deliver_due(start) == 0
-    assert worker.deliver_due(start + timedelta(seconds=5)) == 0  # not yet due again
+    assert dispatcher.deliver_due(start) == 0
+    assert dispatcher.deliver_due(start + timedelta(seconds=5)) == 0  # not yet due again
     assert len(calls) == 1
-    assert worker.deliver_due(start + timedelta(seconds=11)) == 0  # second try fails, next in 20 s
-    assert worker.deliver_due(start + timedelta(seconds=40)) == 1
+    assert dispatcher.deliver_due(start + timedelta(seconds=11)) == 0  # second try fails, next in 20 s
+    assert dispatcher.deliver_due(start + timedelta(seconds=40)) == 1
     stored = store.get(OutboxEvent, "k-2")
     assert stored is not None
     assert (stored.status, stored.attempts, len(calls)) == (OutboxStatus.DELIVERED, 3, 3)
 
 
-def test_outbox_dead_letters_after_max_attempts_with_the_last_error(store: SqliteStore) -> None:
+def test_an_event_is_dead_lettered_after_max_attempts_with_the_last_error(store: SqliteStore) -> None:
     def broken(event: object) -> None:
         raise ValueError("template missing")
 
-    worker = OutboxWorker(store, {SESSION_COMPLETED: broken}, max_attempts=2, first_retry=timedelta(0))
-    OutboxEvents(store).publish(SESSION_COMPLETED, {}, key="k-3")
+    dispatcher = Dispatcher(store, _handled_by(broken), max_attempts=2, first_retry=timedelta(0))
+    store.commit(announcement(SESSION_COMPLETED, {}, "k-3"))
     for _ in range(4):
-        worker.deliver_due(utcnow() + timedelta(hours=1))
+        dispatcher.deliver_due(utcnow() + timedelta(hours=1))
     stored = store.get(OutboxEvent, "k-3")
     assert stored is not None
     assert (stored.status, stored.attempts) == (OutboxStatus.DEAD, 2)
     assert stored.last_error == "ValueError: template missing"
 
 
-def test_outbox_dead_letters_an_event_nobody_handles(store: SqliteStore) -> None:
-    OutboxEvents(store).publish("talentcrew.unknown", {}, key="k-4")
-    assert OutboxWorker(store, {}).deliver_due() == 0
+def test_an_event_nobody_handles_is_dead_lettered_at_once(store: SqliteStore) -> None:
+    store.commit(announcement("talentcrew.unknown", {}, "k-4"))
+    assert Dispatcher(store, HandlerEvents(lambda: {})).deliver_due() == 0
     stored = store.get(OutboxEvent, "k-4")
-    assert stored is not None and stored.status == OutboxStatus.DEAD
+    assert stored is not None and (stored.status, stored.attempts) == (OutboxStatus.DEAD, 1)
     assert "no handler" in stored.last_error

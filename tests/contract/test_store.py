@@ -11,7 +11,7 @@ from pydantic import ValidationError
 
 from talentcrew.errors import NotFound
 from talentcrew.models import Answer, ExperienceLevel, Job, Provenance, Rubric, User, answer_id, timestamp_text, utcnow
-from talentcrew.ports import Between, Store
+from talentcrew.ports import Between, Create, Store, Update
 
 RUBRIC = Rubric(
     languages=["Python", "SQL"],
@@ -109,6 +109,37 @@ def test_update_that_breaks_the_model_is_refused_and_nothing_changes(store: Stor
     store.create(job)
     with pytest.raises(ValidationError):
         store.update(Job, job.id, {"rubric_version": 0})
+    assert store.get(Job, job.id) == job
+
+
+def test_commit_writes_creates_and_updates_together(store: Store) -> None:
+    job, answer = _job("owner-1"), _answer("s-1", 0)
+    store.create(job)
+    assert store.commit(Update(Job, job.id, {"title": "Staff Engineer"}), Create(answer)) is True
+    stored = store.get(Job, job.id)
+    assert stored is not None and (stored.title, stored.rubric_template) == ("Staff Engineer", RUBRIC)
+    assert store.get(Answer, answer.id) == answer
+
+
+def test_a_commit_whose_create_meets_an_existing_id_writes_nothing(store: Store) -> None:
+    """The way commits are used: a change and the one event announcing it, whose id is taken once it was made."""
+    job, taken = _job("owner-1"), _answer("s-1", 1)
+    store.create(job)
+    store.create(taken)
+    changed = taken.model_copy(update={"candidate_answer": "a retry"})
+    assert store.commit(Update(Job, job.id, {"title": "x"}), Create(changed)) is False
+    assert store.get(Job, job.id) == job
+    assert store.get(Answer, taken.id) == taken
+
+
+def test_a_commit_validates_its_updates_as_update_does(store: Store) -> None:
+    job, answer = _job("owner-1"), _answer("s-1", 0)
+    store.create(job)
+    with pytest.raises(ValidationError):
+        store.commit(Create(answer), Update(Job, job.id, {"rubric_version": 0}))
+    with pytest.raises(NotFound):
+        store.commit(Create(answer), Update(Job, "missing", {"title": "x"}))
+    assert store.get(Answer, answer.id) is None
     assert store.get(Job, job.id) == job
 
 

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tests.servers import free_port
+from tests.servers import free_ports
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -72,7 +72,7 @@ def read_until_ready(process: subprocess.Popen[str], timeout: float = 120) -> li
 
 @contextmanager
 def local_platform(data_dir: Path, **settings: str) -> Iterator[LocalPlatform]:
-    port = free_port()
+    port = free_ports(4)
     process = start_platform(data_dir, port, **settings)
     try:
         yield LocalPlatform(port, process, data_dir, read_until_ready(process))

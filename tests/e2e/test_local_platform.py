@@ -11,7 +11,7 @@ import urllib.request
 from pathlib import Path
 
 from tests.e2e.local_platform import ROOT, read_until_ready, start_platform
-from tests.servers import free_port
+from tests.servers import free_ports
 
 
 def _health(port: int) -> dict[str, object]:
@@ -21,7 +21,7 @@ def _health(port: int) -> dict[str, object]:
 
 
 def test_run_command_serves_health_persists_data_and_stops_cleanly(tmp_path: Path) -> None:
-    port = free_port()
+    port = free_ports(4)
     platform = start_platform(tmp_path, port)
     try:
         output = "".join(read_until_ready(platform))
@@ -57,7 +57,7 @@ def _walkthrough() -> str:
 
 
 def test_readme_walkthrough_works_against_the_local_platform(tmp_path: Path) -> None:
-    port = free_port()
+    port = free_ports(4)
     platform = start_platform(tmp_path, port)
     try:
         read_until_ready(platform)

@@ -16,8 +16,7 @@ import pytest
 from flask.testing import FlaskClient
 
 import talentcrew.config
-from talentcrew.adapters.outbox_events import OutboxEvent
-from talentcrew.events import SESSION_COMPLETED
+from talentcrew.events import SESSION_COMPLETED, OutboxEvent
 from talentcrew.models import Answer, InterviewSession, Question, answer_id
 from tests.api.helpers import auth_headers, create_session
 from tests.conftest import FUNCTIONS, _fresh_api_client, use_keys
@@ -103,7 +102,7 @@ def test_a_whole_text_interview_runs_offline(clients: tuple[FlaskClient, FlaskCl
     session = store.get(InterviewSession, session_id)
     assert session is not None and session.is_completed and session.overall_score is not None
     events = store.query(OutboxEvent, where={"type": SESSION_COMPLETED}).items
-    assert [e.data for e in events] == [{"session_id": session_id}]  # published once
+    assert [e.data for e in events] == [{"session_id": session_id}]  # announced once
 
     last = {"session_id": session_id, "turn_index": 6, "answer_text": "again"}
     assert _turn(turn, last).get_json()["finished"] is True  # the final turn retried

@@ -148,8 +148,10 @@ def test_recruiter_and_two_candidates(platform: LocalPlatform, browser: Browser)
     expect(recruiter.locator("figure", has_text="Average score per job")).to_contain_text("Backend Engineer")
     expect(recruiter.get_by_text("The first daily audit", exact=False)).to_be_visible()
 
-    # The daily tick, as a developer sends it: the outbox worker hands it to `drift`, the page shows its report.
-    assert "published" in platform.command("analytics-tick")
+    # The daily ticks, as a developer sends them: the outbox's dispatcher hands the retention tick to
+    # `retention` and the analytics tick to `drift`; the page shows the report with what retention did.
+    assert "announced" in platform.command("retention-tick")
+    assert "announced" in platform.command("analytics-tick")
     audit = recruiter.get_by_role("heading", name=re.compile(r"^Daily audit · "))
     for _ in range(30):
         recruiter.reload()
@@ -160,5 +162,6 @@ def test_recruiter_and_two_candidates(platform: LocalPlatform, browser: Browser)
     checks = recruiter.locator(".checks")
     expect(checks).to_contain_text("golden set")  # the grader re-graded its golden set
     expect(checks).to_contain_text("8 names")  # the name-swap audit re-graded the interviews' answers
+    expect(checks).to_contain_text("Interviews are kept until you erase them.")  # retention ran first, erasing nothing
 
     assert recruiter_errors + candidate_errors == []

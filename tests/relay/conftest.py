@@ -1,4 +1,10 @@
-"""The relay under uvicorn on a real socket, the real turn function over HTTP, a fresh platform per test."""
+"""Two ways to run the relay.
+
+- `fake_relay`: in-process under Starlette's TestClient, with a fake turn service, fake speech and a
+  patience timer the test fires (tests/relay/fakes.py): the protocol, fast.
+- `world`: end to end, the relay under uvicorn on a real socket, the real turn function over HTTP and a
+  fresh platform per test (the api makes sessions and tickets); the relay itself builds no platform.
+"""
 
 from __future__ import annotations
 
@@ -16,20 +22,22 @@ import functions_framework
 import pytest
 import uvicorn
 from flask.testing import FlaskClient
+from starlette.testclient import TestClient
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 from werkzeug.serving import BaseWSGIServer, make_server
 
-import talentcrew.config
 from relay.app import create_app
 from relay.conversation import Services
 from relay.settings import RelaySettings
 from relay.speech.offline import PiperTextToSpeech, WhisperSpeechToText
 from relay.speech.ports import SpeechToText, TextToSpeech
 from relay.turns import TurnClient, authorization
+from talentcrew.auth import TicketCheck
 from talentcrew.models import DEFAULT_INTERVIEW_LENGTH
 from tests.api.helpers import RUBRIC, auth_headers, create_session
 from tests.conftest import FUNCTIONS, _fresh_api_client, use_keys
+from tests.relay.fakes import TICKET_PUBLIC_KEY, FakeRelay, FakeSpeech, FakeTimer, FakeTurns
 from tests.servers import free_port
 
 
@@ -110,16 +118,28 @@ def world(
         turn_app = functions_framework.create_app("turn", str(FUNCTIONS / "main.py"))
         turn_server = make_server("127.0.0.1", turn_port, turn_app, threaded=True)
         threading.Thread(target=turn_server.serve_forever, daemon=True).start()
-        built = talentcrew.config.platform()
-        turns = TurnClient(f"http://127.0.0.1:{turn_port}/", authorization(built.settings))
-        services = Services(built.store, turns, *speech, relay_settings)
-        relay = serve_uvicorn(create_app(built, services), relay_port)
+        turns = TurnClient(f"http://127.0.0.1:{turn_port}", authorization(RelaySettings()))  # the DATA_DIR's secret
+        services = Services(turns, *speech, relay_settings)
+        relay = serve_uvicorn(create_app(TicketCheck(TICKET_PUBLIC_KEY), services), relay_port)
         headers = auth_headers(api, "relay.recruiter@example.com")
         draft = {"title": "Backend", "rubric_template": RUBRIC, "interview_length": interview_length}
         job = api.post("/api/jobs/", json=draft, headers=headers)
         yield World(api, f"ws://127.0.0.1:{relay_port}", headers, str(job.get_json()["id"]), turn_server)
         relay.should_exit = True
         turn_server.shutdown()
+
+
+@pytest.fixture
+def fake_turns() -> FakeTurns:
+    return FakeTurns()
+
+
+@pytest.fixture
+def fake_relay(fake_turns: FakeTurns, relay_settings: RelaySettings) -> Iterator[FakeRelay]:
+    speech, timer = FakeSpeech(), FakeTimer()
+    services = Services(fake_turns, speech, speech, relay_settings, later=timer)
+    with TestClient(create_app(TicketCheck(TICKET_PUBLIC_KEY), services)) as client:
+        yield FakeRelay(client, fake_turns, speech, timer)
 
 
 def receive(ws: ClientConnection) -> dict[str, Any]:

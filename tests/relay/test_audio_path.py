@@ -1,5 +1,5 @@
 """The audio path's small parts: the bounded buffer's drop rule, the audio-to-wall clock, loudness,
-and the outbox that never waits forever on a client that does not read."""
+and the sender that never waits forever on a client that does not read."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 
 from relay import conversation
 from relay.audio import AudioBuffer, AudioClock, RateLimit, loud
-from relay.conversation import Outbox, SlowClient
+from relay.conversation import Sender, SlowClient
 from relay.protocol import InterviewComplete, Transcript
 from tests.speech_audio import frames, silence, speech
 
@@ -75,15 +75,15 @@ def test_a_client_that_does_not_read_is_dropped_and_partials_are_not_queued(
 ) -> None:
     monkeypatch.setattr(conversation, "SEND_TIMEOUT_SECONDS", 0.2)
     socket = _StuckSocket()
-    outbox = Outbox(socket)  # type: ignore[arg-type]
+    sender = Sender(socket)  # type: ignore[arg-type]
 
     async def scenario() -> None:
-        final = asyncio.create_task(outbox.json(InterviewComplete()))
+        final = asyncio.create_task(sender.json(InterviewComplete()))
         await asyncio.sleep(0.05)
-        await outbox.json(Transcript(text="partial", final=False, turn=1), droppable=True)  # dropped at once
+        await sender.json(Transcript(text="partial", final=False, turn=1), droppable=True)  # dropped at once
         with pytest.raises(SlowClient):
             await final
-        await outbox.json(InterviewComplete())  # after the drop: nothing more is sent
+        await sender.json(InterviewComplete())  # after the drop: nothing more is sent
 
     asyncio.run(scenario())
-    assert len(socket.sent) == 1 and not outbox.open
+    assert len(socket.sent) == 1 and not sender.open

@@ -27,9 +27,10 @@ from websockets.sync.client import connect
 from werkzeug.serving import make_server
 
 import talentcrew.config
+from talentcrew.auth import public_half
 from talentcrew.models import Answer
 from tests.api.helpers import RUBRIC, auth_headers, create_session
-from tests.conftest import FUNCTIONS, _fresh_api_client, use_keys
+from tests.conftest import FUNCTIONS, KEYS, _fresh_api_client, use_keys
 from tests.relay.conftest import closed, receive
 from tests.servers import free_port
 
@@ -80,6 +81,7 @@ def relay_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[t
             "PYTHONPATH": f"{ROOT / 'functions'}{os.pathsep}{ROOT / 'realtime-relay'}",
             "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
             "PORT": str(relay_port),
+            "TALENTCREW_TICKET_PUBLIC_KEY": public_half(KEYS["TALENTCREW_TICKET_KEY"]),
             "TALENTCREW_TURN_URL": f"http://127.0.0.1:{turn_port}",
             "DEEPGRAM_API_KEY": "test-key-never-used-in-text-mode",
             "TALENTCREW_DEEPGRAM_URL": "http://127.0.0.1:9",

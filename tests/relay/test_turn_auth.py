@@ -18,8 +18,13 @@ from urllib.parse import parse_qs, urlsplit
 
 import jwt
 import pytest
+from pydantic import ValidationError
 
+from relay.settings import RelaySettings
+from relay.turns import authorization
+from talentcrew.config import Settings
 from tests.conftest import FUNCTIONS
+from tests.relay.fakes import TICKET_PUBLIC_KEY
 from tests.servers import free_port
 
 TURN_URL = "https://turn-123456789.europe-west1.run.app"
@@ -93,11 +98,12 @@ def _relay_headers(metadata: MetadataServer, calls: int) -> list[str]:
         "GCE_METADATA_IP": host,
         "TALENTCREW_TURN_AUTH": "iam",
         "TALENTCREW_TURN_URL": TURN_URL,
+        "TALENTCREW_TICKET_PUBLIC_KEY": TICKET_PUBLIC_KEY,
         "PYTHONPATH": os.pathsep.join([str(FUNCTIONS), str(FUNCTIONS.parent / "realtime-relay")]),
     }
     probe = (
-        "import json; from relay.turns import authorization; from talentcrew.config import Settings; "
-        f"header = authorization(Settings()); print(json.dumps([header() for _ in range({calls})]))"
+        "import json; from relay.turns import authorization; from relay.settings import RelaySettings; "
+        f"header = authorization(RelaySettings()); print(json.dumps([header() for _ in range({calls})]))"
     )
     done = subprocess.run(
         [sys.executable, "-c", probe], env=env, capture_output=True, text=True, timeout=60, check=False
@@ -122,10 +128,22 @@ def test_a_token_near_its_expiry_is_renewed_before_it_is_sent(metadata: Metadata
     assert headers == [f"Bearer {token}" for token in metadata.minted]
 
 
-def test_the_shared_secret_is_the_default(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from relay.turns import authorization
-    from talentcrew.config import Settings
-
+def test_locally_the_relay_reads_the_platforms_secret_and_ticket_key(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No key configured: the relay and the platform read the same files in DATA_DIR/keys, whoever made them."""
     monkeypatch.setenv("TALENTCREW_DATA_DIR", str(tmp_path))
-    settings = Settings()
-    assert authorization(settings)() == f"Bearer {(tmp_path / 'keys' / 'turn_secret').read_text()}"
+    relay = RelaySettings()
+    assert authorization(relay)() == f"Bearer {(tmp_path / 'keys' / 'turn_secret').read_text()}"
+    platform = Settings()
+    assert relay.turn_bearer() == platform.turn_bearer()
+    assert relay.turn_base_url == platform.turn_base_url == "http://127.0.0.1:8081"
+    assert relay.ticket_public_pem() == platform.ticket_public_pem()
+
+
+def test_on_google_cloud_the_relay_needs_the_tickets_public_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TALENTCREW_TURN_AUTH", "iam")
+    with pytest.raises(ValidationError, match="TALENTCREW_TICKET_PUBLIC_KEY is required"):
+        RelaySettings()
+    monkeypatch.setenv("TALENTCREW_TICKET_PUBLIC_KEY", TICKET_PUBLIC_KEY)
+    assert RelaySettings().ticket_public_pem() == TICKET_PUBLIC_KEY

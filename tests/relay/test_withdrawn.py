@@ -1,5 +1,6 @@
-"""A recruiter erases an interview, or revokes its invite, while the candidate is connected: the relay
-records nothing more (no answer, no draft) and closes with 4410.
+"""End to end: a recruiter erases an interview, or revokes its invite, through the api while the candidate
+is connected; the turn service refuses the next draft (410), nothing more is recorded, and the relay
+closes with 4410. The other withdrawal cases run on fakes in test_protocol.py.
 
 Voice runs on a scripted engine that hears one word per audio frame, final at once, so a draft is
 written for every frame without waiting on a real recogniser.
@@ -9,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 
@@ -90,41 +90,16 @@ def voice(world: World) -> Iterator[tuple[str, ClientConnection]]:
         yield session_id, ws
 
 
-def test_erasing_a_session_mid_answer_stops_its_drafts(world: World, voice: tuple[str, ClientConnection]) -> None:
-    session_id, ws = voice
-    assert world.api.delete(f"/api/sessions/{session_id}/", headers=world.headers).status_code == 204
-    ws.send(FRAME)  # more words: before, each was kept as a draft that nothing would ever delete
-    _withdrawn(ws)
-    assert _drafts(session_id) == []
-
-
-def test_revoking_the_invite_mid_answer_stops_its_drafts(world: World, voice: tuple[str, ClientConnection]) -> None:
-    session_id, ws = voice
-    assert world.api.delete(f"/api/sessions/{session_id}/invite/", headers=world.headers).status_code == 204
-    kept = _drafts(session_id)
-    ws.send(FRAME)
-    _withdrawn(ws)
-    assert _drafts(session_id) == kept  # nothing more was written
-    store = talentcrew.config.platform().store
-    assert store.count(Answer, where={"session_id": session_id}) == 0
-
-
 @pytest.mark.parametrize("withdraw", ["erase", "revoke"])
-def test_a_typed_answer_after_the_interview_was_withdrawn_is_not_taken(world: World, withdraw: str) -> None:
-    session_id, token = world.session()
-    with world.connect(session_id, world.ticket(session_id, token)) as ws:
-        assert receive(ws)["type"] == "question"
-        path = f"/api/sessions/{session_id}/" if withdraw == "erase" else f"/api/sessions/{session_id}/invite/"
-        assert world.api.delete(path, headers=world.headers).status_code == 204
-        ws.send(json.dumps({"type": "text_message", "text": "An index on the filtered columns."}))
-        _withdrawn(ws)
+def test_withdrawing_mid_answer_stops_its_drafts_and_closes_with_4410(
+    world: World, voice: tuple[str, ClientConnection], withdraw: str
+) -> None:
+    session_id, ws = voice
+    path = f"/api/sessions/{session_id}/" if withdraw == "erase" else f"/api/sessions/{session_id}/invite/"
+    assert world.api.delete(path, headers=world.headers).status_code == 204
+    kept = _drafts(session_id)
+    ws.send(FRAME)  # more words: the turn service refuses their draft
+    _withdrawn(ws)
+    assert _drafts(session_id) == ([] if withdraw == "erase" else kept)  # nothing more was written
     store = talentcrew.config.platform().store
     assert store.count(Answer, where={"session_id": session_id}) == 0
-
-
-def test_a_ticket_for_an_erased_session_opens_nothing(world: World) -> None:
-    session_id, token = world.session()
-    ticket = world.ticket(session_id, token)
-    assert world.api.delete(f"/api/sessions/{session_id}/", headers=world.headers).status_code == 204
-    with world.connect(session_id, ticket) as ws:
-        _withdrawn(ws)

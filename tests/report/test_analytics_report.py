@@ -1,7 +1,8 @@
 """The scheduled analytics report (`drift`, talentcrew.analytics.tick) on a real store with the real
-offline grader: drift found where it was injected and nowhere else, retention, impact ratios over
-volunteered self-identification, flags with reasons, alerts as structured logs, and one report per
-account per day however often the tick comes."""
+offline grader: drift found where it was injected and nowhere else, impact ratios over volunteered
+self-identification, flags with reasons, alerts as structured logs, and one report per account per
+day however often the tick comes. And retention (`retention`, talentcrew.retention.tick), its own
+daily step: what it erases and records, once per day, and the report showing that record."""
 
 from __future__ import annotations
 
@@ -18,16 +19,14 @@ import pytest
 from cloudevents.http import CloudEvent
 
 import talentcrew.config
-from main import EVENT_HANDLERS, drift
+from main import drift, retention
 from talentcrew import sessions
-from talentcrew.__main__ import analytics_tick
+from talentcrew.__main__ import analytics_tick, retention_tick
 from talentcrew.accounts import SignUp, open_account
 from talentcrew.adapters.local_brain import LocalBrain
-from talentcrew.adapters.outbox_events import OutboxWorker
 from talentcrew.analytics.daily import AnalyticsReport, produce, report_id
-from talentcrew.analytics.retention import erase_orphan_drafts
 from talentcrew.config import platform
-from talentcrew.events import ANALYTICS_TICK
+from talentcrew.events import ANALYTICS_TICK, RETENTION_TICK, Dispatcher
 from talentcrew.interview.safety import Guarded
 from talentcrew.models import (
     Answer,
@@ -47,6 +46,7 @@ from talentcrew.models import (
     answer_id,
 )
 from talentcrew.ports import Store
+from talentcrew.retention import RetentionRun, erase_orphan_drafts, run_id
 from tests.conftest import FIRESTORE_INDEXES, FUNCTIONS, use_keys
 
 DAY = date(2026, 11, 25)
@@ -154,7 +154,7 @@ def test_a_shift_is_found_where_it_was_injected_and_nowhere_else(
     _answers(store, steady, "outside", [1] * 50, END - timedelta(days=200))  # before the baseline: not counted
 
     with caplog.at_level(logging.WARNING, logger="talentcrew.analytics.daily"):
-        [report] = produce(store, platform().blobs, lambda: brain, DAY)
+        [report] = produce(store, lambda: brain, DAY)
 
     whole = {entry.title: entry.drift for entry in report.score_drift if entry.skill is None}
     assert whole["Shifted"].alert and whole["Shifted"].mean_shift == pytest.approx(1.0, abs=0.15)
@@ -179,17 +179,18 @@ def test_too_little_data_raises_no_alert_and_says_so(store: Store, brain: Guarde
     job = _job(store, owner, "New role")
     _answers(store, job, "old", [5, 6, 7], END - timedelta(days=60))
     _answers(store, job, "new", [9, 9, 9, 9], END - timedelta(days=5))
-    [report] = produce(store, platform().blobs, lambda: brain, DAY)
+    [report] = produce(store, lambda: brain, DAY)
     [whole] = [entry.drift for entry in report.score_drift if entry.skill is None]
     assert not whole.alert and not whole.enough_data and "too little data" in whole.reason
     assert report.alerts == []
+    assert report.retention is None  # the retention step had not run for the day
 
 
 def test_the_same_tick_twice_writes_one_report_per_account(store: Store) -> None:
     first, second = _recruiter(store), _recruiter(store, "sam@example.com")
     analytics_tick(DAY, out=io.StringIO())
-    analytics_tick(DAY, out=io.StringIO())  # published once: the key is the day
-    worker = OutboxWorker(store, EVENT_HANDLERS)
+    analytics_tick(DAY, out=io.StringIO())  # announced once: the key is the day
+    worker = Dispatcher(store, platform().events)
     assert worker.deliver_due() == 1
     stored = {user.id: store.get(AnalyticsReport, report_id(user.id, DAY)) for user in (first, second)}
     assert all(report is not None for report in stored.values())
@@ -247,17 +248,42 @@ def test_retention_erases_completed_interviews_past_their_period_only(store: Sto
         _answers(store, job, session.id, [5, 6, 7], END - timedelta(days=40))
     store.create(SelfIdentification(id=old.id, session_id=old.id, owner_id=pruner.id, job_id=job.id, sex=Sex.FEMALE))
 
-    reports = {report.owner_id: report for report in produce(store, platform().blobs, lambda: brain, DAY)}
+    retention_tick(DAY, out=io.StringIO())
+    assert Dispatcher(store, platform().events).deliver_due() == 1  # to the `retention` function
 
-    assert reports[pruner.id].retention.model_dump() == {
-        "retention_days": 30,
-        "sessions_erased": 1,
-        "answers_erased": 3,
-    }
+    pruned, kept = (store.get(RetentionRun, run_id(user.id, DAY)) for user in (pruner, keeper))
+    assert pruned is not None and (pruned.retention_days, pruned.sessions_erased, pruned.answers_erased) == (30, 1, 3)
     assert store.get(InterviewSession, old.id) is None and store.count(Answer, where={"session_id": old.id}) == 0
     assert store.get(SelfIdentification, old.id) is None
     assert store.get(InterviewSession, recent.id) is not None and store.get(InterviewSession, open_.id) is not None
-    assert reports[keeper.id].retention.sessions_erased == 0 and store.get(InterviewSession, old_kept.id) is not None
+    assert kept is not None and (kept.retention_days, kept.sessions_erased) == (None, 0)
+    assert store.get(InterviewSession, old_kept.id) is not None
+    # The day's analytics report shows the recruiter what was erased.
+    reports = {report.owner_id: report for report in produce(store, lambda: brain, DAY)}
+    assert reports[pruner.id].retention == pruned and reports[keeper.id].retention == kept
+
+
+def test_a_redelivered_retention_tick_erases_and_records_nothing_more(
+    store: Store, caplog: pytest.LogCaptureFixture
+) -> None:
+    owner = _recruiter(store, retention_days=30)
+    job = _job(store, owner, "Backend")
+    _session(store, job, score=60, ended=END - timedelta(days=31))
+    tick = CloudEvent({"id": "r-1", "type": RETENTION_TICK, "source": "//scheduler"}, {"day": DAY.isoformat()})
+    with caplog.at_level(logging.INFO, logger="talentcrew.retention"):
+        retention(tick)
+    recorded = store.get(RetentionRun, run_id(owner.id, DAY))
+    assert recorded is not None and recorded.sessions_erased == 1
+    assert f"retention: erased 1 interviews of account {owner.id}" in caplog.text
+
+    late = _session(store, job, score=60, ended=END - timedelta(days=31))  # due too, but the day is done
+    retention(tick)  # a redelivery, or a second scheduler run
+    assert store.get(RetentionRun, run_id(owner.id, DAY)) == recorded and store.count(RetentionRun) == 1
+    assert store.get(InterviewSession, late.id) is not None
+    next_day = DAY + timedelta(days=1)
+    retention(CloudEvent({"id": "r-2", "type": RETENTION_TICK, "source": "//scheduler"}, {"day": next_day.isoformat()}))
+    assert store.get(InterviewSession, late.id) is None
+    assert store.get(RetentionRun, run_id(owner.id, next_day)) is not None
 
 
 def test_drafts_left_by_a_connection_live_while_its_session_was_erased_are_swept(store: Store) -> None:
@@ -292,7 +318,7 @@ def test_impact_ratios_come_from_volunteered_records_and_alert_below_four_fifths
     _session(store, job, score=90, ended=END - timedelta(days=3))  # declined to say: in no table
 
     with caplog.at_level(logging.WARNING):
-        [report] = produce(store, platform().blobs, lambda: brain, DAY)
+        [report] = produce(store, lambda: brain, DAY)
 
     overall = {table.category: table for table in report.impact if table.job_id is None}
     by_sex = {group.group: group for group in overall["sex"].groups}
@@ -314,7 +340,7 @@ def test_flags_are_counted_per_job_with_their_reasons(store: Store, brain: Guard
     _answers(store, job, "other", [5, 5, 5], END - timedelta(days=2), is_cheating_suspected=True)
     for turn, kind in enumerate((SignalKind.PASTE, SignalKind.PASTE, SignalKind.FOCUS_LOST)):
         store.create(IntegritySignal(session_id=session.id, owner_id=owner.id, turn_index=turn, kind=kind, reason="r"))
-    [report] = produce(store, platform().blobs, lambda: brain, DAY)
+    [report] = produce(store, lambda: brain, DAY)
     [flags] = report.flags
     assert (flags.answers, flags.integrity_flagged, flags.bias_flagged) == (5, 3, 2)
     assert [(r.reason, r.count) for r in flags.signals] == [("paste", 2), ("focus lost", 1)]

@@ -1,6 +1,7 @@
 """The `report` function on the event path: completion → scorecard PDF in Blobs → signed download,
-repeated and racing deliveries, bad events, and the job's webhook. Real store (SQLite and the
-Firestore emulator), real rendering, the local outbox worker delivering real CloudEvents."""
+repeated and racing deliveries, a dispatcher that dies mid-send, bad events, and the job's webhook.
+Real store (SQLite and the Firestore emulator), real rendering, the outbox's dispatcher delivering
+real CloudEvents through the local transport."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import hmac
 import io
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -25,13 +26,15 @@ from pypdf import PdfReader
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
-from main import EVENT_HANDLERS, report
+from main import report
+from talentcrew import sessions
 from talentcrew.adapters.gcs_blobs import GcsBlobs
-from talentcrew.adapters.outbox_events import OutboxEvent, OutboxStatus, OutboxWorker
+from talentcrew.audit import AuditEntry
 from talentcrew.config import platform
-from talentcrew.events import SESSION_COMPLETED
-from talentcrew.models import InterviewSession, utcnow
-from talentcrew.scorecard.produce import produce
+from talentcrew.events import SESSION_COMPLETED, Dispatcher, OutboxEvent, OutboxStatus
+from talentcrew.models import Answer, InterviewSession, answer_id, utcnow
+from talentcrew.ports import Events
+from talentcrew.scorecard.produce import NothingToReport, produce
 from tests.api.helpers import RUBRIC, auth_headers, create_session, seed_answer
 from tests.contract.test_blobs import _signer
 from tests.servers import free_port
@@ -62,9 +65,14 @@ def _pdfs(session_id: str) -> list[Path]:
     return sorted((platform().settings.data_dir / "blobs" / "scorecards" / session_id).glob("*.pdf"))
 
 
+def _dispatcher() -> Dispatcher:
+    """The outbox's dispatcher of the local platform, sending to the CloudEvent functions."""
+    return Dispatcher(platform().store, platform().events)
+
+
 def test_a_completed_interview_gets_a_scorecard_the_recruiter_downloads(api_client: FlaskClient) -> None:
     headers, session_id = _completed(api_client)
-    assert OutboxWorker(platform().store, EVENT_HANDLERS).deliver_due() >= 1  # the outbox calls `report`
+    assert _dispatcher().deliver_due() >= 1  # the dispatcher calls `report`
 
     link = api_client.get(f"/api/sessions/{session_id}/download-pdf/", headers=headers)
     assert link.status_code == 302
@@ -107,6 +115,73 @@ def test_racing_deliveries_leave_one_pdf(api_client: FlaskClient) -> None:
     assert session.overall_score == 70 and session.recommendation == "HIRE"
 
 
+class _DiesOnce:
+    """A dispatcher's transport whose first send dies midway (the process is killed while publishing);
+    the dispatcher started after it sends through the real one."""
+
+    name = "dies-once"
+
+    def __init__(self, real: Events) -> None:
+        self.real = real
+        self.died = False
+
+    def publish(self, event_type: str, data: Mapping[str, Any], key: str) -> None:
+        if not self.died:
+            self.died = True
+            raise ConnectionError("killed while publishing")
+        self.real.publish(event_type, data, key)
+
+
+def test_a_publish_killed_after_the_completion_still_gives_exactly_one_scorecard(api_client: FlaskClient) -> None:
+    _, session_id = _completed(api_client)  # the completion and its announcement: one commit
+    store = platform().store
+    ended = store.get(InterviewSession, session_id)
+    assert ended is not None and (ended.overall_score, ended.recommendation) == (70, "HIRE")
+    # A grade corrected after the end: the scorecard shows the score the ending stored, it does not score again.
+    store.update(Answer, answer_id(session_id, 1), {"confidence_score": 1})
+
+    dying = _DiesOnce(platform().events)
+    assert Dispatcher(store, dying).deliver_due() == 0  # killed: nothing was sent
+    assert _pdfs(session_id) == []
+    assert Dispatcher(store, dying).deliver_due(now=utcnow() + timedelta(minutes=1)) == 1  # the next run
+    report(_event(session_id, "session-completed-again"))  # at least once: a second delivery changes nothing
+    assert _dispatcher().deliver_due(now=utcnow() + timedelta(hours=1)) == 0  # nothing left to send
+
+    session = store.get(InterviewSession, session_id)
+    assert session is not None and session.report_object is not None
+    assert (session.overall_score, session.recommendation) == (ended.overall_score, ended.recommendation)
+    assert [p.name for p in _pdfs(session_id)] == [Path(session.report_object).name]
+    written = {"session_id": session_id, "action": "scorecard.written"}
+    assert store.count(AuditEntry, where=written) == 1
+
+
+def test_an_ending_whose_announcement_cannot_be_written_does_not_end(api_client: FlaskClient) -> None:
+    """Completion and announcement are one commit: when the event's write fails, the session stays open."""
+    headers = auth_headers(api_client, "rita@example.com")
+    job = api_client.post("/api/jobs/", json={"title": "Backend Engineer", "rubric_template": RUBRIC}, headers=headers)
+    created, _ = create_session(api_client, headers, job.get_json()["id"], "Casey Candidate")
+    seed_answer(created["id"], created["owner_id"], 1, 8)
+    store = platform().store
+    now = utcnow()
+    blocking = OutboxEvent(id=f"session-completed-{created['id']}", type="x", data={}, created_at=now, due_at=now)
+    store.create(blocking)  # the announcement's id is taken: its create fails the commit
+    session = store.get(InterviewSession, created["id"])
+    assert session is not None
+    sessions.end_session(store, session, sessions.CANDIDATE)
+    stored = store.get(InterviewSession, created["id"])
+    assert stored is not None and not stored.is_completed
+    assert (stored.overall_score, stored.recommendation, stored.ended_at) == (None, None, None)
+
+
+def test_a_completed_session_without_its_recommendation_is_a_bug_not_a_card(api_client: FlaskClient) -> None:
+    _, session_id = _completed(api_client)
+    built = platform()
+    built.store.update(InterviewSession, session_id, {"recommendation": None})
+    with pytest.raises(NothingToReport, match="score without a recommendation"):
+        produce(built.store, built.blobs, session_id)
+    assert _pdfs(session_id) == []
+
+
 @pytest.mark.parametrize(
     "data",
     [{}, {"session_id": "no-such-session"}, {"other": 1}],
@@ -137,7 +212,7 @@ def test_a_storage_failure_raises_so_the_event_is_retried(api_client: FlaskClien
     built = platform()
     missing_bucket = GcsBlobs(f"{project}-missing", project, signer=_signer(project))
     with pytest.raises(CloudNotFound):
-        produce(built.store, missing_bucket, built.events, session_id)
+        produce(built.store, missing_bucket, session_id)
     session = built.store.get(InterviewSession, session_id)
     assert session is not None and session.report_object is None  # nothing half-done is recorded
 
@@ -149,8 +224,8 @@ def test_on_cloud_storage_the_scorecard_is_fetched_through_a_signed_url(
     StorageClient(project=project, credentials=AnonymousCredentials()).create_bucket(f"{project}-reports")
     blobs = GcsBlobs(f"{project}-reports", project, signer=_signer(project))
     built = platform()
-    name = produce(built.store, blobs, built.events, session_id)
-    assert produce(built.store, blobs, built.events, session_id) == name  # again: the same object
+    name = produce(built.store, blobs, session_id)
+    assert produce(built.store, blobs, session_id) == name  # again: the same object
     response = requests.get(blobs.signed_url(name, timedelta(minutes=5), "card.pdf"), timeout=10)
     assert response.status_code == 200
     assert "Casey Candidate" in _pdf_text(response.content)
@@ -189,7 +264,7 @@ def test_the_jobs_webhook_is_told_signed_and_retried(
     job_id = api_client.get("/api/jobs/", headers=headers).get_json()["items"][0]["id"]
     rotated = api_client.post(f"/api/jobs/{job_id}/webhook-secret/", headers=headers)
     secret = rotated.get_json()["webhook_secret"]  # notifications from now on are signed with the new one
-    worker = OutboxWorker(platform().store, EVENT_HANDLERS)
+    worker = _dispatcher()
     worker.deliver_due()  # the report, which announces the scorecard
     worker.deliver_due()  # the notification, which meets a 500
     assert len(receiver.calls) == 1
@@ -216,7 +291,7 @@ def test_a_webhook_that_now_points_inside_the_network_is_not_told(
     _completed(api_client, webhook_url=receiver.url)
     monkeypatch.setenv("TALENTCREW_ALLOW_PRIVATE_WEBHOOKS", "false")
     platform.cache_clear()  # the report function starts with the operator's new setting
-    worker = OutboxWorker(platform().store, EVENT_HANDLERS)
+    worker = _dispatcher()
     worker.deliver_due()  # the report
     worker.deliver_due()  # the notification: dropped
     worker.deliver_due(now=utcnow() + timedelta(hours=1))

@@ -30,6 +30,7 @@ import pytest
 
 from talentcrew import events
 from talentcrew.adapters.pubsub_events import topic_id
+from talentcrew.events import OutboxEvent
 
 REPO = Path(__file__).resolve().parents[2]
 TERRAFORM = REPO / "terraform"
@@ -416,6 +417,79 @@ def delivery_problems(tree: Module) -> list[str]:
     return problems
 
 
+MEMBER_ACCOUNT = re.compile(r'^\$\{local\.members(?:\.(\w+)|\["(\w+)"\])\}$')
+FOR_EACH_OVER_LIST = re.compile(r"^\$\{\{for (\w+) in local\.(\w+) : .+ => \1\}\}$")
+
+
+def custom_role_permissions(tree: Module) -> dict[str, list[str]]:
+    """Each custom role as grants name it (`${google_project_iam_custom_role.NAME["KEY"].name}`) → its permissions."""
+    found: dict[str, list[str]] = {}
+    for name, body in resources(tree, "google_project_iam_custom_role").items():
+        over = re.fullmatch(r"\$\{local\.(\w+)\}", str(body.get("for_each")))
+        assert over and body["permissions"] == "${each.value}", f"custom role {name}: not one per entry of a local map"
+        for key, permissions in tree["locals"][over.group(1)].items():
+            found[f'${{google_project_iam_custom_role.{name}["{key}"].name}}'] = permissions
+    return found
+
+
+def iam_grants(tree: Module) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Every *_iam_member and *_iam_binding resource of the module: (type.name, body as written)."""
+    for type_, named in tree["resource"].items():
+        if type_.endswith(("_iam_member", "_iam_binding")):
+            yield from ((f"{type_}.{name}", body) for name, body in named.items())
+
+
+def grant_locals(tree: Module) -> set[str]:
+    """The locals a grant's for_each names that are expressions (only Terraform can evaluate them), and
+    every local those read."""
+    named = {name for _, body in iam_grants(tree) for name in LOCAL_REFERENCE.findall(str(body.get("for_each", "")))}
+    pending = [name for name in named if isinstance(tree["locals"][name], str)]
+    needed: set[str] = set()
+    while pending:
+        name = pending.pop()
+        if name not in needed:
+            needed.add(name)
+            pending.extend(LOCAL_REFERENCE.findall(json.dumps(without_comments(tree["locals"][name]))))
+    return needed
+
+
+def as_hcl(node: Any) -> str:
+    """A parsed value written back as an HCL expression."""
+    if isinstance(node, dict):
+        pairs = (f"{json.dumps(key)} = {as_hcl(value)}" for key, value in node.items() if not key.startswith("__"))
+        return "{" + ", ".join(pairs) + "}"
+    if isinstance(node, list):
+        return "[" + ", ".join(as_hcl(value) for value in node) + "]"
+    return _as_expression(node, str(node))
+
+
+def account_roles(tree: Module, evaluated: dict[str, Any]) -> dict[str, set[str]]:
+    """What the module's grants give its service accounts, every for_each expanded: account → roles, a
+    custom role as its permissions. A for_each local written as an expression takes its value from
+    `evaluated` (what Terraform made of it)."""
+    custom = custom_role_permissions(tree)
+    held: dict[str, set[str]] = {}
+    for where, body in iam_grants(tree):
+        rest = {key: value for key, value in body.items() if key != "for_each"}
+        over_map = re.fullmatch(r"\$\{local\.(\w+)\}", str(body.get("for_each")))
+        over_list = FOR_EACH_OVER_LIST.fullmatch(str(body.get("for_each")))
+        if over_map:
+            entries = dict(evaluated.get(over_map.group(1), tree["locals"][over_map.group(1)]))
+        elif over_list:
+            entries = {str(n): entry for n, entry in enumerate(evaluated[over_list.group(2)])}
+        else:
+            assert "for_each" not in body, f"{where}: cannot expand for_each = {body['for_each']}"
+            entries = {"": {}}
+        for key, entry in entries.items():
+            grant = expand(rest, key, entry) if "for_each" in body else rest
+            for member in [grant.get("member", ""), *grant.get("members", [])]:
+                account = MEMBER_ACCOUNT.fullmatch(str(member))
+                if account:  # not allUsers nor a Google service agent
+                    role = str(grant["role"])
+                    held.setdefault(account.group(1) or account.group(2), set()).update(custom.get(role, [role]))
+    return held
+
+
 # --- the checks -----------------------------------------------------------------------------------------
 
 
@@ -539,7 +613,7 @@ def test_email_verification_is_refused_without_an_smtp_server(tmp_path: Path) ->
 
 
 def test_every_service_runs_as_its_own_account() -> None:
-    assert len(services(module())) == 7  # api, turn, scorecard_webhook, drift; report, relay, web
+    assert len(services(module())) == 9  # api, turn, scorecard_webhook, drift, retention, outbox; report, relay, web
     assert account_problems(module()) == []
 
 
@@ -669,6 +743,8 @@ def test_each_service_holds_only_its_own_keys() -> None:
         "function.turn": {"TALENTCREW_GEMINI_API_KEY"},
         "function.drift": {"TALENTCREW_GEMINI_API_KEY"},
         "function.scorecard_webhook": set(),
+        "function.retention": set(),
+        "function.outbox": set(),
         "service.report": set(),
         "service.web": set(),
     }
@@ -801,7 +877,12 @@ def test_deployed_entry_points_exist_in_functions_main() -> None:
 def test_every_event_type_has_its_topic_and_handler() -> None:
     tree = module()
     event_types: dict[str, str] = tree["locals"]["event_types"]
-    assert set(event_types.values()) == {events.SESSION_COMPLETED, events.SCORECARD_READY, events.ANALYTICS_TICK}
+    assert set(event_types.values()) == {
+        events.SESSION_COMPLETED,
+        events.SCORECARD_READY,
+        events.ANALYTICS_TICK,
+        events.RETENTION_TICK,
+    }
     handlers = _event_handlers()
     deliveries: dict[str, Any] = tree["locals"]["event_deliveries"]
     for key, event_type in event_types.items():
@@ -815,12 +896,56 @@ def test_every_event_type_has_its_topic_and_handler() -> None:
 
 
 def test_publishers_are_the_services_that_publish() -> None:
-    publishers = {(grant["topic"], grant["account"]) for grant in module()["locals"]["topic_publishers"].values()}
-    assert publishers == {("session_completed", "api"), ("session_completed", "turn"), ("scorecard_ready", "report")}
+    """Only the outbox's dispatcher publishes, to every event topic; the services write into the outbox."""
+    tree = module()
+    publishers = {(grant["topic"], grant["account"]) for grant in tree["locals"]["topic_publishers"].values()}
+    assert publishers == {(key, "outbox") for key in tree["locals"]["event_types"]}
+
+
+def test_no_account_but_the_dispatchers_may_publish_an_event() -> None:
+    tree = module()
+    assert "roles/pubsub" not in json.dumps(tree["locals"]["project_role_grants"]), "no project-wide Pub/Sub role"
+    publishers = {
+        body["member"]
+        for type_ in tree["resource"]
+        if type_.startswith("google_pubsub_") and type_.endswith(("_iam_member", "_iam_binding"))
+        for body in instances(tree, type_).values()
+        if body["role"] == "roles/pubsub.publisher"
+    }
+    # The service agent publishes only to the dead-letter topics (dead_letter_publisher).
+    assert publishers == {'${local.members["outbox"]}', "${local.pubsub_service_agent}"}
+
+
+def test_the_dispatcher_starts_on_each_new_outbox_document_and_every_minute() -> None:
+    tree = module()
+    outbox = functions(tree)["outbox"]
+    assert block(outbox, "build_config")["entry_point"] == "dispatch_outbox"
+    service = block(outbox, "service_config")
+    assert (service["max_instance_count"], service["max_instance_request_concurrency"]) == (1, 1)
+    triggers = resources(tree, "google_eventarc_trigger")
+    assert set(triggers) == {"outbox_created", "outbox_sweep"}
+    for trigger in triggers.values():
+        target = block(block(trigger, "destination"), "cloud_run_service")
+        assert target["service"] == _function_name("outbox")
+        assert trigger["service_account"] == '${google_service_account.this["invoker"].email}'
+    created = {c["attribute"]: (c["value"], c.get("operator")) for c in triggers["outbox_created"]["matching_criteria"]}
+    assert created == {
+        "type": ("google.cloud.firestore.document.v1.created", None),
+        "database": ("${google_firestore_database.main.name}", None),
+        "document": ("outbox/{event}", "match-path-pattern"),
+    }
+    assert triggers["outbox_created"]["location"] == "${google_firestore_database.main.location_id}"
+    sweep = triggers["outbox_sweep"]
+    assert block(block(sweep, "transport"), "pubsub")["topic"] == "${google_pubsub_topic.outbox_sweep.id}"
+    job = resources(tree, "google_cloud_scheduler_job")["outbox_sweep"]
+    assert job["schedule"] == "* * * * *"
+    assert block(job, "pubsub_target")["topic_name"] == "${google_pubsub_topic.outbox_sweep.id}"
+    # The outbox collection it reads is a top-level one, as the application writes it.
+    assert OutboxEvent.collection == "outbox"
 
 
 def test_the_scheduler_sends_a_tick_the_drift_function_can_decode() -> None:
-    [job] = resources(module(), "google_cloud_scheduler_job").values()
+    job = resources(module(), "google_cloud_scheduler_job")["analytics_tick"]
     target = block(job, "pubsub_target")
     assert target["topic_name"] == '${google_pubsub_topic.events["analytics_tick"].id}'
     assert target["data"] == '${base64encode("{}")}'
@@ -836,12 +961,55 @@ def test_each_function_has_its_own_name_and_the_postcondition_checks_it() -> Non
         "turn": "${local.names.turn}",
         "scorecard_webhook": "${local.names.webhook}",
         "drift": "${local.names.drift}",
+        "retention": "${local.names.retention}",
+        "outbox": "${local.names.outbox}",
     }
     for key, body in bodies.items():
         [postcondition] = block(body, "lifecycle")["postcondition"]
         expected = f'${{can(regex("(^|/)${{{names[key][2:-1]}}}$", self.service_config[0].service))}}'
         assert postcondition["condition"] == expected, key
         assert body["depends_on"] == ["${terraform_data.function_prerequisites}"], key
+
+
+def test_retention_is_its_own_daily_step_before_the_analytics_tick() -> None:
+    tree = module()
+    jobs = resources(tree, "google_cloud_scheduler_job")
+    target = block(jobs["retention_tick"], "pubsub_target")
+    assert target["topic_name"] == '${google_pubsub_topic.events["retention_tick"].id}'
+    assert target["data"] == '${base64encode("{}")}'
+    assert target["attributes"] == {"type": "${local.event_types.retention_tick}"}
+    assert jobs["retention_tick"]["schedule"] == "${var.retention_schedule}"
+    assert jobs["retention_tick"]["time_zone"] == jobs["analytics_tick"]["time_zone"]
+    assert tree["locals"]["event_deliveries"]["retention_tick"]["handler"] == "retention"
+    retention = functions(tree)["retention"]
+    assert block(retention, "build_config")["entry_point"] == "retention"
+    service = block(retention, "service_config")
+    assert service["service_account_email"] == '${google_service_account.this["retention"].email}'
+    assert (service["max_instance_count"], service["max_instance_request_concurrency"]) == (1, 1)
+    assert service["timeout_seconds"] < tree["locals"]["event_deliveries"]["retention_tick"]["ack_deadline_seconds"]
+    assert tree["locals"]["functions"]["retention"]["secrets"] == {}
+
+
+def roles_with_any_option(tmp_path: Path) -> dict[str, set[str]]:
+    """Each account's roles and permissions, under the defaults or with every optional feature on
+    (the grant lists Terraform evaluates, since some depend on variables)."""
+    tree = module()
+    needed = grant_locals(tree)
+    assert needed, "every grant's for_each is a plain map: nothing for Terraform to evaluate"
+    every_option = 'gemini_api_key_enabled = true\nsmtp_host = "smtp.example.com"\nsmtp_username = "apikey"\n'
+    cases = evaluate_with_variables(
+        tmp_path,
+        {name: f"${{{as_hcl(tree['locals'][name])}}}" for name in needed},
+        {"defaults": "", "all": every_option},
+    )
+    return account_roles(tree, {name: joined([case[name] for case in cases.values()]) for name in needed})
+
+
+def test_retention_holds_the_store_and_deleting_scorecards_only(tmp_path: Path) -> None:
+    """It erases interviews, PDFs included; the analytics (drift) no longer delete anything from the bucket."""
+    roles = roles_with_any_option(tmp_path)
+    assert roles["retention"] == {"roles/datastore.user", "storage.objects.delete"}, roles["retention"]
+    assert not any(role.startswith("storage.") for role in roles["drift"]), roles["drift"]
 
 
 def _function_name(key: str) -> str:
@@ -861,6 +1029,8 @@ def test_ingress_and_invokers() -> None:
         "turn": "ALLOW_ALL",
         "scorecard_webhook": "ALLOW_INTERNAL_ONLY",
         "drift": "ALLOW_INTERNAL_ONLY",
+        "retention": "ALLOW_INTERNAL_ONLY",
+        "outbox": "ALLOW_INTERNAL_ONLY",
     }
     run = resources(tree, "google_cloud_run_v2_service")
     assert run["report"]["ingress"] == "INGRESS_TRAFFIC_INTERNAL_ONLY"
@@ -875,6 +1045,8 @@ def test_ingress_and_invokers() -> None:
         (_service_name("report"), "${local.members.invoker}"),
         (_function_name("scorecard_webhook"), "${local.members.invoker}"),
         (_function_name("drift"), "${local.members.invoker}"),
+        (_function_name("retention"), "${local.members.invoker}"),
+        (_function_name("outbox"), "${local.members.invoker}"),
     }, "who may invoke what"
     assert len(grants) == len(invokers)
 
@@ -894,6 +1066,67 @@ def test_least_privilege_on_scorecards_and_signing() -> None:
     )
     assert '"web"' not in grants.replace('\\"', '"')
     assert "local.members.web" not in json.dumps([tree["resource"], tree["locals"]])
+
+
+def joined(values: list[Any]) -> Any:
+    """One local's values under several configurations, as every grant any of them makes: lists joined, maps merged."""
+    if isinstance(values[0], list):
+        return [item for value in values for item in value]
+    if isinstance(values[0], dict):
+        return {key: item for value in values for key, item in value.items()}
+    return values[-1]
+
+
+def test_the_relay_holds_no_datastore_storage_or_pubsub_role(tmp_path: Path) -> None:
+    """The turn function alone writes interview state; the relay calls it, speaks through Deepgram, and nothing more."""
+    roles = roles_with_any_option(tmp_path)
+    # Exactly these: no roles/datastore.*, no Storage role or permission, no Pub/Sub role.
+    assert roles["relay"] == {"roles/run.invoker", "roles/secretmanager.secretAccessor"}, roles["relay"]
+    assert "roles/datastore.user" in roles["turn"] and "storage.objects.create" in roles["report"]
+    assert "roles/aiplatform.user" in roles["drift"] and "roles/secretmanager.secretAccessor" in roles["drift"]
+
+
+def test_the_role_reader_sees_every_kind_of_grant() -> None:
+    made_up = parse(
+        'locals {\n  members = { a = "serviceAccount:a", b = "serviceAccount:b" }\n'
+        '  grants  = concat(local.granted, [])\n  granted = [{ account = "b", role = "roles/datastore.user" }]\n'
+        '  writes = { a = ["storage.objects.create"] }\n'
+        "  callers = { x = { member = local.members.b } }\n}\n"
+        'resource "google_project_iam_member" "listed" {\n'
+        '  for_each = { for grant in local.grants : "${grant.account}/${grant.role}" => grant }\n'
+        "  role     = each.value.role\n  member   = local.members[each.value.account]\n}\n"
+        'resource "google_project_iam_custom_role" "bucket" {\n  for_each    = local.writes\n'
+        "  permissions = each.value\n}\n"
+        'resource "google_storage_bucket_iam_member" "bucket" {\n  for_each = local.writes\n'
+        "  role     = google_project_iam_custom_role.bucket[each.key].name\n  member   = local.members[each.key]\n}\n"
+        'resource "google_cloud_run_v2_service_iam_member" "calls" {\n  for_each = local.callers\n'
+        '  role     = "roles/run.invoker"\n  member   = each.value.member\n}\n'
+        'resource "google_pubsub_topic_iam_binding" "topic" {\n  role    = "roles/pubsub.publisher"\n'
+        '  members = [local.members.a, "allUsers"]\n}\n'
+    )
+    grants = [{"account": "b", "role": "roles/datastore.user"}]
+    assert grant_locals(merged([made_up])) == {"grants", "granted"}  # for Terraform to evaluate
+    assert account_roles(merged([made_up]), {"grants": grants}) == {
+        "a": {"storage.objects.create", "roles/pubsub.publisher"},
+        "b": {"roles/datastore.user", "roles/run.invoker"},
+    }
+
+
+def test_the_relay_gets_no_store_blobs_or_events_setting() -> None:
+    tree = module()
+    [container] = block(resources(tree, "google_cloud_run_v2_service")["relay"], "template")["containers"]
+    [dynamic] = [entry["env"] for entry in container["dynamic"]]
+    assert isinstance(dynamic["for_each"], dict), "the relay's settings are written out, not merged from a shared local"
+    names = {env["name"] for env in container["env"]} | set(dynamic["for_each"])
+    assert names == {
+        "TALENTCREW_SPEECH",
+        "TALENTCREW_LOG_FORMAT",
+        "TALENTCREW_TURN_URL",
+        "TALENTCREW_TURN_AUTH",
+        "TALENTCREW_TICKET_PUBLIC_KEY",
+        "DEEPGRAM_API_KEY",
+    }
+    assert not re.search(r"TALENTCREW_(STORE|BLOBS|EVENTS|BUCKET|FIRESTORE\w*)\b", with_locals(tree, container))
 
 
 def test_every_declared_index_becomes_a_firestore_index() -> None:

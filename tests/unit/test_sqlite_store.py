@@ -7,8 +7,8 @@ import stat
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from talentcrew.adapters.outbox_events import OutboxEvent
 from talentcrew.adapters.sqlite_store import SqliteStore
+from talentcrew.events import OutboxEvent
 from talentcrew.models import utcnow
 
 KEYS = [f"event-{n:03d}" for n in range(60)]

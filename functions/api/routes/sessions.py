@@ -91,7 +91,7 @@ def blueprint(platform: Platform) -> APIBlueprint:
             session, actor = sessions.candidate_session(store, invite_token, path.id), sessions.CANDIDATE
         else:
             raise Unauthorized("a bearer token or an invite token is required")
-        ended = sessions.end_session(store, platform.events, session, actor)
+        ended = sessions.end_session(store, session, actor)
         return SessionEnded(session_id=ended.id, is_completed=True, ended_at=ended.ended_at).model_dump(mode="json")
 
     @bp.put("/api/sessions/<id>/self-identification/", responses={204: None, **CANDIDATE_ERRORS})

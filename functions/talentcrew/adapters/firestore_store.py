@@ -31,7 +31,7 @@ from google.cloud import firestore
 
 from talentcrew.errors import NotFound
 from talentcrew.models import Document
-from talentcrew.ports import Between, D, Page, Scalar, field_name
+from talentcrew.ports import Between, Create, D, Page, Scalar, Update, Write, field_name
 
 FOLD_PAGE = 500  # documents per page when counting client-side
 TTL_FIELD = "expires_at"
@@ -105,23 +105,53 @@ class FirestoreStore:
     def put(self, doc: Document) -> None:
         self._db.collection(doc.collection).document(doc.id).set(self._data(doc))
 
-    def update(self, kind: type[D], doc_id: str, changes: Mapping[str, Any]) -> D:
+    def _merged(self, kind: type[D], doc_id: str, changes: Mapping[str, Any]) -> tuple[Any, D, dict[str, Any]]:
+        """The document's reference, the document with `changes` (validated), and the fields to write."""
         ref = self._db.collection(kind.collection).document(doc_id)
         snapshot = ref.get()
         if not snapshot.exists:
             raise NotFound(f"{kind.collection}/{doc_id}")
         merged = kind.model_validate({**(snapshot.to_dict() or {}), **changes})
-        if not changes:
-            return merged
         stored = self._data(merged)
+        return ref, merged, {name: stored[name] for name in changes}
+
+    def update(self, kind: type[D], doc_id: str, changes: Mapping[str, Any]) -> D:
+        ref, merged, fields = self._merged(kind, doc_id, changes)
+        if not fields:
+            return merged
         try:
-            ref.update({name: stored[name] for name in changes})
+            ref.update(fields)
         except FirestoreNotFound as error:
             raise NotFound(f"{kind.collection}/{doc_id}") from error
         return merged
 
     def delete(self, kind: type[Document], doc_id: str) -> None:
         self._db.collection(kind.collection).document(doc_id).delete()
+
+    def commit(self, *writes: Write) -> bool:
+        """One WriteBatch, which Firestore applies whole or not at all. Updates are validated on a read
+        before the batch, as `update` does.
+
+        Creates go first in the batch: the emulator applies a batch's writes in order up to the first
+        that fails, so a commit whose one create meets an existing id then writes nothing there either.
+        """
+        batch = self._db.batch()
+        for write in sorted(writes, key=lambda write: isinstance(write, Update)):  # creates first
+            if isinstance(write, Create):
+                batch.create(self._db.collection(write.doc.collection).document(write.doc.id), self._data(write.doc))
+                continue
+            ref, _, fields = self._merged(write.kind, write.doc_id, write.changes)
+            if fields:
+                batch.update(ref, fields)
+        if not len(batch):
+            return True
+        try:
+            batch.commit()
+        except AlreadyExists:
+            return False
+        except FirestoreNotFound as error:
+            raise NotFound(str(error)) from error
+        return True
 
     def _filtered(self, kind: type[Document], where: Mapping[str, Scalar] | None) -> Any:
         query: Any = self._db.collection(kind.collection)

@@ -1,8 +1,9 @@
-"""Events through Pub/Sub, for Google Cloud: one topic per event type.
+"""The Events transport on Google Cloud: Pub/Sub, one topic per event type.
 
-A push subscription per topic (terraform/pubsub.tf) posts each message to its function, which
-functions-framework turns into a `messagePublished` CloudEvent; `talentcrew.events.decode` unwraps
-it. The event's type and idempotency key travel as message attributes.
+Only the outbox's dispatcher publishes (functions/outbox/main.py). A push subscription per topic
+(terraform/pubsub.tf) posts each message to its function, which functions-framework turns into a
+`messagePublished` CloudEvent; `talentcrew.events.decode` unwraps it. The event's type and
+idempotency key travel as message attributes.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ class PubSubEvents:
         self._publisher = PublisherClient()
 
     def publish(self, event_type: str, data: Mapping[str, Any], key: str) -> None:
-        """Blocks until Pub/Sub has the message: the caller's state change is then safe to commit."""
+        """Blocks until Pub/Sub has the message: the dispatcher then records the event as sent."""
         topic = self._publisher.topic_path(self._project, topic_id(event_type))
         body = json.dumps(dict(data), separators=(",", ":")).encode()
         self._publisher.publish(topic, body, type=event_type, event_id=key).result(timeout=self._timeout)

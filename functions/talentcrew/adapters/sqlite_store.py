@@ -24,7 +24,7 @@ from typing import Any
 from talentcrew.adapters.private_files import owner_only
 from talentcrew.errors import NotFound
 from talentcrew.models import Document
-from talentcrew.ports import Between, D, Page, Scalar, field_name
+from talentcrew.ports import Between, D, Page, Scalar, Update, Write, field_name
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (
@@ -41,6 +41,30 @@ _JSON_BOOLEANS: dict[str, Scalar] = {"true": True, "false": False}  # SQLite rea
 def _field(name: str) -> str:
     """The JSON path of a top-level field (checked: it goes into the SQL text)."""
     return f"$.{field_name(name)}"
+
+
+class _Taken(Exception):
+    """A commit's create met an existing id: raised to roll the transaction back."""
+
+
+def _insert(db: sqlite3.Connection, doc: Document) -> bool:
+    cursor = db.execute(
+        "INSERT OR IGNORE INTO documents (collection, id, data) VALUES (?, ?, ?)",
+        (doc.collection, doc.id, doc.model_dump_json()),
+    )
+    return cursor.rowcount == 1
+
+
+def _update(db: sqlite3.Connection, kind: type[D], doc_id: str, changes: Mapping[str, Any]) -> D:
+    row = db.execute("SELECT data FROM documents WHERE collection = ? AND id = ?", (kind.collection, doc_id)).fetchone()
+    if row is None:
+        raise NotFound(f"{kind.collection}/{doc_id}")
+    merged = kind.model_validate({**json.loads(row[0]), **changes})
+    db.execute(
+        "UPDATE documents SET data = ? WHERE collection = ? AND id = ?",
+        (merged.model_dump_json(), kind.collection, doc_id),
+    )
+    return merged
 
 
 class SqliteStore:
@@ -78,11 +102,7 @@ class SqliteStore:
 
     def create(self, doc: Document) -> bool:
         with self._transaction() as db:
-            cursor = db.execute(
-                "INSERT OR IGNORE INTO documents (collection, id, data) VALUES (?, ?, ?)",
-                (doc.collection, doc.id, doc.model_dump_json()),
-            )
-            return cursor.rowcount == 1
+            return _insert(db, doc)
 
     def get(self, kind: type[D], doc_id: str) -> D | None:
         row = (
@@ -101,21 +121,24 @@ class SqliteStore:
 
     def update(self, kind: type[D], doc_id: str, changes: Mapping[str, Any]) -> D:
         with self._transaction() as db:
-            row = db.execute(
-                "SELECT data FROM documents WHERE collection = ? AND id = ?", (kind.collection, doc_id)
-            ).fetchone()
-            if row is None:
-                raise NotFound(f"{kind.collection}/{doc_id}")
-            merged = kind.model_validate({**json.loads(row[0]), **changes})
-            db.execute(
-                "UPDATE documents SET data = ? WHERE collection = ? AND id = ?",
-                (merged.model_dump_json(), kind.collection, doc_id),
-            )
-            return merged
+            return _update(db, kind, doc_id, changes)
 
     def delete(self, kind: type[Document], doc_id: str) -> None:
         with self._transaction() as db:
             db.execute("DELETE FROM documents WHERE collection = ? AND id = ?", (kind.collection, doc_id))
+
+    def commit(self, *writes: Write) -> bool:
+        """One transaction: a create that meets an existing id rolls every write back."""
+        try:
+            with self._transaction() as db:
+                for write in writes:
+                    if isinstance(write, Update):
+                        _update(db, write.kind, write.doc_id, write.changes)
+                    elif not _insert(db, write.doc):
+                        raise _Taken
+        except _Taken:
+            return False
+        return True
 
     def _where(self, kind: type[Document], where: Mapping[str, Scalar] | None) -> tuple[list[str], list[Any]]:
         sql = ["WHERE collection = ?"]

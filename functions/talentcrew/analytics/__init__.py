@@ -1,1 +1,1 @@
-"""Analytics: the recruiter dashboard's figures, score and grader drift, the bias audits, retention."""
+"""Analytics: the recruiter dashboard's figures, score and grader drift, the bias audits."""

@@ -1,12 +1,12 @@
 """The scheduled analytics report: one per account per day, written once.
 
-Each tick (`talentcrew.analytics.tick`, daily) erases what the account's retention period has run
-out on, then measures what a compliance reviewer asks about: score drift per job and rubric skill
-(recent window against a baseline), the active grader against its golden set, a counterfactual
-name-swap audit, impact ratios over volunteered self-identification, and the integrity and bias
-flags per job with their reasons. Every finding that needs a person is an `Alert`, listed in the
-report and logged as a structured WARNING or ERROR with a stable `alert_type` for a log-based
-alert to page on.
+Each tick (`talentcrew.analytics.tick`, daily) measures what a compliance reviewer asks about: score
+drift per job and rubric skill (recent window against a baseline), the active grader against its
+golden set, a counterfactual name-swap audit, impact ratios over volunteered self-identification,
+and the integrity and bias flags per job with their reasons; it also shows what the day's retention
+step (`talentcrew.retention`, scheduled before it) erased. Every finding that needs a person is an
+`Alert`, listed in the report and logged as a structured WARNING or ERROR with a stable
+`alert_type` for a log-based alert to page on.
 
 Answers are only counted by the store (`Store.group_count`), never loaded, except the few the
 counterfactual audit samples; sessions and self-identifications too are read as counted rows of the
@@ -28,7 +28,6 @@ from pydantic import BaseModel, Field
 from talentcrew.analytics.counterfactual import AuditItem, CounterfactualAudit, counterfactual_audit
 from talentcrew.analytics.grader import GraderDrift, grader_drift
 from talentcrew.analytics.impact import ImpactTable, Outcome, impact_table, intersection
-from talentcrew.analytics.retention import Retention, enforce_retention, erase_orphan_drafts
 from talentcrew.analytics.stats import ScoreDrift, score_drift
 from talentcrew.errors import NotFound
 from talentcrew.interview.brain import Brain
@@ -47,7 +46,8 @@ from talentcrew.models import (
     timestamp_text,
     utcnow,
 )
-from talentcrew.ports import Between, Blobs, Scalar, Store, every
+from talentcrew.ports import Between, Scalar, Store, every
+from talentcrew.retention import RetentionRun, run_id
 
 log = logging.getLogger(__name__)
 
@@ -118,7 +118,9 @@ class AnalyticsReport(Document):
     counterfactual: CounterfactualAudit
     impact: list[ImpactTable]
     flags: list[JobFlags]
-    retention: Retention
+    retention: RetentionRun | None = Field(
+        description="What the retention step erased on this day; null: it had not run for the day yet."
+    )
     alerts: list[Alert]
 
 
@@ -150,16 +152,14 @@ class _Grader:
         return self._drift
 
 
-def produce(store: Store, blobs: Blobs, brain: Callable[[], Brain], day: date) -> list[AnalyticsReport]:
+def produce(store: Store, brain: Callable[[], Brain], day: date) -> list[AnalyticsReport]:
     """Writes the day's report of every account that has none yet; returns the ones written."""
     grader = _Grader(brain)
     written = []
-    # Drafts have no owner: a connection still live while its session was erased may leave some behind.
-    erase_orphan_drafts(store)
     for user in every(store, User, where={}):
         if store.get(AnalyticsReport, report_id(user.id, day)) is not None:
             continue  # this tick was handled already: a retried or repeated event writes nothing
-        report = _account_report(store, blobs, grader, user, day)
+        report = _account_report(store, grader, user, day)
         if store.create(report):
             for alert in report.alerts:
                 _log_alert(alert, user.id)
@@ -167,14 +167,13 @@ def produce(store: Store, blobs: Blobs, brain: Callable[[], Brain], day: date) -
     return written
 
 
-def _account_report(store: Store, blobs: Blobs, grader: _Grader, user: User, day: date) -> AnalyticsReport:
+def _account_report(store: Store, grader: _Grader, user: User, day: date) -> AnalyticsReport:
     end = datetime.combine(day, time(), UTC)
     windows = Windows(
         baseline_start=end - timedelta(days=RECENT_DAYS + BASELINE_DAYS),
         recent_start=end - timedelta(days=RECENT_DAYS),
         end=end,
     )
-    retention = enforce_retention(store, blobs, user, end)
     jobs = {job.id: job for job in every(store, Job, where={"owner_id": user.id})}
     sessions = _sessions(store, user.id)
     drift = _score_drift(store, user.id, jobs, windows)
@@ -199,7 +198,7 @@ def _account_report(store: Store, blobs: Blobs, grader: _Grader, user: User, day
         counterfactual=audit,
         impact=impact,
         flags=flags,
-        retention=retention,
+        retention=store.get(RetentionRun, run_id(user.id, day)),
         alerts=alerts,
     )
 

@@ -4,6 +4,11 @@ Turn 0 carries no answer and returns the opening question. Turn n (n >= 1) carri
 the question returned by turn n - 1. Every write is create-if-absent on a deterministic id (the
 question and the answer of turn n are `{session}-{n:03d}`), so a retried turn records nothing
 twice and returns the question it returned the first time.
+
+The same service tells a connecting relay where the interview stands (`resume`) and keeps the
+words of the current answer heard so far (`keep_draft`): it is the one writer of interview state.
+Every call first checks the interview still stands; once the recruiter erased it or revoked its
+invite, nothing more is recorded (`Withdrawn`).
 """
 
 from __future__ import annotations
@@ -11,11 +16,12 @@ from __future__ import annotations
 import logging
 
 from talentcrew import sessions
-from talentcrew.errors import Conflict, NotFound, Unaskable
+from talentcrew.auth import Invite
+from talentcrew.errors import Conflict, NotFound, Unaskable, Withdrawn
 from talentcrew.interview import integrity, policy
 from talentcrew.interview.bank import QuestionBank
 from talentcrew.interview.brain import Brain, Exchange, TurnContext, TurnResult
-from talentcrew.interview.calls import TurnReply, TurnRequest
+from talentcrew.interview.calls import DraftRequest, Resumed, ResumeRequest, TurnReply, TurnRequest
 from talentcrew.interview.policy import Asked, Decision, Move, Next, Tone
 from talentcrew.models import (
     Answer,
@@ -30,7 +36,7 @@ from talentcrew.models import (
     answer_id,
     utcnow,
 )
-from talentcrew.ports import Events, Store
+from talentcrew.ports import Store
 
 log = logging.getLogger(__name__)
 HISTORY = 3  # earlier exchanges the brain sees
@@ -41,11 +47,10 @@ def _asked(question: Question) -> Asked:
 
 
 class Interviewer:
-    """Runs turns for one process: the store, the events, the brain and the bank it was given."""
+    """Runs turns for one process: the store, the brain and the bank it was given."""
 
-    def __init__(self, store: Store, events: Events, brain: Brain, bank: QuestionBank) -> None:
+    def __init__(self, store: Store, brain: Brain, bank: QuestionBank) -> None:
         self.store = store
-        self.events = events
         self.brain = brain
         self.bank = bank
 
@@ -68,23 +73,90 @@ class Interviewer:
             turn_index=turn_index, question=question.text, skill=question.skill, finished=False, notice=question.notice
         )
 
-    def take(self, request: TurnRequest) -> TurnReply:
-        session = self.store.get(InterviewSession, request.session_id)
-        if session is None:
-            raise NotFound("no such session")
+    def _standing(self, session_id: str) -> InterviewSession:
+        """The session, if the interview still stands. Relay tickets are issued for existing sessions
+        only, so a session that is not there was erased."""
+        session = self.store.get(InterviewSession, session_id)
+        invites = sessions.all_of(self.store, Invite, session_id, "id")
+        if session is None or all(invite.revoked for invite in invites):
+            raise Withdrawn("the interview was erased or its invite revoked")
+        return session
+
+    def _job(self, session: InterviewSession) -> Job:
         job = self.store.get(Job, session.job_id)
         if job is None:
             raise NotFound("the session's job no longer exists")
+        return job
+
+    def take(self, request: TurnRequest) -> TurnReply:
+        session = self._standing(request.session_id)
+        job = self._job(session)
         if request.turn_index == 0:
             return self._reply(self._open(session, job), 0)
-        existing = self.store.get(Question, self._id(session.id, request.turn_index))
-        if self.store.get(Answer, self._id(session.id, request.turn_index)) is not None:
-            if existing is None:  # the last turn: make sure the ending happened
-                sessions.end_session(self.store, self.events, session, sessions.CANDIDATE)
-            return self._reply(existing, request.turn_index)
+        taken = self._taken(session, request.turn_index)
+        if taken is not None:
+            return taken
         if session.is_completed:
             raise Conflict("the interview has ended")
         return self._answer(session, job, request)
+
+    def _taken(self, session: InterviewSession, turn: int) -> TurnReply | None:
+        """The reply of a turn whose answer is already recorded; None if it is not."""
+        if self.store.get(Answer, self._id(session.id, turn)) is None:
+            return None
+        existing = self.store.get(Question, self._id(session.id, turn))
+        if existing is None:  # the last turn: make sure the ending happened
+            sessions.end_session(self.store, session, sessions.CANDIDATE)
+        return self._reply(existing, turn)
+
+    def resume(self, request: ResumeRequest) -> Resumed:
+        """Where the interview stands for a connecting candidate; a new interview's opening question is asked here."""
+        session = self._standing(request.session_id)
+        if session.is_completed:
+            return Resumed(turn_index=0, question=None, finished=True)
+        questions = self._questions(session.id)
+        if not questions:
+            return self._resumed(session, self._reply(self._open(session, self._job(session)), 0))
+        latest = questions[-1]
+        taken = self._taken(session, latest.turn_index + 1)
+        return self._resumed(session, taken or self._reply(latest, latest.turn_index))
+
+    def _resumed(self, session: InterviewSession, reply: TurnReply) -> Resumed:
+        """The question a turn's reply asked, with the words of its answer kept so far."""
+        if reply.finished:
+            return Resumed(turn_index=0, question=None, finished=True)
+        turn = reply.turn_index + 1
+        draft = self.store.get(AnswerDraft, self._id(session.id, turn))
+        kept = draft if draft is not None and draft.text else None
+        return Resumed(
+            turn_index=turn,
+            question=reply.question,
+            skill=reply.skill,
+            notice=reply.notice,
+            finished=False,
+            said=kept.text if kept else "",
+            pause_seconds=kept.pause_seconds if kept else None,
+        )
+
+    def keep_draft(self, request: DraftRequest) -> None:
+        """Keeps the words of the current answer heard so far, so a dropped connection resumes with them."""
+        session = self._standing(request.session_id)
+        draft_id = self._id(session.id, request.turn_index)
+        if self.store.get(Answer, draft_id) is not None:
+            return  # the answer is recorded: a late or retried draft of it changes nothing
+        if session.is_completed:
+            raise Conflict("the interview has ended")
+        asked = self.store.get(Question, self._id(session.id, request.turn_index - 1)) is not None
+        if not asked or self.store.get(Question, draft_id) is not None:
+            raise Conflict(f"turn {request.turn_index} is not the answer being given")
+        draft = AnswerDraft(
+            id=draft_id,
+            session_id=session.id,
+            turn_index=request.turn_index,
+            text=request.text,
+            pause_seconds=request.pause_seconds,
+        )
+        self.store.put(draft)
 
     def _open(self, session: InterviewSession, job: Job) -> Question:
         existing = self.store.get(Question, self._id(session.id, 0))
@@ -160,7 +232,7 @@ class Interviewer:
         next_question = self._next(session, rubric, turn, current, decision, result)
         self._record(session, job, current, request, result, earlier)
         if next_question is None:
-            sessions.end_session(self.store, self.events, session, sessions.CANDIDATE)
+            sessions.end_session(self.store, session, sessions.CANDIDATE)
         return self._reply(next_question, turn)
 
     def _next(

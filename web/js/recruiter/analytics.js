@@ -42,6 +42,13 @@ async function latestReport() {
   }
 }
 
+/** What the day's retention step erased (it runs before the audit; null: it had not run that day). */
+function retention(run) {
+  if (!run) return "The retention step had not run for this day when the audit was written.";
+  if (run.retention_days === null) return "Interviews are kept until you erase them.";
+  return `${run.sessions_erased} interviews (${run.answers_erased} answers) past ${run.retention_days} days were erased.`;
+}
+
 /** The daily audit: its alerts for a person to look at, and what each check found. */
 function audit(report) {
   if (!report) {
@@ -53,7 +60,7 @@ function audit(report) {
   const checks = [
     ["Grader", report.grader?.reason ?? "No jobs to grade for yet."],
     ["Name-swap audit", report.counterfactual.reason],
-    ["Retention", report.retention.retention_days === null ? "Interviews are kept until you erase them." : `${report.retention.sessions_erased} interviews (${report.retention.answers_erased} answers) past ${report.retention.retention_days} days were erased.`],
+    ["Retention", retention(report.retention)],
   ];
   return h(
     "section",
