@@ -64,9 +64,11 @@ class _StuckSocket:
 
     def __init__(self) -> None:
         self.sent: list[Any] = []
+        self.stuck = asyncio.Event()
 
     async def send(self, message: Any) -> None:
         self.sent.append(message)
+        self.stuck.set()
         await asyncio.Event().wait()
 
 
@@ -79,7 +81,7 @@ def test_a_client_that_does_not_read_is_dropped_and_partials_are_not_queued(
 
     async def scenario() -> None:
         final = asyncio.create_task(sender.json(InterviewComplete()))
-        await asyncio.sleep(0.05)
+        await socket.stuck.wait()  # the first frame is being sent and holds the lock
         await sender.json(Transcript(text="partial", final=False, turn=1), droppable=True)  # dropped at once
         with pytest.raises(SlowClient):
             await final

@@ -51,13 +51,18 @@ def _image() -> tuple[list[str], dict[str, str]]:
     return command, env
 
 
+ANSWER_ARRIVED = threading.Event()
+"""Set when the slowed turn function has an answer in hand: the turn is in flight."""
+
+
 def _slow(app: Any) -> Callable[[dict[str, Any], Any], Iterable[bytes]]:
     """The turn function, slowed down for answers (not for the opening question)."""
 
     def slowed(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
         if json.loads(body or b"{}").get("turn_index", 0) > 0:
-            time.sleep(TURN_DELAY_SECONDS)
+            ANSWER_ARRIVED.set()
+            time.sleep(TURN_DELAY_SECONDS)  # grading that takes a while, not a wait for the test
         environ["wsgi.input"] = io.BytesIO(body)
         result: Iterable[bytes] = app(environ, start_response)
         return result
@@ -69,6 +74,7 @@ def _slow(app: Any) -> Callable[[dict[str, Any], Any], Iterable[bytes]]:
 def relay_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[subprocess.Popen[bytes], Any]]:
     monkeypatch.setenv("TALENTCREW_DATA_DIR", str(tmp_path))
     use_keys(monkeypatch)
+    ANSWER_ARRIVED.clear()
     for api in _fresh_api_client():
         turn_port, relay_port = free_port(), free_port()
         turn_app = functions_framework.create_app("turn", str(FUNCTIONS / "main.py"))
@@ -116,7 +122,7 @@ def test_sigterm_finishes_the_turn_in_flight_and_exits(
         ws.send(json.dumps({"type": "start", "ticket": ticket["ticket"]}))
         assert receive(ws)["turn"] == 1
         ws.send(json.dumps({"type": "text_message", "text": "A B-tree index on the timestamp column."}))
-        time.sleep(0.5)  # the turn is now in flight (the turn function takes 2 s)
+        assert ANSWER_ARRIVED.wait(10)  # the turn is now in flight (the turn function takes 2 s)
         process.send_signal(signal.SIGTERM)
         assert closed(ws)[0] == 1012  # service restart: reconnect
     assert process.wait(timeout=20) == -signal.SIGTERM  # uvicorn re-raises the signal once it has shut down
