@@ -7,12 +7,13 @@ from turn.main import turn
 
 from api.main import api
 from talentcrew.adapters.outbox_events import Handler
-from talentcrew.events import ANALYTICS_TICK, RETENTION_TICK, SCORECARD_READY, SESSION_COMPLETED
+from talentcrew.events import ANALYTICS_TICK, RETENTION_TICK, SCORECARD_OUTDATED, SCORECARD_READY, SESSION_COMPLETED
 
 # CloudEvent functions by the event type they handle: Pub/Sub pushes to them on Google Cloud,
 # the local transport calls them directly (adapters/outbox_events.py).
 EVENT_HANDLERS: dict[str, Handler] = {
     SESSION_COMPLETED: report,
+    SCORECARD_OUTDATED: report,
     SCORECARD_READY: scorecard_webhook,
     ANALYTICS_TICK: drift,
     RETENTION_TICK: retention,

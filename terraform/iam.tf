@@ -153,10 +153,11 @@ locals {
   # them publishes. Cloud Scheduler publishes the daily ticks itself; an operator's re-run of a day
   # (`python -m talentcrew analytics-tick --day`, `retention-tick --day`) goes through the outbox.
   topic_publishers = {
-    "session_completed/outbox" = { topic = "session_completed", account = "outbox" }
-    "scorecard_ready/outbox"   = { topic = "scorecard_ready", account = "outbox" }
-    "analytics_tick/outbox"    = { topic = "analytics_tick", account = "outbox" }
-    "retention_tick/outbox"    = { topic = "retention_tick", account = "outbox" }
+    "session_completed/outbox"  = { topic = "session_completed", account = "outbox" }
+    "scorecard_ready/outbox"    = { topic = "scorecard_ready", account = "outbox" }
+    "scorecard_outdated/outbox" = { topic = "scorecard_outdated", account = "outbox" }
+    "analytics_tick/outbox"     = { topic = "analytics_tick", account = "outbox" }
+    "retention_tick/outbox"     = { topic = "retention_tick", account = "outbox" }
   }
 }
 

@@ -49,10 +49,11 @@ locals {
   # Topic ids follow the application's rule (adapters/pubsub_events.py: "." and "_" become "-"),
   # so they carry no name_prefix.
   event_types = {
-    session_completed = "talentcrew.session.completed"
-    scorecard_ready   = "talentcrew.scorecard.ready"
-    analytics_tick    = "talentcrew.analytics.tick"
-    retention_tick    = "talentcrew.retention.tick"
+    session_completed  = "talentcrew.session.completed"
+    scorecard_ready    = "talentcrew.scorecard.ready"
+    scorecard_outdated = "talentcrew.scorecard.outdated"
+    analytics_tick     = "talentcrew.analytics.tick"
+    retention_tick     = "talentcrew.retention.tick"
   }
   topic_ids = { for key, type in local.event_types : key => replace(replace(type, ".", "-"), "_", "-") }
 

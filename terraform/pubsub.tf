@@ -12,6 +12,12 @@ locals {
       endpoint             = google_cloud_run_v2_service.report.uri
       ack_deadline_seconds = 120 # a PDF render (the service times out at 100 s)
     }
+    # A review or a decision after the end: the same service renders the card again.
+    scorecard_outdated = {
+      handler              = "report"
+      endpoint             = google_cloud_run_v2_service.report.uri
+      ack_deadline_seconds = 120
+    }
     scorecard_ready = {
       handler              = "scorecard_webhook"
       endpoint             = google_cloudfunctions2_function.this["scorecard_webhook"].service_config[0].uri

@@ -1,11 +1,11 @@
 """CloudEvent functions of the scorecard.
 
-`report` (talentcrew.session.completed): renders the session's scorecard, with the score its ending
-stored, into Blobs and announces it. `scorecard_webhook` (talentcrew.scorecard.ready): tells the job's webhook.
+`report` (talentcrew.session.completed; talentcrew.scorecard.outdated after a review or decision):
+renders the scorecard, with the score the ending stored, into Blobs (new content, a new object) and
+announces it. `scorecard_webhook` (talentcrew.scorecard.ready): tells the job's webhook.
 
-Raise to retry, return to drop: a failure that another delivery may mend (storage, the network, a
-receiver's 5xx) raises, so Pub/Sub or the outbox delivers again with back-off; an event no retry
-can mend (malformed, an erased session) is logged and dropped.
+Raise to retry, return to drop: what another delivery may mend (storage, the network, a receiver's
+5xx) raises, and is delivered again with back-off; what no retry can mend is logged and dropped.
 """
 
 from __future__ import annotations

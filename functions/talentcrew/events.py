@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 
 SESSION_COMPLETED = "talentcrew.session.completed"
 SCORECARD_READY = "talentcrew.scorecard.ready"  # to the job's webhook, if it has one
+SCORECARD_OUTDATED = "talentcrew.scorecard.outdated"  # a review or decision changed what the card shows
 ANALYTICS_TICK = "talentcrew.analytics.tick"
 RETENTION_TICK = "talentcrew.retention.tick"
 PUBSUB_MESSAGE_PUBLISHED = "google.cloud.pubsub.topic.v1.messagePublished"

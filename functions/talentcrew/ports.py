@@ -142,7 +142,14 @@ class Update:
     changes: Mapping[str, Any]
 
 
-Write = Create | Update
+@dataclass(frozen=True)
+class Put:
+    """A `Store.commit` write: `doc` whole, replacing any previous version."""
+
+    doc: Document
+
+
+Write = Create | Update | Put
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,9 @@
-"""The human in the loop: a recruiter rules on every flag and records the final decision."""
+"""The human in the loop: a recruiter rules on every flag and records the final decision.
+
+Both change what an ended interview's scorecard shows, so once it has ended each is committed
+together with `scorecard.outdated`, and the report function renders the card again: the download
+always serves a card that shows the latest decision and rulings.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, StringConstraints
 
 from talentcrew import audit
 from talentcrew.errors import NotFound
+from talentcrew.events import SCORECARD_OUTDATED, announcement
 from talentcrew.models import (
     Answer,
     FlagKind,
@@ -18,9 +24,10 @@ from talentcrew.models import (
     ReviewOutcome,
     User,
     review_id,
+    sortable_id,
     utcnow,
 )
-from talentcrew.ports import Store
+from talentcrew.ports import Put, Store, Update, Write
 from talentcrew.sessions import owned_session
 
 Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
@@ -61,7 +68,7 @@ def review_flag(store: Store, caller: User, session_id: str, draft: ReviewDraft)
         reviewer_id=caller.id,
         **draft.model_dump(),
     )
-    store.put(review)
+    _commit(store, session, Put(review))
     audit.record(
         store,
         owner_id=caller.id,
@@ -77,16 +84,11 @@ def review_flag(store: Store, caller: User, session_id: str, draft: ReviewDraft)
 
 def decide(store: Store, caller: User, session_id: str, draft: DecisionDraft) -> InterviewSession:
     session = owned_session(store, caller, session_id)
-    decided = store.update(
-        InterviewSession,
-        session.id,
-        {
-            "final_decision": draft.decision,
-            "decision_note": draft.note,
-            "decided_by": caller.id,
-            "decided_at": utcnow(),
-        },
-    )
+    changes = {"final_decision": draft.decision, "decision_note": draft.note, "decided_by": caller.id}
+    _commit(store, session, Update(InterviewSession, session.id, {**changes, "decided_at": utcnow()}))
+    decided = store.get(InterviewSession, session.id)
+    if decided is None:  # erased in the meantime
+        raise NotFound("no such session")
     audit.record(
         store,
         owner_id=caller.id,
@@ -97,3 +99,12 @@ def decide(store: Store, caller: User, session_id: str, draft: DecisionDraft) ->
         recommendation=session.recommendation.value if session.recommendation else None,
     )
     return decided
+
+
+def _commit(store: Store, session: InterviewSession, change: Write) -> None:
+    """The change, and - once the interview has ended - the announcement that its scorecard is out of date."""
+    writes: list[Write] = [change]
+    if session.is_completed:
+        key = f"scorecard-outdated-{session.id}-{sortable_id()}"  # every change is news: a key of its own
+        writes.append(announcement(SCORECARD_OUTDATED, {"session_id": session.id}, key))
+    store.commit(*writes)

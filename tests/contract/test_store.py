@@ -11,7 +11,7 @@ from pydantic import ValidationError
 
 from talentcrew.errors import NotFound
 from talentcrew.models import Answer, ExperienceLevel, Job, Provenance, Rubric, User, answer_id, timestamp_text, utcnow
-from talentcrew.ports import Between, Create, Store, Update
+from talentcrew.ports import Between, Create, Put, Store, Update
 
 RUBRIC = Rubric(
     languages=["Python", "SQL"],
@@ -130,6 +130,17 @@ def test_a_commit_whose_create_meets_an_existing_id_writes_nothing(store: Store)
     assert store.commit(Update(Job, job.id, {"title": "x"}), Create(changed)) is False
     assert store.get(Job, job.id) == job
     assert store.get(Answer, taken.id) == taken
+
+
+def test_a_commit_puts_a_whole_document_beside_a_create(store: Store) -> None:
+    """A review replaced whole, written with the event announcing it."""
+    first, event = _answer("s-1", 1), _answer("s-1", 2)
+    store.create(first)
+    replaced = first.model_copy(update={"candidate_answer": "the second version"})
+    assert store.commit(Put(replaced), Create(event)) is True
+    assert store.get(Answer, first.id) == replaced
+    assert store.commit(Put(first), Create(event)) is False  # the event was announced: the put is not made
+    assert store.get(Answer, first.id) == replaced
 
 
 def test_a_commit_validates_its_updates_as_update_does(store: Store) -> None:

@@ -31,7 +31,7 @@ from talentcrew import sessions
 from talentcrew.adapters.gcs_blobs import GcsBlobs
 from talentcrew.audit import AuditEntry
 from talentcrew.config import platform
-from talentcrew.events import SESSION_COMPLETED, Dispatcher, OutboxEvent, OutboxStatus
+from talentcrew.events import SCORECARD_OUTDATED, SESSION_COMPLETED, Dispatcher, OutboxEvent, OutboxStatus
 from talentcrew.models import Answer, InterviewSession, answer_id, utcnow
 from talentcrew.ports import Events
 from talentcrew.scorecard.produce import NothingToReport, produce
@@ -113,6 +113,54 @@ def test_racing_deliveries_leave_one_pdf(api_client: FlaskClient) -> None:
     session = platform().store.get(InterviewSession, session_id)
     assert session is not None and len(_pdfs(session_id)) == 1
     assert session.overall_score == 70 and session.recommendation == "HIRE"
+
+
+def _download(api: FlaskClient, headers: dict[str, str], session_id: str) -> str:
+    link = api.get(f"/api/sessions/{session_id}/download-pdf/", headers=headers)
+    assert link.status_code == 302, link.get_data(as_text=True)
+    return _pdf_text(api.get(link.headers["Location"].removeprefix(platform().settings.base_url)).data)
+
+
+def test_a_review_and_a_decision_after_the_end_render_the_scorecard_again(api_client: FlaskClient) -> None:
+    headers = auth_headers(api_client, "rita@example.com")
+    job = api_client.post("/api/jobs/", json={"title": "Backend Engineer", "rubric_template": RUBRIC}, headers=headers)
+    session, _ = create_session(api_client, headers, job.get_json()["id"], "Casey Candidate")
+    session_id = str(session["id"])
+    seed_answer(session_id, session["owner_id"], 1, 8)
+    flagged = seed_answer(session_id, session["owner_id"], 2, 7, cheating=True)
+    assert api_client.post(f"/api/sessions/{session_id}/end/", headers=headers).status_code == 200
+    _dispatcher().deliver_due()
+    first = _download(api_client, headers, session_id)
+    assert "Recruiter's decision: not yet recorded." in first and "Not yet reviewed" in first
+    [before] = _pdfs(session_id)
+
+    review = {"subject_id": flagged.id, "kind": "integrity", "outcome": "dismissed", "note": "typed, not pasted"}
+    assert api_client.post(f"/api/sessions/{session_id}/reviews/", json=review, headers=headers).status_code == 200
+    decision = {"decision": "REJECT", "note": "another candidate fits the team better"}
+    assert api_client.put(f"/api/sessions/{session_id}/decision/", json=decision, headers=headers).status_code == 200
+    assert _dispatcher().deliver_due() == 2  # each change announced that the card is out of date
+
+    text = " ".join(_download(api_client, headers, session_id).split())  # as read, not as wrapped
+    assert "Recruiter's decision: REJECT by Rita Recruiter" in text
+    assert "Dismissed" in text and "Not yet reviewed" not in text
+    [after] = _pdfs(session_id)  # a new object for the new content; the old card is gone
+    assert after != before and not before.exists()
+    stored = platform().store.get(InterviewSession, session_id)
+    assert stored is not None and stored.report_object is not None and stored.report_object.endswith(after.name)
+    assert (stored.overall_score, stored.recommendation) == (75, "HIRE")  # the score is the one the end stored
+
+    report(CloudEvent({"id": "again", "type": SCORECARD_OUTDATED, "source": "//test"}, {"session_id": session_id}))
+    assert _pdfs(session_id) == [after]  # nothing changed since: the same card, not written again
+
+
+def test_a_decision_before_the_end_announces_nothing(api_client: FlaskClient) -> None:
+    """Until the interview ends there is no card to render again; the end's own card shows the decision."""
+    headers = auth_headers(api_client, "rita@example.com")
+    job = api_client.post("/api/jobs/", json={"title": "Backend Engineer", "rubric_template": RUBRIC}, headers=headers)
+    session, _ = create_session(api_client, headers, job.get_json()["id"], "Casey Candidate")
+    decision = {"decision": "REJECT"}
+    assert api_client.put(f"/api/sessions/{session['id']}/decision/", json=decision, headers=headers).status_code == 200
+    assert platform().store.count(OutboxEvent, where={"type": SCORECARD_OUTDATED}) == 0
 
 
 class _DiesOnce:

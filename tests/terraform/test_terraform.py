@@ -879,6 +879,7 @@ def test_every_event_type_has_its_topic_and_handler() -> None:
     event_types: dict[str, str] = tree["locals"]["event_types"]
     assert set(event_types.values()) == {
         events.SESSION_COMPLETED,
+        events.SCORECARD_OUTDATED,
         events.SCORECARD_READY,
         events.ANALYTICS_TICK,
         events.RETENTION_TICK,

@@ -31,7 +31,7 @@ from google.cloud import firestore
 
 from talentcrew.errors import NotFound
 from talentcrew.models import Document
-from talentcrew.ports import Between, Create, D, Page, Scalar, Update, Write, field_name
+from talentcrew.ports import Between, Create, D, Page, Put, Scalar, Write, field_name
 
 FOLD_PAGE = 500  # documents per page when counting client-side
 TTL_FIELD = "expires_at"
@@ -136,9 +136,12 @@ class FirestoreStore:
         that fails, so a commit whose one create meets an existing id then writes nothing there either.
         """
         batch = self._db.batch()
-        for write in sorted(writes, key=lambda write: isinstance(write, Update)):  # creates first
+        for write in sorted(writes, key=lambda write: not isinstance(write, Create)):  # creates first
             if isinstance(write, Create):
                 batch.create(self._db.collection(write.doc.collection).document(write.doc.id), self._data(write.doc))
+                continue
+            if isinstance(write, Put):
+                batch.set(self._db.collection(write.doc.collection).document(write.doc.id), self._data(write.doc))
                 continue
             ref, _, fields = self._merged(write.kind, write.doc_id, write.changes)
             if fields:

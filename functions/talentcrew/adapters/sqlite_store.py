@@ -24,7 +24,7 @@ from typing import Any
 from talentcrew.adapters.private_files import owner_only
 from talentcrew.errors import NotFound
 from talentcrew.models import Document
-from talentcrew.ports import Between, D, Page, Scalar, Update, Write, field_name
+from talentcrew.ports import Between, D, Page, Put, Scalar, Update, Write, field_name
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (
@@ -53,6 +53,13 @@ def _insert(db: sqlite3.Connection, doc: Document) -> bool:
         (doc.collection, doc.id, doc.model_dump_json()),
     )
     return cursor.rowcount == 1
+
+
+def _replace(db: sqlite3.Connection, doc: Document) -> None:
+    db.execute(
+        "INSERT OR REPLACE INTO documents (collection, id, data) VALUES (?, ?, ?)",
+        (doc.collection, doc.id, doc.model_dump_json()),
+    )
 
 
 def _update(db: sqlite3.Connection, kind: type[D], doc_id: str, changes: Mapping[str, Any]) -> D:
@@ -114,10 +121,7 @@ class SqliteStore:
 
     def put(self, doc: Document) -> None:
         with self._transaction() as db:
-            db.execute(
-                "INSERT OR REPLACE INTO documents (collection, id, data) VALUES (?, ?, ?)",
-                (doc.collection, doc.id, doc.model_dump_json()),
-            )
+            _replace(db, doc)
 
     def update(self, kind: type[D], doc_id: str, changes: Mapping[str, Any]) -> D:
         with self._transaction() as db:
@@ -134,6 +138,8 @@ class SqliteStore:
                 for write in writes:
                     if isinstance(write, Update):
                         _update(db, write.kind, write.doc_id, write.changes)
+                    elif isinstance(write, Put):
+                        _replace(db, write.doc)
                     elif not _insert(db, write.doc):
                         raise _Taken
         except _Taken:

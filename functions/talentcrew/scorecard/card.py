@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from statistics import fmean
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from talentcrew.models import (
     Answer,
@@ -27,6 +27,7 @@ from talentcrew.models import (
     ReviewOutcome,
     SignalKind,
     Timestamp,
+    User,
 )
 from talentcrew.ports import Store
 from talentcrew.sessions import all_of
@@ -44,6 +45,7 @@ class Decision(_Part):
     decision: Recommendation
     note: str = ""
     decided_at: Timestamp | None = None
+    decided_by: str = Field(default="", description="The recruiter who decided, by name.")
 
 
 class SkillSummary(_Part):
@@ -241,11 +243,15 @@ def gather(
         key=lambda s: (s.turn_index, -s.strength, s.kind.value, s.id),
     )
     verdicts = {(r.kind, r.subject_id): r.outcome for r in all_of(store, Review, session.id, "id")}
-    decision = (
-        Decision(decision=session.final_decision, note=session.decision_note, decided_at=session.decided_at)
-        if session.final_decision is not None
-        else None
-    )
+    decision = None
+    if session.final_decision is not None:
+        decider = store.get(User, session.decided_by) if session.decided_by else None
+        decision = Decision(
+            decision=session.final_decision,
+            note=session.decision_note,
+            decided_at=session.decided_at,
+            decided_by=decider.full_name if decider else "",
+        )
     return Scorecard(
         session_id=session.id,
         candidate_name=session.candidate_name,
