@@ -179,12 +179,11 @@ class TicketCheck:
 
 @dataclass(frozen=True)
 class TokenKeys:
-    """Where each key comes from, read on first use: a service loads only what it signs or checks with
-    (the relay never asks for a private key; the report function for none)."""
+    """Where the api's signing keys come from, read on first use (the relay holds neither: it checks
+    tickets with the public half alone, `TicketCheck`)."""
 
     access_private: Callable[[], str]
     ticket_private: Callable[[], str]
-    ticket_public: Callable[[], str]
 
 
 class Tokens:
@@ -208,17 +207,9 @@ class Tokens:
     def _ticket_signing(self) -> Any:
         return serialization.load_pem_private_key(self._keys.ticket_private().encode(), password=None)
 
-    @cached_property
-    def _ticket_check(self) -> TicketCheck:
-        return TicketCheck(self._keys.ticket_public())
-
     def load_signing_keys(self) -> None:
         """Reads the api's keys now, so a deployment missing one fails at start, not at the first login."""
         _ = self._access_signing, self._ticket_signing
-
-    def load_ticket_check(self) -> None:
-        """Reads the relay's key now, for the same reason."""
-        _ = self._ticket_check
 
     def _encode(self, subject: str, audience: str, ttl: timedelta) -> tuple[str, datetime]:
         now = utcnow()
@@ -255,9 +246,6 @@ class Tokens:
 
     def issue_relay_ticket(self, session_id: str) -> tuple[str, datetime]:
         return self._encode(session_id, RELAY_AUDIENCE, self._ticket_ttl)
-
-    def verify_relay_ticket(self, ticket: str, session_id: str) -> None:
-        self._ticket_check.verify(ticket, session_id)
 
 
 def check_service_call(authorization: str | None, expected_bearer: str) -> None:

@@ -21,7 +21,7 @@ from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from talentcrew import logs
-from talentcrew.auth import LoginThrottle, Passwords, RateLimit, TokenKeys, Tokens, new_signing_key, public_half
+from talentcrew.auth import LoginThrottle, Passwords, RateLimit, TokenKeys, Tokens, new_signing_key
 from talentcrew.interview.bank import bank
 from talentcrew.interview.brain import Brain
 from talentcrew.interview.safety import Guarded
@@ -60,9 +60,6 @@ class Settings(TurnCallSettings):
     )
     ticket_key: SecretStr | None = Field(
         default=None, description="PEM ES256 private key signing relay tickets (the api); generated locally."
-    )
-    ticket_public_key: str = Field(
-        default="", description="PEM public half of TICKET_KEY: all the relay holds; derived from TICKET_KEY if unset."
     )
     link_key: SecretStr | None = Field(
         default=None, min_length=32, description="Signs the embedded Blobs' download links; generated locally."
@@ -160,9 +157,6 @@ class Settings(TurnCallSettings):
     def ticket_private_key(self) -> str:
         return self._key("ticket_key", new_signing_key)
 
-    def ticket_public_pem(self) -> str:
-        return self.ticket_public_key or public_half(self.ticket_private_key())
-
     def link_secret(self) -> bytes:
         return self._key("link_key", lambda: secrets.token_hex(32)).encode()
 
@@ -254,7 +248,7 @@ def build_mail(settings: Settings) -> Mail:
 
 def build(settings: Settings) -> Platform:
     store = build_store(settings)
-    keys = TokenKeys(settings.access_token_private_key, settings.ticket_private_key, settings.ticket_public_pem)
+    keys = TokenKeys(settings.access_token_private_key, settings.ticket_private_key)
     tokens = Tokens(
         keys,
         store,

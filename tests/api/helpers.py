@@ -9,6 +9,7 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from talentcrew.adapters.local_mail import LocalMail
+from talentcrew.auth import TicketCheck, public_half
 from talentcrew.config import platform
 from talentcrew.models import (
     Answer,
@@ -113,6 +114,11 @@ def create_session(
     assert response.status_code == 201, response.get_data(as_text=True)
     body: dict[str, Any] = response.get_json()
     return body["session"], invite_token(body["invite_url"])
+
+
+def relay_ticket_check() -> TicketCheck:
+    """The check the relay makes of a ticket, with the public half of the platform's ticket key."""
+    return TicketCheck(public_half(platform().settings.ticket_private_key()))
 
 
 def invite_token(invite_url: str) -> str:

@@ -38,6 +38,7 @@ from tests.api.helpers import (
     invite_token,
     json_of,
     log_in,
+    relay_ticket_check,
     seed_answer,
     seed_signal,
     sign_up,
@@ -350,10 +351,10 @@ def test_connect_trades_the_invite_for_a_relay_ticket(api_client: FlaskClient) -
     ticket = json_of(response)
     assert ticket["relay_url"].startswith("ws")
     assert ticket["relay_url"].endswith(f"/ws/interview/{session['id']}")
-    tokens = platform().tokens
-    tokens.verify_relay_ticket(ticket["ticket"], session["id"])
+    tickets = relay_ticket_check()
+    tickets.verify(ticket["ticket"], session["id"])
     with pytest.raises(Unauthorized):
-        tokens.verify_relay_ticket(ticket["ticket"], other["id"])
+        tickets.verify(ticket["ticket"], other["id"])
     assert ("session.connected", "candidate") in audit_actions(session["id"])
 
 

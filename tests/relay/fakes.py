@@ -207,7 +207,7 @@ class FakeTimer:
 
 
 _tickets = Tokens(
-    TokenKeys(lambda: "", lambda: TICKET_KEY, lambda: TICKET_PUBLIC_KEY),
+    TokenKeys(lambda: "", lambda: TICKET_KEY),
     cast(Store, None),  # issuing a ticket reads no Store
     access_ttl=timedelta(minutes=5),
     ticket_ttl=timedelta(minutes=5),

@@ -22,6 +22,7 @@ from pydantic import ValidationError
 
 from relay.settings import RelaySettings
 from relay.turns import authorization
+from talentcrew.auth import public_half
 from talentcrew.config import Settings
 from tests.conftest import FUNCTIONS
 from tests.relay.fakes import TICKET_PUBLIC_KEY
@@ -138,7 +139,7 @@ def test_locally_the_relay_reads_the_platforms_secret_and_ticket_key(
     platform = Settings()
     assert relay.turn_bearer() == platform.turn_bearer()
     assert relay.turn_base_url == platform.turn_base_url == "http://127.0.0.1:8081"
-    assert relay.ticket_public_pem() == platform.ticket_public_pem()
+    assert relay.ticket_public_pem() == public_half(platform.ticket_private_key())
 
 
 def test_on_google_cloud_the_relay_needs_the_tickets_public_key(monkeypatch: pytest.MonkeyPatch) -> None:
