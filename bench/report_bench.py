@@ -60,7 +60,7 @@ from talentcrew.ports import Store
 from talentcrew.scorecard.card import Scorecard, gather
 from talentcrew.scorecard.render import render_pdf
 from talentcrew.scoring import HIRE_THRESHOLD
-from talentcrew.sessions import end_session
+from talentcrew.sessions import candidate, end_session
 
 TARGET_MEDIAN_S = 1.0
 WARMUP_RUNS = 2
@@ -320,7 +320,7 @@ def render(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory() as folder:
         store = SqliteStore(Path(folder) / "bench.db")
         written, job = write_interview(store, "bench-session", args.questions)
-        session = end_session(store, written, OWNER)
+        session = end_session(store, written, candidate(written))
 
         def gather_card() -> Scorecard:
             return gather(store, session, job, session.overall_score, session.recommendation, HIRE_THRESHOLD)
@@ -365,7 +365,7 @@ def events(args: argparse.Namespace) -> int:
         built = platform()
         for index in range(args.completions):
             session, _ = write_interview(built.store, f"bench-{index:04d}")
-            end_session(built.store, session, OWNER)
+            end_session(built.store, session, candidate(session))
         print(f"[bench report] {args.completions} completed interviews in the outbox", file=sys.stderr)
         worker = Dispatcher(built.store, built.events)
         started, delivered = time.perf_counter(), 0

@@ -9,7 +9,17 @@ from flask import Response, json, request
 from pydantic import BaseModel, Field, ValidationError
 from werkzeug.exceptions import HTTPException
 
-from talentcrew.errors import Conflict, DomainError, NotFound, NotReady, RateLimited, Unaskable, Unauthorized, Withdrawn
+from talentcrew.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    NotFound,
+    NotReady,
+    RateLimited,
+    Unaskable,
+    Unauthorized,
+    Withdrawn,
+)
 
 log = logging.getLogger(__name__)
 
@@ -19,6 +29,7 @@ TYPE_BASE = "https://talentcrew.dev/problems/"
 _STATUS: dict[type[DomainError], tuple[int, str]] = {
     NotFound: (404, "Not Found"),
     Unauthorized: (401, "Unauthorized"),
+    Forbidden: (403, "Forbidden"),
     Conflict: (409, "Conflict"),
     NotReady: (409, "Not Ready"),
     RateLimited: (429, "Too Many Requests"),
@@ -93,5 +104,12 @@ def as_problem_json(document: dict[str, Any]) -> dict[str, Any]:
     return document
 
 
-ERRORS: dict[int | str, type[BaseModel]] = {"401": Problem, "404": Problem, "413": Problem, "422": Problem}
-"""The problems every authenticated route may answer (documented in the OpenAPI); 413: a body over the limit."""
+ERRORS: dict[int | str, type[BaseModel]] = {
+    "401": Problem,
+    "403": Problem,
+    "404": Problem,
+    "413": Problem,
+    "422": Problem,
+}
+"""The problems every authenticated route may answer (documented in the OpenAPI); 403: the caller's role does
+not allow it; 413: a body over the limit."""

@@ -13,13 +13,14 @@ from talentcrew.config import Platform
 from talentcrew.errors import Unauthorized
 from talentcrew.models import User
 from talentcrew.ports import Page
+from talentcrew.workspaces import Caller, Role, member_of
 
 T = TypeVar("T")
 BEARER: list[dict[str, list[str]]] = [{"bearer": []}]
 
 
-def caller(platform: Platform) -> User:
-    """The recruiter the bearer token names, verified (signature, expiry, revocation, account)."""
+def account(platform: Platform) -> User:
+    """The account the bearer token names, verified (signature, expiry, revocation, account)."""
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
@@ -27,6 +28,12 @@ def caller(platform: Platform) -> User:
     user, claims = authenticate(platform.store, platform.tokens, token.strip())
     g.claims = claims
     return user
+
+
+def caller(platform: Platform, role: Role = Role.VIEWER) -> Caller:
+    """The verified account in its current workspace; Forbidden (403) unless its role there is at least `role`:
+    reads need a viewer, changes a recruiter, members and settings an owner."""
+    return member_of(platform.store, account(platform)).require(role)
 
 
 def caller_claims() -> AccessClaims:

@@ -53,5 +53,5 @@ def retention(cloud_event: CloudEvent) -> None:
     written = retention_step.run(built.store, built.blobs, day)
     erased = sum(one.sessions_erased for one in written)
     log.info(
-        "retention for %s: %d accounts done, %d interviews erased", day, len(written), erased, extra={"day": str(day)}
+        "retention for %s: %d workspaces done, %d interviews erased", day, len(written), erased, extra={"day": str(day)}
     )

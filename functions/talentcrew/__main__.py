@@ -31,6 +31,7 @@ from talentcrew.interview import evaluation
 from talentcrew.interview.calls import TurnReply, TurnRequest
 from talentcrew.jobs import NewJob, create_job
 from talentcrew.models import Answer, ExperienceLevel, InterviewSession, Job, Rubric, User, user_id_for, utcnow
+from talentcrew.workspaces import an_owner, member_of
 
 DEMO_EMAIL = "demo.recruiter@example.com"
 
@@ -61,7 +62,7 @@ def demo_job(out: TextIO, err: TextIO) -> str:
         evaluation_focus=["Problem Solving", "Technical Depth"],
     )
     draft = NewJob(title="Backend Engineer (demo)", stack=["Python"], rubric_template=rubric)
-    job = create_job(store, user, draft, check=lambda job: None)  # its skills are the bank's
+    job = create_job(store, member_of(store, user), draft, check=lambda job: None)  # its skills are the bank's
     print(job.id, file=out)
     return job.id
 
@@ -86,7 +87,7 @@ def interview(job_id: str, name: str, email: str, source: TextIO, out: TextIO) -
     built = platform()
     store, settings = built.store, built.settings
     job = store.get(Job, job_id)
-    owner = store.get(User, job.owner_id) if job else None
+    owner = an_owner(store, job.owner_id) if job else None
     if job is None or owner is None:
         print(f"no job {job_id!r} (create one with `python -m talentcrew demo-job`)", file=sys.stderr)
         return 2
@@ -109,7 +110,7 @@ def interview(job_id: str, name: str, email: str, source: TextIO, out: TextIO) -
             print("\nInput ended; the interview stops here.", file=out)
             session = store.get(InterviewSession, session_id)
             if session is not None:
-                sessions.end_session(store, session, sessions.CANDIDATE)
+                sessions.end_session(store, session, sessions.candidate(session))
             break
         reply = interviewer().take(
             TurnRequest(session_id=session_id, turn_index=reply.turn_index + 1, answer_text=answer)

@@ -17,11 +17,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Annotated, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, field_validator
+from pydantic import BaseModel, ConfigDict, EmailStr, StringConstraints
 
-from talentcrew import audit, emails
+from talentcrew import audit, emails, workspaces
 from talentcrew.auth import AccessClaims, Credential, LoginThrottle, Passwords, Tokens, hash_token
-from talentcrew.errors import Unauthorized
+from talentcrew.errors import Conflict, Forbidden, Unauthorized
 from talentcrew.models import Document, ShortText, Timestamp, User, user_id_for, utcnow
 from talentcrew.ports import Email, Mail, Store
 
@@ -110,21 +110,22 @@ class Login(BaseModel):
 
 
 class AccountChanges(BaseModel):
-    """What a recruiter may change about their own account."""
+    """What a recruiter may change about their own account (the workspace's name and retention are its owners')."""
 
     model_config = ConfigDict(extra="forbid")
 
-    full_name: ShortText | None = None
-    company_name: CompanyName | None = None
-    retention_days: Annotated[int, Field(ge=30, le=3650)] | None = None
+    full_name: ShortText
 
-    @field_validator("full_name", "company_name")
-    @classmethod
-    def _present_if_given(cls, value: str | None) -> str:
-        """Absent means unchanged; only retention_days may be set to null (keep forever)."""
-        if value is None:
-            raise ValueError("may be left out, but not null")
-        return value
+
+class Acceptance(BaseModel):
+    """The token of an emailed workspace invitation (the `t` in its fragment). Without a bearer token, the
+    invited email must have no account yet, and a name and a password create it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    token: LinkToken
+    full_name: ShortText | None = None
+    password: Password | None = None
 
 
 class AccessToken(BaseModel):
@@ -243,7 +244,9 @@ class Enrolment:
         self.store.delete(PasswordReset, reset.id)
         password_hash = self.passwords.hash(body.password)
         self.store.put(Credential(id=reset.user_id, password_hash=password_hash, changed_at=utcnow()))
-        audit.record(self.store, owner_id=reset.user_id, actor=reset.user_id, action="account.password_reset")
+        user = self.store.get(User, reset.user_id)
+        if user is not None:
+            audit.record(self.store, _self(user), "account.password_reset")
 
 
 def log_in(
@@ -271,8 +274,34 @@ def authenticate(store: Store, tokens: Tokens, bearer: str) -> tuple[User, Acces
     return user, claims
 
 
+def _self(user: User) -> audit.Actor:
+    """The account acting on itself, recorded in its current workspace."""
+    return audit.Actor(user.workspace_id or user.id, user.id, user.full_name)
+
+
 def change_account(store: Store, caller: User, changes: AccountChanges) -> User:
-    fields = changes.model_dump(exclude_unset=True)
-    updated = store.update(User, caller.id, fields)
-    audit.record(store, owner_id=caller.id, actor=caller.id, action="account.updated", fields=",".join(sorted(fields)))
+    updated = store.update(User, caller.id, changes.model_dump())
+    audit.record(store, _self(updated), "account.updated", fields="full_name")
     return updated
+
+
+def join(store: Store, passwords: Passwords, tokens: Tokens, body: Acceptance, caller: User | None) -> AccessToken:
+    """Accepts a workspace invitation: for the logged-in caller if the invitation is theirs, or by creating the
+    invited email's account (the emailed link proves the mailbox, as a confirmed sign-up does). Either way the
+    invitation is spent and the workspace becomes the account's current one."""
+    invitation = workspaces.live_invitation(store, body.token)
+    if invitation is None:
+        raise Unauthorized(BAD_LINK)
+    user = caller
+    if user is None:
+        if store.get(User, user_id_for(invitation.email)) is not None:
+            raise Conflict("this email has an account: log in with it, then open the invitation again")
+        if body.full_name is None or body.password is None:
+            raise Conflict("no account has this email yet: give a full name and a password to create it")
+        user = _user(invitation.email, body.full_name, "")
+        if not _create(store, user, passwords.hash(body.password)):
+            raise Conflict("this email has an account: log in with it, then open the invitation again")
+    elif user.email != invitation.email:
+        raise Forbidden("this invitation was sent to another email address: log in with that one to accept it")
+    joined = workspaces.join(store, user, invitation)
+    return _access(tokens, joined.user)

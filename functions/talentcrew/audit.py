@@ -6,7 +6,7 @@ so erasing a session leaves a record that it happened without keeping what was e
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import ClassVar, NamedTuple
 
 from pydantic import Field
 
@@ -14,12 +14,23 @@ from talentcrew.models import Document, Timestamp, sortable_id, utcnow
 from talentcrew.ports import Page, Scalar, Store
 
 
+class Actor(NamedTuple):
+    """Who acts, in which workspace: a member (user id and name), or the platform on the workspace's behalf."""
+
+    owner_id: str
+    id: str
+    name: str
+
+
 class AuditEntry(Document):
     collection: ClassVar[str] = "audit"
 
     id: str = Field(default_factory=sortable_id)
-    owner_id: str
-    actor: str = Field(description="The recruiter's user id, or 'candidate' for the invite holder.")
+    owner_id: str = Field(description="The workspace.")
+    actor: str = Field(
+        description="The member's user id; 'candidate' for the invite holder; 'report' or 'retention' for the platform."
+    )
+    actor_name: str = Field(default="", description="The member's name when they acted.")
     action: str = Field(examples=["job.updated", "session.answers_read"])
     session_id: str | None = None
     job_id: str | None = None
@@ -29,16 +40,23 @@ class AuditEntry(Document):
 
 def record(
     store: Store,
-    *,
-    owner_id: str,
-    actor: str,
+    actor: Actor,
     action: str,
+    *,
     session_id: str | None = None,
     job_id: str | None = None,
     **detail: Scalar | None,
 ) -> None:
     store.create(
-        AuditEntry(owner_id=owner_id, actor=actor, action=action, session_id=session_id, job_id=job_id, detail=detail)
+        AuditEntry(
+            owner_id=actor.owner_id,
+            actor=actor.id,
+            actor_name=actor.name,
+            action=action,
+            session_id=session_id,
+            job_id=job_id,
+            detail=detail,
+        )
     )
 
 

@@ -1,4 +1,4 @@
-"""The emails the platform sends (sign-up, password reset), and how one becomes a MIME message.
+"""The emails the platform sends (sign-up, password reset, workspace invitations), and how one becomes a MIME message.
 
 Sign-up mails go to addresses whose owners may never have asked for them, so no message carries text
 a stranger typed (a name, a company): only our words and our links. Links hold their token in the
@@ -102,4 +102,19 @@ def no_account(to: str, sign_up_url: str) -> Email:
         "Sign up",
         sign_up_url,
         IGNORE,
+    )
+
+
+def member_invitation(to: str, inviter: str, workspace: str, role: str, link: str, days: int) -> Email:
+    """The inviter's verified email and the workspace's name are the only words a member typed: the recipient must
+    know who asks before deciding to join."""
+    name = f"the workspace {workspace!r}" if workspace else "their TalentCrew workspace"
+    return _letter(
+        to,
+        "You are invited to a TalentCrew workspace",
+        f"{inviter} invited you to join {name} as a {role}. Open this link within {days} days to accept: log in "
+        "with this email address, or create an account with it. The link works once.",
+        "Accept the invitation",
+        link,
+        "If you do not know who this is, ignore this message: nothing happens unless you accept.",
     )

@@ -19,6 +19,12 @@ class Unauthorized(DomainError):
     slug = "unauthorized"
 
 
+class Forbidden(DomainError):
+    """The caller is known and may see the resource, but their role in the workspace does not allow this."""
+
+    slug = "forbidden"
+
+
 class Conflict(DomainError):
     """The request contradicts the resource's state (an email already registered, say)."""
 

@@ -22,13 +22,13 @@ from talentcrew.models import (
     Rubric,
     ShortText,
     SkillList,
-    User,
     WebhookUrl,
     check_questions,
 )
 from talentcrew.ports import Page, Store
 from talentcrew.scoring import HIRE_THRESHOLD
 from talentcrew.tenancy import owned
+from talentcrew.workspaces import Caller
 
 
 class JobDraft(BaseModel):
@@ -59,7 +59,7 @@ Check = Callable[[Job], None]
 """Refuses a job that no interview could be held for (the API checks the job's coverage)."""
 
 
-def owned_job(store: Store, caller: User, job_id: str) -> Job:
+def owned_job(store: Store, caller: Caller, job_id: str) -> Job:
     return owned(store, Job, caller, job_id)
 
 
@@ -75,26 +75,26 @@ def _new_webhook_secret() -> str:
     return secrets.token_urlsafe(32)
 
 
-def create_job(store: Store, caller: User, draft: NewJob, check: Check) -> Job:
+def create_job(store: Store, caller: Caller, draft: NewJob, check: Check) -> Job:
     job = Job(
-        owner_id=caller.id,
+        owner_id=caller.workspace_id,
         webhook_secret=_webhook_secret(draft, None),
         **draft.model_dump(exclude={"questions"}),
         questions=[JobQuestion(**q.model_dump()) for q in draft.questions],
     )
     check(job)
     store.create(job)
-    audit.record(store, owner_id=caller.id, actor=caller.id, action="job.created", job_id=job.id)
+    audit.record(store, caller.actor, "job.created", job_id=job.id)
     return job
 
 
-def list_jobs(store: Store, caller: User, after: str | None, limit: int) -> Page[Job]:
+def list_jobs(store: Store, caller: Caller, after: str | None, limit: int) -> Page[Job]:
     return store.query(
-        Job, where={"owner_id": caller.id}, order_by="created_at", descending=True, after=after, limit=limit
+        Job, where={"owner_id": caller.workspace_id}, order_by="created_at", descending=True, after=after, limit=limit
     )
 
 
-def update_job(store: Store, caller: User, job_id: str, draft: JobDraft, check: Check) -> Job:
+def update_job(store: Store, caller: Caller, job_id: str, draft: JobDraft, check: Check) -> Job:
     """A changed rubric is a new rubric version: scores always name the version they used."""
     job = owned_job(store, caller, job_id)
     changes = {**draft.model_dump(), "webhook_secret": _webhook_secret(draft, job.webhook_secret)}
@@ -103,17 +103,15 @@ def update_job(store: Store, caller: User, job_id: str, draft: JobDraft, check: 
     return _save(store, caller, job, changes, check, "job.updated")
 
 
-def _save(store: Store, caller: User, job: Job, changes: dict[str, Any], check: Check, action: str) -> Job:
+def _save(store: Store, caller: Caller, job: Job, changes: dict[str, Any], check: Check, action: str) -> Job:
     """Stores the changes once the job they make passes `check`, and records who made them."""
     check(Job.model_validate({**job.model_dump(), **changes}))
     updated = store.update(Job, job.id, changes)
-    audit.record(
-        store, owner_id=caller.id, actor=caller.id, action=action, job_id=job.id, rubric_version=updated.rubric_version
-    )
+    audit.record(store, caller.actor, action, job_id=job.id, rubric_version=updated.rubric_version)
     return updated
 
 
-def rotate_webhook_secret(store: Store, caller: User, job_id: str) -> str:
+def rotate_webhook_secret(store: Store, caller: Caller, job_id: str) -> str:
     """Replaces the signing secret of the job's webhook; the new one is returned, to be shown this once, and signs
     every notification from now on."""
     job = owned_job(store, caller, job_id)
@@ -121,20 +119,20 @@ def rotate_webhook_secret(store: Store, caller: User, job_id: str) -> str:
         raise Conflict("this job has no webhook, so no signing secret; give it a webhook URL first")
     secret = _new_webhook_secret()
     store.update(Job, job.id, {"webhook_secret": secret})
-    audit.record(store, owner_id=caller.id, actor=caller.id, action="job.webhook_secret_rotated", job_id=job.id)
+    audit.record(store, caller.actor, "job.webhook_secret_rotated", job_id=job.id)
     return secret
 
 
-def delete_job(store: Store, caller: User, job_id: str) -> None:
+def delete_job(store: Store, caller: Caller, job_id: str) -> None:
     """Refused while sessions exist: deleting a job must never erase interviews as a side effect."""
     job = owned_job(store, caller, job_id)
     if store.count(InterviewSession, where={"job_id": job.id}):
         raise Conflict("this job has interview sessions; delete them first")
     store.delete(Job, job.id)
-    audit.record(store, owner_id=caller.id, actor=caller.id, action="job.deleted", job_id=job.id)
+    audit.record(store, caller.actor, "job.deleted", job_id=job.id)
 
 
-def owned_question(store: Store, caller: User, job_id: str, question_id: str) -> tuple[Job, JobQuestion]:
+def owned_question(store: Store, caller: Caller, job_id: str, question_id: str) -> tuple[Job, JobQuestion]:
     job = owned_job(store, caller, job_id)
     found = next((q for q in job.questions if q.id == question_id), None)
     if found is None:
@@ -142,7 +140,7 @@ def owned_question(store: Store, caller: User, job_id: str, question_id: str) ->
     return job, found
 
 
-def _set_questions(store: Store, caller: User, job: Job, questions: list[JobQuestion], check: Check) -> Job:
+def _set_questions(store: Store, caller: Caller, job: Job, questions: list[JobQuestion], check: Check) -> Job:
     """The job's own questions are part of its rubric: every change is a new rubric version."""
     try:
         check_questions(job.rubric_template, questions)
@@ -154,7 +152,7 @@ def _set_questions(store: Store, caller: User, job: Job, questions: list[JobQues
     return _save(store, caller, job, changes, check, "job.questions_changed")
 
 
-def add_question(store: Store, caller: User, job_id: str, draft: QuestionDraft, check: Check) -> JobQuestion:
+def add_question(store: Store, caller: Caller, job_id: str, draft: QuestionDraft, check: Check) -> JobQuestion:
     job = owned_job(store, caller, job_id)
     question = JobQuestion(**draft.model_dump())
     _set_questions(store, caller, job, [*job.questions, question], check)
@@ -162,7 +160,7 @@ def add_question(store: Store, caller: User, job_id: str, draft: QuestionDraft, 
 
 
 def replace_question(
-    store: Store, caller: User, job_id: str, question_id: str, draft: QuestionDraft, check: Check
+    store: Store, caller: Caller, job_id: str, question_id: str, draft: QuestionDraft, check: Check
 ) -> JobQuestion:
     job, _ = owned_question(store, caller, job_id, question_id)
     question = JobQuestion(id=question_id, **draft.model_dump())
@@ -170,7 +168,7 @@ def replace_question(
     return question
 
 
-def delete_question(store: Store, caller: User, job_id: str, question_id: str, check: Check) -> None:
+def delete_question(store: Store, caller: Caller, job_id: str, question_id: str, check: Check) -> None:
     """Refused (422) when the job's interview would then have nothing to ask."""
     job, _ = owned_question(store, caller, job_id, question_id)
     _set_questions(store, caller, job, [q for q in job.questions if q.id != question_id], check)

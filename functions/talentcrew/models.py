@@ -90,10 +90,15 @@ class User(Document):
 
     email: EmailStr
     full_name: ShortText
-    company_name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] = ""
-    retention_days: Annotated[int, Field(ge=30, le=3650)] | None = Field(
-        default=None, description="Erase candidates' interviews this many days after they end; none keeps them."
+    company_name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] = Field(
+        default="", description="As typed at sign-up: the name of the account's first workspace."
     )
+    retention_days: Annotated[int, Field(ge=30, le=3650)] | None = Field(
+        default=None,
+        description="Set before workspaces, and moved into the account's workspace of one; the workspace's own "
+        "`retention_days` is the one that counts.",
+    )
+    workspace_id: str | None = Field(default=None, description="The workspace the account is working in.")
     created_at: Timestamp = Field(default_factory=utcnow)
 
     @field_validator("email")

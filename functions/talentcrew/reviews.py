@@ -22,13 +22,13 @@ from talentcrew.models import (
     Recommendation,
     Review,
     ReviewOutcome,
-    User,
     review_id,
     sortable_id,
     utcnow,
 )
 from talentcrew.ports import Put, Store, Update, Write
 from talentcrew.sessions import owned_session
+from talentcrew.workspaces import Caller
 
 Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
 
@@ -57,23 +57,22 @@ def _is_flagged(store: Store, session: InterviewSession, kind: FlagKind, subject
     return kind is FlagKind.INTEGRITY and signal is not None and signal.session_id == session.id
 
 
-def review_flag(store: Store, caller: User, session_id: str, draft: ReviewDraft) -> Review:
+def review_flag(store: Store, caller: Caller, session_id: str, draft: ReviewDraft) -> Review:
     session = owned_session(store, caller, session_id)
     if not _is_flagged(store, session, draft.kind, draft.subject_id):
         raise NotFound(f"no {draft.kind.value} flag with this id in the session")
     review = Review(
         id=review_id(draft.kind, draft.subject_id),
         session_id=session.id,
-        owner_id=caller.id,
+        owner_id=caller.workspace_id,
         reviewer_id=caller.id,
         **draft.model_dump(),
     )
     _commit(store, session, Put(review))
     audit.record(
         store,
-        owner_id=caller.id,
-        actor=caller.id,
-        action="flag.reviewed",
+        caller.actor,
+        "flag.reviewed",
         session_id=session.id,
         subject_id=draft.subject_id,
         kind=draft.kind.value,
@@ -82,7 +81,7 @@ def review_flag(store: Store, caller: User, session_id: str, draft: ReviewDraft)
     return review
 
 
-def decide(store: Store, caller: User, session_id: str, draft: DecisionDraft) -> InterviewSession:
+def decide(store: Store, caller: Caller, session_id: str, draft: DecisionDraft) -> InterviewSession:
     session = owned_session(store, caller, session_id)
     changes = {"final_decision": draft.decision, "decision_note": draft.note, "decided_by": caller.id}
     _commit(store, session, Update(InterviewSession, session.id, {**changes, "decided_at": utcnow()}))
@@ -91,9 +90,8 @@ def decide(store: Store, caller: User, session_id: str, draft: DecisionDraft) ->
         raise NotFound("no such session")
     audit.record(
         store,
-        owner_id=caller.id,
-        actor=caller.id,
-        action="session.decided",
+        caller.actor,
+        "session.decided",
         session_id=session.id,
         decision=draft.decision.value,
         recommendation=session.recommendation.value if session.recommendation else None,

@@ -25,11 +25,11 @@ from talentcrew.models import (
     SelfIdentification,
     ShortText,
     Stage,
-    User,
     utcnow,
 )
 from talentcrew.ports import Blobs, Page, Store, Update, every
 from talentcrew.tenancy import owned
+from talentcrew.workspaces import Caller
 
 CANDIDATE = "candidate"
 CONSENT_NOTICE = (
@@ -86,7 +86,7 @@ class RelayTicket(BaseModel):
     relay_url: str
 
 
-def owned_session(store: Store, caller: User, session_id: str) -> InterviewSession:
+def owned_session(store: Store, caller: Caller, session_id: str) -> InterviewSession:
     return owned(store, InterviewSession, caller, session_id)
 
 
@@ -96,18 +96,18 @@ def all_of(store: Store, kind: type[D], session_id: str, order_by: str) -> Itera
 
 
 def create_session(
-    store: Store, caller: User, draft: SessionDraft, base_url: str, invite_ttl: timedelta
+    store: Store, caller: Caller, draft: SessionDraft, base_url: str, invite_ttl: timedelta
 ) -> CreatedSession:
     job = owned_job(store, caller, draft.job)
     session = InterviewSession(
         job_id=job.id,
-        owner_id=caller.id,
+        owner_id=caller.workspace_id,
         candidate_name=draft.candidate_name,
         candidate_email=draft.candidate_email,
         max_questions=job.interview_length,
     )
     store.create(session)
-    audit.record(store, owner_id=caller.id, actor=caller.id, action="session.created", session_id=session.id)
+    audit.record(store, caller.actor, "session.created", session_id=session.id)
     return _invite(store, session, base_url, invite_ttl)
 
 
@@ -119,20 +119,22 @@ def _invite(store: Store, session: InterviewSession, base_url: str, ttl: timedel
     )
 
 
-def reissue_invite(store: Store, caller: User, session_id: str, base_url: str, invite_ttl: timedelta) -> CreatedSession:
+def reissue_invite(
+    store: Store, caller: Caller, session_id: str, base_url: str, invite_ttl: timedelta
+) -> CreatedSession:
     """A new link; every earlier link of the session stops working."""
     session = owned_session(store, caller, session_id)
     if session.is_completed:
         raise Conflict("the interview has ended")
     _revoke_invites(store, session.id)
-    audit.record(store, owner_id=caller.id, actor=caller.id, action="session.invite_reissued", session_id=session.id)
+    audit.record(store, caller.actor, "session.invite_reissued", session_id=session.id)
     return _invite(store, session, base_url, invite_ttl)
 
 
-def revoke_invites(store: Store, caller: User, session_id: str) -> None:
+def revoke_invites(store: Store, caller: Caller, session_id: str) -> None:
     session = owned_session(store, caller, session_id)
     _revoke_invites(store, session.id)
-    audit.record(store, owner_id=caller.id, actor=caller.id, action="session.invite_revoked", session_id=session.id)
+    audit.record(store, caller.actor, "session.invite_revoked", session_id=session.id)
 
 
 def _revoke_invites(store: Store, session_id: str) -> None:
@@ -142,21 +144,21 @@ def _revoke_invites(store: Store, session_id: str) -> None:
 
 
 def list_sessions(
-    store: Store, caller: User, after: str | None, limit: int, *, completed: bool = False
+    store: Store, caller: Caller, after: str | None, limit: int, *, completed: bool = False
 ) -> Page[InterviewSession]:
-    where: dict[str, str | bool] = {"owner_id": caller.id}
+    where: dict[str, str | bool] = {"owner_id": caller.workspace_id}
     if completed:
         where["is_completed"] = True
     return store.query(InterviewSession, where=where, order_by="created_at", descending=True, after=after, limit=limit)
 
 
-def session_detail(store: Store, caller: User, session_id: str) -> SessionDetail:
+def session_detail(store: Store, caller: Caller, session_id: str) -> SessionDetail:
     """Reading a candidate's answers is itself recorded in the audit trail."""
     session = owned_session(store, caller, session_id)
     job = store.get(Job, session.job_id)
     answers = list(all_of(store, Answer, session.id, "turn_index"))
     signals = list(all_of(store, IntegritySignal, session.id, "id"))
-    audit.record(store, owner_id=caller.id, actor=caller.id, action="session.answers_read", session_id=session.id)
+    audit.record(store, caller.actor, "session.answers_read", session_id=session.id)
     return SessionDetail(
         session=session,
         job_title=job.title if job else "",
@@ -199,9 +201,7 @@ def connect(store: Store, tokens: auth.Tokens, invite_token: str, session_id: st
         raise Conflict("the interview has ended")
     ticket, expires_at = tokens.issue_relay_ticket(session.id)
     if _first_connect_in_window(store, session.id):
-        audit.record(
-            store, owner_id=session.owner_id, actor=CANDIDATE, action="session.connected", session_id=session.id
-        )
+        audit.record(store, candidate(session), "session.connected", session_id=session.id)
     return RelayTicket(ticket=ticket, expires_at=expires_at, relay_url=f"{relay_url}/ws/interview/{session.id}")
 
 
@@ -219,7 +219,12 @@ def _first_connect_in_window(store: Store, session_id: str) -> bool:
     return store.create(auth.Attempt(id=f"{key}:{window}", key=key, at=now, expires_at=ends))
 
 
-def end_session(store: Store, session: InterviewSession, actor: str) -> InterviewSession:
+def candidate(session: InterviewSession) -> audit.Actor:
+    """The holder of the session's invite, as the audit trail names them."""
+    return audit.Actor(session.owner_id, CANDIDATE, CANDIDATE)
+
+
+def end_session(store: Store, session: InterviewSession, actor: audit.Actor) -> InterviewSession:
     """Scores the session - the one place a score is computed; the scorecard and the webhook read it -
     and ends it in one commit with its session.completed announcement, so no ended interview goes
     unannounced. Ending an ended session changes nothing."""
@@ -244,7 +249,7 @@ def end_session(store: Store, session: InterviewSession, actor: str) -> Intervie
         if ended is None:
             raise NotFound("no such session")
         return ended
-    audit.record(store, owner_id=session.owner_id, actor=actor, action="session.ended", session_id=session.id)
+    audit.record(store, actor, "session.ended", session_id=session.id)
     return session.model_copy(update=changes)
 
 
@@ -253,20 +258,23 @@ def download_name(session: InterviewSession) -> str:
     return f"Interview_Scorecard_{name}.pdf"
 
 
-def scorecard_link(store: Store, blobs: Blobs, caller: User, session_id: str, ttl: timedelta) -> str:
+def scorecard_link(store: Store, blobs: Blobs, caller: Caller, session_id: str, ttl: timedelta) -> str:
     session = owned_session(store, caller, session_id)
     if session.report_object is None:
         raise NotReady("the scorecard is not ready yet")
-    audit.record(store, owner_id=caller.id, actor=caller.id, action="session.scorecard_read", session_id=session.id)
+    audit.record(store, caller.actor, "session.scorecard_read", session_id=session.id)
     return blobs.signed_url(session.report_object, ttl, download_name(session))
 
 
-def erase_session(store: Store, blobs: Blobs, caller: User, session_id: str) -> None:
+def erase_session(store: Store, blobs: Blobs, caller: Caller, session_id: str) -> None:
+    erase(store, blobs, owned_session(store, caller, session_id), caller.actor)
+
+
+def erase(store: Store, blobs: Blobs, session: InterviewSession, actor: audit.Actor) -> None:
     """Erases the candidate's data: answers and drafts, questions, signals, reviews, invites, scorecard, the session.
 
     The session document goes last, so an erasure cut short can simply be run again.
     """
-    session = owned_session(store, caller, session_id)
     kinds = (
         (Answer, "turn_index"),
         (AnswerDraft, "turn_index"),
@@ -282,4 +290,4 @@ def erase_session(store: Store, blobs: Blobs, caller: User, session_id: str) -> 
     if session.report_object:
         blobs.delete(session.report_object)
     store.delete(InterviewSession, session.id)
-    audit.record(store, owner_id=caller.id, actor=caller.id, action="session.erased", session_id=session.id)
+    audit.record(store, actor, "session.erased", session_id=session.id)

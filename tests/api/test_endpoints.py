@@ -132,53 +132,73 @@ def test_me_without_a_token_is_unauthorized(api_client: FlaskClient) -> None:
     assert response.mimetype == PROBLEM_JSON
 
 
-def test_patch_me_sets_and_clears_retention(api_client: FlaskClient) -> None:
+def test_patch_workspace_sets_and_clears_retention(api_client: FlaskClient) -> None:
     headers = auth_headers(api_client, "rita@example.com")
 
-    set_ = api_client.patch("/api/auth/me/", json={"retention_days": 90, "company_name": "Acme"}, headers=headers)
+    set_ = api_client.patch("/api/workspace/", json={"retention_days": 90, "name": "Acme"}, headers=headers)
     assert set_.status_code == 200, set_.get_data(as_text=True)
     assert json_of(set_)["retention_days"] == 90
-    assert json_of(api_client.get("/api/auth/me/", headers=headers))["retention_days"] == 90
+    assert json_of(api_client.get("/api/workspace/", headers=headers))["retention_days"] == 90
 
-    cleared = api_client.patch("/api/auth/me/", json={"retention_days": None}, headers=headers)
+    cleared = api_client.patch("/api/workspace/", json={"retention_days": None}, headers=headers)
     assert cleared.status_code == 200, cleared.get_data(as_text=True)
-    me = json_of(api_client.get("/api/auth/me/", headers=headers))
-    assert me["retention_days"] is None
-    assert me["company_name"] == "Acme"  # untouched by a patch that does not name it
-    assert me["full_name"] == "Rita Recruiter"
+    workspace = json_of(api_client.get("/api/workspace/", headers=headers))
+    assert workspace["retention_days"] is None
+    assert workspace["name"] == "Acme"  # untouched by a patch that does not name it
+    assert workspace["role"] == "owner"
 
 
-@pytest.mark.parametrize("field", ["full_name", "company_name"])
-def test_patch_me_null_name_is_a_validation_error(api_client: FlaskClient, field: str) -> None:
+def test_retention_is_no_longer_set_on_the_account(api_client: FlaskClient) -> None:
     headers = auth_headers(api_client, "rita@example.com")
 
-    response = api_client.patch("/api/auth/me/", json={field: None}, headers=headers)
+    response = api_client.patch("/api/auth/me/", json={"retention_days": 90}, headers=headers)
 
     assert response.status_code == 422
     assert response.mimetype == PROBLEM_JSON
-    assert json_of(api_client.get("/api/auth/me/", headers=headers))["full_name"] == "Rita Recruiter"
+    assert json_of(api_client.get("/api/workspace/", headers=headers))["retention_days"] is None
 
 
-def test_patch_me_with_no_fields_changes_nothing(api_client: FlaskClient) -> None:
+def test_patch_me_renames_the_account(api_client: FlaskClient) -> None:
     headers = auth_headers(api_client, "rita@example.com")
-    before = json_of(api_client.get("/api/auth/me/", headers=headers))
 
-    response = api_client.patch("/api/auth/me/", json={}, headers=headers)
+    response = api_client.patch("/api/auth/me/", json={"full_name": "Rita Ramos"}, headers=headers)
+
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert json_of(api_client.get("/api/auth/me/", headers=headers))["full_name"] == "Rita Ramos"
+
+
+@pytest.mark.parametrize(("path", "field"), [("/api/auth/me/", "full_name"), ("/api/workspace/", "name")])
+def test_a_null_name_is_a_validation_error(api_client: FlaskClient, path: str, field: str) -> None:
+    headers = auth_headers(api_client, "rita@example.com")
+    before = json_of(api_client.get(path, headers=headers))
+
+    response = api_client.patch(path, json={field: None}, headers=headers)
+
+    assert response.status_code == 422
+    assert response.mimetype == PROBLEM_JSON
+    assert json_of(api_client.get(path, headers=headers)) == before
+
+
+def test_patch_workspace_with_no_fields_changes_nothing(api_client: FlaskClient) -> None:
+    headers = auth_headers(api_client, "rita@example.com")
+    before = json_of(api_client.get("/api/workspace/", headers=headers))
+
+    response = api_client.patch("/api/workspace/", json={}, headers=headers)
 
     assert response.status_code == 200, response.get_data(as_text=True)
     assert json_of(response) == before
 
 
 @pytest.mark.parametrize("days", [29, 3651])
-def test_patch_me_out_of_range_retention_names_the_field(api_client: FlaskClient, days: int) -> None:
+def test_patch_workspace_out_of_range_retention_names_the_field(api_client: FlaskClient, days: int) -> None:
     headers = auth_headers(api_client, "rita@example.com")
 
-    response = api_client.patch("/api/auth/me/", json={"retention_days": days}, headers=headers)
+    response = api_client.patch("/api/workspace/", json={"retention_days": days}, headers=headers)
 
     assert response.status_code == 422
     assert response.mimetype == PROBLEM_JSON
     assert [error["loc"] for error in json_of(response)["errors"]] == [["retention_days"]]
-    assert json_of(api_client.get("/api/auth/me/", headers=headers))["retention_days"] is None
+    assert json_of(api_client.get("/api/workspace/", headers=headers))["retention_days"] is None
 
 
 def test_my_sessions_newest_first_with_keyset_pages(api_client: FlaskClient) -> None:

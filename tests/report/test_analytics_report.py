@@ -47,6 +47,7 @@ from talentcrew.models import (
 )
 from talentcrew.ports import Store
 from talentcrew.retention import RetentionRun, erase_orphan_drafts, run_id
+from talentcrew.workspaces import member_of
 from tests.conftest import FIRESTORE_INDEXES, FUNCTIONS, use_keys
 
 DAY = date(2026, 11, 25)
@@ -274,7 +275,7 @@ def test_a_redelivered_retention_tick_erases_and_records_nothing_more(
         retention(tick)
     recorded = store.get(RetentionRun, run_id(owner.id, DAY))
     assert recorded is not None and recorded.sessions_erased == 1
-    assert f"retention: erased 1 interviews of account {owner.id}" in caplog.text
+    assert f"retention: erased 1 interviews of workspace {owner.id}" in caplog.text
 
     late = _session(store, job, score=60, ended=END - timedelta(days=31))  # due too, but the day is done
     retention(tick)  # a redelivery, or a second scheduler run
@@ -290,7 +291,7 @@ def test_drafts_left_by_a_connection_live_while_its_session_was_erased_are_swept
     owner = _recruiter(store)
     job = _job(store, owner, "Backend")
     erased, live = _session(store, job), _session(store, job)
-    sessions.erase_session(store, platform().blobs, owner, erased.id)
+    sessions.erase_session(store, platform().blobs, member_of(store, owner), erased.id)
     for session in (erased, live):  # the relay's last draft, written just after the erasure
         store.put(AnswerDraft(id=answer_id(session.id, 1), session_id=session.id, turn_index=1, text="words"))
 

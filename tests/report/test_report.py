@@ -215,7 +215,7 @@ def test_an_ending_whose_announcement_cannot_be_written_does_not_end(api_client:
     store.create(blocking)  # the announcement's id is taken: its create fails the commit
     session = store.get(InterviewSession, created["id"])
     assert session is not None
-    sessions.end_session(store, session, sessions.CANDIDATE)
+    sessions.end_session(store, session, sessions.candidate(session))
     stored = store.get(InterviewSession, created["id"])
     assert stored is not None and not stored.is_completed
     assert (stored.overall_score, stored.recommendation, stored.ended_at) == (None, None, None)

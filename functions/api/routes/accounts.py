@@ -12,7 +12,7 @@ from flask import request
 from flask_openapi3 import APIBlueprint, Tag
 from http_problems import ERRORS, Problem
 
-from api.http import BEARER, Paged, PageQuery, caller, caller_claims, paged
+from api.http import BEARER, Paged, PageQuery, account, caller, caller_claims, paged
 from talentcrew import accounts
 from talentcrew.accounts import (
     AccessToken,
@@ -91,23 +91,23 @@ def blueprint(platform: Platform) -> APIBlueprint:
     @bp.post("/api/auth/logout/", responses={204: None, **ERRORS}, security=BEARER)
     def log_out() -> tuple[str, int]:
         """Revokes the bearer token used for this request."""
-        caller(platform)
+        account(platform)
         platform.tokens.revoke(caller_claims())
         return "", 204
 
     @bp.get("/api/auth/me/", responses={200: User, **ERRORS}, security=BEARER)
     def me() -> dict[str, Any]:
         """The calling recruiter."""
-        return caller(platform).model_dump(mode="json")
+        return account(platform).model_dump(mode="json")
 
     @bp.patch("/api/auth/me/", responses={200: User, **ERRORS}, security=BEARER)
     def change_me(body: AccountChanges) -> dict[str, Any]:
-        """Changes the caller's name, company or retention period (days; null keeps interviews)."""
-        return accounts.change_account(store, caller(platform), body).model_dump(mode="json")
+        """Changes the caller's name (the workspace's name and retention period are set at /api/workspace/)."""
+        return accounts.change_account(store, account(platform), body).model_dump(mode="json")
 
     @bp.get("/api/auth/sessions/", responses={200: Paged[InterviewSession], **ERRORS}, security=BEARER)
     def my_sessions(query: PageQuery) -> dict[str, Any]:
-        """The caller's interview sessions, newest first."""
+        """The interview sessions of the caller's workspace, newest first."""
         return paged(list_sessions(store, caller(platform), query.after, query.limit))
 
     return bp

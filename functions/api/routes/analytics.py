@@ -13,7 +13,7 @@ from talentcrew.analytics.daily import AnalyticsReport
 from talentcrew.analytics.dashboard import Analytics
 from talentcrew.config import Platform
 
-TAG = Tag(name="analytics", description="Figures over the caller's own jobs and interviews")
+TAG = Tag(name="analytics", description="Figures over the workspace's jobs and interviews")
 
 
 def blueprint(platform: Platform) -> APIBlueprint:
@@ -26,7 +26,7 @@ def blueprint(platform: Platform) -> APIBlueprint:
 
     @bp.get("/api/analytics/reports/latest/", responses={200: AnalyticsReport, **ERRORS}, security=BEARER)
     def latest_report() -> dict[str, Any]:
-        """The caller's latest daily report: score and grader drift, bias audits, flags, retention, alerts."""
+        """The workspace's latest daily report: score and grader drift, bias audits, flags, retention, alerts."""
         return daily.latest(platform.store, caller(platform)).model_dump(mode="json")
 
     return bp

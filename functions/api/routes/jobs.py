@@ -18,8 +18,9 @@ from talentcrew.interview.coverage import SkillCoverage, coverage, require_askab
 from talentcrew.jobs import JobDraft, NewJob
 from talentcrew.models import Job
 from talentcrew.ports import Page
+from talentcrew.workspaces import Role
 
-TAG = Tag(name="jobs", description="Jobs and their interview rubrics (the caller's own)")
+TAG = Tag(name="jobs", description="Jobs and their interview rubrics (the caller's workspace)")
 
 
 class JobInfo(Job):
@@ -93,13 +94,13 @@ def blueprint(platform: Platform) -> APIBlueprint:
         and, optionally, questions of the recruiter's own and a webhook (https, public addresses only); 422 if no
         skill of it can be asked or the webhook cannot be. The answer says how each skill is covered and, with a
         webhook, holds its signing secret: the only answer that does."""
-        job = jobs.create_job(store, caller(platform), body, acceptable(platform))
+        job = jobs.create_job(store, caller(platform, Role.RECRUITER), body, acceptable(platform))
         secret = {"webhook_secret": job.webhook_secret} if job.webhook_secret else {}
         return {**view(job), **secret}, 201
 
     @bp.get("/api/jobs/", responses={200: Paged[JobInfo], **ERRORS}, security=BEARER)
     def list_(query: PageQuery) -> dict[str, Any]:
-        """The caller's jobs, newest first."""
+        """The workspace's jobs, newest first."""
         page = jobs.list_jobs(store, caller(platform), query.after, query.limit)
         return paged(Page([JobInfo(**job.model_dump()) for job in page.items], page.next_after))
 
@@ -112,18 +113,20 @@ def blueprint(platform: Platform) -> APIBlueprint:
         """Replaces the job (its own questions are edited at its questions/); a changed rubric gets the next
         rubric_version; 422 if no skill of it can be asked or the webhook cannot be. The webhook's signing secret
         stays while it has one (never shown here)."""
-        return view(jobs.update_job(store, caller(platform), path.id, body, acceptable(platform)))
+        return view(jobs.update_job(store, caller(platform, Role.RECRUITER), path.id, body, acceptable(platform)))
 
     @bp.post("/api/jobs/<id>/webhook-secret/", responses={200: WebhookSecret, 409: Problem, **ERRORS}, security=BEARER)
     def rotate_secret(path: IdPath) -> dict[str, Any]:
         """Replaces the signing secret of the job's webhook and shows the new one, this once (audited); 409 if the
         job has no webhook. A job given its first webhook by a PUT gets a secret no answer shows: make it here."""
-        return WebhookSecret(webhook_secret=jobs.rotate_webhook_secret(store, caller(platform), path.id)).model_dump()
+        return WebhookSecret(
+            webhook_secret=jobs.rotate_webhook_secret(store, caller(platform, Role.RECRUITER), path.id)
+        ).model_dump()
 
     @bp.delete("/api/jobs/<id>/", responses={204: None, 409: Problem, **ERRORS}, security=BEARER)
     def delete(path: IdPath) -> tuple[str, int]:
         """Deletes a job that has no interview sessions."""
-        jobs.delete_job(store, caller(platform), path.id)
+        jobs.delete_job(store, caller(platform, Role.RECRUITER), path.id)
         return "", 204
 
     return bp

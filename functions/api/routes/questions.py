@@ -13,8 +13,9 @@ from api.routes.jobs import askable
 from talentcrew import jobs
 from talentcrew.config import Platform
 from talentcrew.models import JobQuestion, QuestionDraft
+from talentcrew.workspaces import Role
 
-TAG = Tag(name="questions", description="A job's own questions (the caller's jobs only)")
+TAG = Tag(name="questions", description="A job's own questions (the workspace's jobs only)")
 
 
 class QuestionPath(IdPath):
@@ -40,7 +41,7 @@ def blueprint(platform: Platform) -> APIBlueprint:
     def create(path: IdPath, body: QuestionDraft) -> tuple[dict[str, Any], int]:
         """Adds a question for one of the job's core skills; 422 if its ideal answer cannot grade it (a key
         concept none of whose terms it uses, a misconception's term it uses) or the skill is not the job's."""
-        added = jobs.add_question(store, caller(platform), path.id, body, askable(platform))
+        added = jobs.add_question(store, caller(platform, Role.RECRUITER), path.id, body, askable(platform))
         return added.model_dump(mode="json"), 201
 
     @bp.get("/api/jobs/<id>/questions/<question_id>/", responses={200: JobQuestion, **ERRORS}, security=BEARER)
@@ -51,7 +52,9 @@ def blueprint(platform: Platform) -> APIBlueprint:
     @bp.put("/api/jobs/<id>/questions/<question_id>/", responses={200: JobQuestion, **ERRORS}, security=BEARER)
     def update(path: QuestionPath, body: QuestionDraft) -> dict[str, Any]:
         """Replaces the question (same id); interviews asked before keep the wording they were asked."""
-        replaced = jobs.replace_question(store, caller(platform), path.id, path.question_id, body, askable(platform))
+        replaced = jobs.replace_question(
+            store, caller(platform, Role.RECRUITER), path.id, path.question_id, body, askable(platform)
+        )
         return replaced.model_dump(mode="json")
 
     @bp.delete(
@@ -59,7 +62,7 @@ def blueprint(platform: Platform) -> APIBlueprint:
     )
     def delete(path: QuestionPath) -> tuple[str, int]:
         """Removes the question; 422 when the job's interview would then have nothing it could ask."""
-        jobs.delete_question(store, caller(platform), path.id, path.question_id, askable(platform))
+        jobs.delete_question(store, caller(platform, Role.RECRUITER), path.id, path.question_id, askable(platform))
         return "", 204
 
     return bp

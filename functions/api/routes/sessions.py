@@ -20,9 +20,16 @@ from talentcrew.models import InterviewSession, Review, utcnow
 from talentcrew.reviews import DecisionDraft, ReviewDraft
 from talentcrew.self_identification import SelfIdentificationDraft
 from talentcrew.sessions import CandidateView, CreatedSession, RelayTicket, SessionDetail, SessionDraft
+from talentcrew.workspaces import Role
 
-TAG = Tag(name="sessions", description="Interview sessions (the caller's own) and the candidate's way in")
-CANDIDATE_ERRORS: dict[int | str, type[BaseModel]] = {"401": Problem, "404": Problem, "409": Problem, "422": Problem}
+TAG = Tag(name="sessions", description="Interview sessions (the caller's workspace) and the candidate's way in")
+CANDIDATE_ERRORS: dict[int | str, type[BaseModel]] = {
+    "401": Problem,
+    "403": Problem,
+    "404": Problem,
+    "409": Problem,
+    "422": Problem,
+}
 
 
 class SessionEnded(BaseModel):
@@ -48,7 +55,9 @@ def blueprint(platform: Platform) -> APIBlueprint:
     @bp.post("/api/sessions/", responses={201: CreatedSession, **ERRORS}, security=BEARER)
     def create(body: SessionDraft) -> tuple[dict[str, Any], int]:
         """Creates a session for a candidate and returns their invite link (shown this once)."""
-        created = sessions.create_session(store, caller(platform), body, settings.web_base_url, invite_ttl)
+        created = sessions.create_session(
+            store, caller(platform, Role.RECRUITER), body, settings.web_base_url, invite_ttl
+        )
         return created.model_dump(mode="json"), 201
 
     @bp.get("/api/sessions/<id>/", responses={200: SessionDetail, **ERRORS}, security=BEARER)
@@ -59,19 +68,21 @@ def blueprint(platform: Platform) -> APIBlueprint:
     @bp.delete("/api/sessions/<id>/", responses={204: None, **ERRORS}, security=BEARER)
     def erase(path: IdPath) -> tuple[str, int]:
         """Erases the session, its answers, signals, reviews, invites and scorecard."""
-        sessions.erase_session(store, platform.blobs, caller(platform), path.id)
+        sessions.erase_session(store, platform.blobs, caller(platform, Role.RECRUITER), path.id)
         return "", 204
 
     @bp.post("/api/sessions/<id>/invite/", responses={201: CreatedSession, 409: Problem, **ERRORS}, security=BEARER)
     def reissue(path: IdPath) -> tuple[dict[str, Any], int]:
         """A new invite link; earlier links of the session stop working."""
-        created = sessions.reissue_invite(store, caller(platform), path.id, settings.web_base_url, invite_ttl)
+        created = sessions.reissue_invite(
+            store, caller(platform, Role.RECRUITER), path.id, settings.web_base_url, invite_ttl
+        )
         return created.model_dump(mode="json"), 201
 
     @bp.delete("/api/sessions/<id>/invite/", responses={204: None, **ERRORS}, security=BEARER)
     def revoke(path: IdPath) -> tuple[str, int]:
         """Revokes every invite link of the session."""
-        sessions.revoke_invites(store, caller(platform), path.id)
+        sessions.revoke_invites(store, caller(platform, Role.RECRUITER), path.id)
         return "", 204
 
     @bp.get("/api/sessions/<id>/connect/", responses={200: RelayTicket, **CANDIDATE_ERRORS})
@@ -85,13 +96,13 @@ def blueprint(platform: Platform) -> APIBlueprint:
         """Ends the interview (the recruiter's bearer token or the candidate's X-Invite-Token)."""
         invite_token = request.headers.get("X-Invite-Token")
         if request.headers.get("Authorization"):
-            recruiter = caller(platform)
-            session, actor = sessions.owned_session(store, recruiter, path.id), recruiter.id
+            recruiter = caller(platform, Role.RECRUITER)
+            ended = sessions.end_session(store, sessions.owned_session(store, recruiter, path.id), recruiter.actor)
         elif invite_token:
-            session, actor = sessions.candidate_session(store, invite_token, path.id), sessions.CANDIDATE
+            session = sessions.candidate_session(store, invite_token, path.id)
+            ended = sessions.end_session(store, session, sessions.candidate(session))
         else:
             raise Unauthorized("a bearer token or an invite token is required")
-        ended = sessions.end_session(store, session, actor)
         return SessionEnded(session_id=ended.id, is_completed=True, ended_at=ended.ended_at).model_dump(mode="json")
 
     @bp.put("/api/sessions/<id>/self-identification/", responses={204: None, **CANDIDATE_ERRORS})
@@ -120,12 +131,12 @@ def blueprint(platform: Platform) -> APIBlueprint:
     @bp.post("/api/sessions/<id>/reviews/", responses={200: Review, **ERRORS}, security=BEARER)
     def review(path: IdPath, body: ReviewDraft) -> dict[str, Any]:
         """Upholds or dismisses one integrity or bias flag, with a note."""
-        return reviews.review_flag(store, caller(platform), path.id, body).model_dump(mode="json")
+        return reviews.review_flag(store, caller(platform, Role.RECRUITER), path.id, body).model_dump(mode="json")
 
     @bp.put("/api/sessions/<id>/decision/", responses={200: InterviewSession, **ERRORS}, security=BEARER)
     def decide(path: IdPath, body: DecisionDraft) -> dict[str, Any]:
         """Records the recruiter's final decision, which may differ from the recommendation."""
-        return reviews.decide(store, caller(platform), path.id, body).model_dump(mode="json")
+        return reviews.decide(store, caller(platform, Role.RECRUITER), path.id, body).model_dump(mode="json")
 
     @bp.get("/api/sessions/<id>/audit/", responses={200: Paged[AuditEntry], **ERRORS}, security=BEARER)
     def audit_trail(path: IdPath, query: PageQuery) -> dict[str, Any]:
@@ -143,7 +154,7 @@ def blueprint(platform: Platform) -> APIBlueprint:
 
     @bp.get("/api/results/", responses={200: Paged[InterviewSession], **ERRORS}, security=BEARER)
     def results(query: PageQuery) -> dict[str, Any]:
-        """The caller's completed sessions with score and recommendation, newest first."""
+        """The workspace's completed sessions with score and recommendation, newest first."""
         return paged(sessions.list_sessions(store, caller(platform), query.after, query.limit, completed=True))
 
     return bp

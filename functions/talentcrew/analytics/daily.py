@@ -1,4 +1,4 @@
-"""The scheduled analytics report: one per account per day, written once.
+"""The scheduled analytics report: one per workspace per day, written once.
 
 Each tick (`talentcrew.analytics.tick`, daily) measures what a compliance reviewer asks about: score
 drift per job and rubric skill (recent window against a baseline), the active grader against its
@@ -41,19 +41,19 @@ from talentcrew.models import (
     Recommendation,
     SelfIdentification,
     Timestamp,
-    User,
     answer_id,
     timestamp_text,
     utcnow,
 )
 from talentcrew.ports import Between, Scalar, Store, every
 from talentcrew.retention import RetentionRun, run_id
+from talentcrew.workspaces import Caller, Workspace, migrate_accounts
 
 log = logging.getLogger(__name__)
 
 RECENT_DAYS = 30  # the prototype compared two 30-day windows
 BASELINE_DAYS = 90  # the 90 days before them: a steadier baseline than one more month
-AUDIT_SAMPLE = 5  # answers re-graded per account by the counterfactual audit, under 8 names each
+AUDIT_SAMPLE = 5  # answers re-graded per workspace by the counterfactual audit, under 8 names each
 
 AlertType = Literal[
     "talentcrew.alert.score_drift",
@@ -105,7 +105,7 @@ class JobFlags(BaseModel):
 
 
 class AnalyticsReport(Document):
-    """One account's report for one day (id: `<day>-<owner id>`: a repeated tick writes nothing)."""
+    """One workspace's report for one day (id: `<day>-<workspace id>`: a repeated tick writes nothing)."""
 
     collection: ClassVar[str] = "analytics_reports"
 
@@ -114,7 +114,7 @@ class AnalyticsReport(Document):
     generated_at: Timestamp = Field(default_factory=utcnow)
     windows: Windows
     score_drift: list[SkillDrift]
-    grader: GraderDrift | None = Field(description="Null when the account has no jobs to grade for.")
+    grader: GraderDrift | None = Field(description="Null when the workspace has no jobs to grade for.")
     counterfactual: CounterfactualAudit
     impact: list[ImpactTable]
     flags: list[JobFlags]
@@ -128,8 +128,10 @@ def report_id(owner_id: str, day: date) -> str:
     return f"{day.isoformat()}-{owner_id}"
 
 
-def latest(store: Store, caller: User) -> AnalyticsReport:
-    page = store.query(AnalyticsReport, where={"owner_id": caller.id}, order_by="day", descending=True, limit=1)
+def latest(store: Store, caller: Caller) -> AnalyticsReport:
+    page = store.query(
+        AnalyticsReport, where={"owner_id": caller.workspace_id}, order_by="day", descending=True, limit=1
+    )
     if not page.items:
         raise NotFound("no analytics report yet: the first is written at the next daily tick")
     return page.items[0]
@@ -137,7 +139,7 @@ def latest(store: Store, caller: User) -> AnalyticsReport:
 
 class _Grader:
     """The brain, loaded only when an audit first needs it (the offline one is a model in memory),
-    and its golden-set check, run once per tick: one brain serves every account."""
+    and its golden-set check, run once per tick: one brain serves every workspace."""
 
     def __init__(self, load: Callable[[], Brain]) -> None:
         self._load = load
@@ -153,34 +155,35 @@ class _Grader:
 
 
 def produce(store: Store, brain: Callable[[], Brain], day: date) -> list[AnalyticsReport]:
-    """Writes the day's report of every account that has none yet; returns the ones written."""
+    """Writes the day's report of every workspace that has none yet; returns the ones written."""
     grader = _Grader(brain)
     written = []
-    for user in every(store, User, where={}):
-        if store.get(AnalyticsReport, report_id(user.id, day)) is not None:
+    migrate_accounts(store)
+    for workspace in every(store, Workspace, where={}):
+        if store.get(AnalyticsReport, report_id(workspace.id, day)) is not None:
             continue  # this tick was handled already: a retried or repeated event writes nothing
-        report = _account_report(store, grader, user, day)
+        report = _workspace_report(store, grader, workspace.id, day)
         if store.create(report):
             for alert in report.alerts:
-                _log_alert(alert, user.id)
+                _log_alert(alert, workspace.id)
             written.append(report)
     return written
 
 
-def _account_report(store: Store, grader: _Grader, user: User, day: date) -> AnalyticsReport:
+def _workspace_report(store: Store, grader: _Grader, owner_id: str, day: date) -> AnalyticsReport:
     end = datetime.combine(day, time(), UTC)
     windows = Windows(
         baseline_start=end - timedelta(days=RECENT_DAYS + BASELINE_DAYS),
         recent_start=end - timedelta(days=RECENT_DAYS),
         end=end,
     )
-    jobs = {job.id: job for job in every(store, Job, where={"owner_id": user.id})}
-    sessions = _sessions(store, user.id)
-    drift = _score_drift(store, user.id, jobs, windows)
-    impact = _impact(store, user.id, sessions)
-    flags = _flags(store, user.id, jobs, sessions)
+    jobs = {job.id: job for job in every(store, Job, where={"owner_id": owner_id})}
+    sessions = _sessions(store, owner_id)
+    drift = _score_drift(store, owner_id, jobs, windows)
+    impact = _impact(store, owner_id, sessions)
+    flags = _flags(store, owner_id, jobs, sessions)
     # The data's figures first, the brain's audits last: they are the slow part.
-    audit = counterfactual_audit(grader.brain, _audit_items(store, user.id, jobs))
+    audit = counterfactual_audit(grader.brain, _audit_items(store, owner_id, jobs))
     golden = grader.drift() if jobs else None
     alerts = [
         *_drift_alerts(drift),
@@ -189,8 +192,8 @@ def _account_report(store: Store, grader: _Grader, user: User, day: date) -> Ana
         *_impact_alerts(impact),
     ]
     return AnalyticsReport(
-        id=report_id(user.id, day),
-        owner_id=user.id,
+        id=report_id(owner_id, day),
+        owner_id=owner_id,
         day=day,
         windows=windows,
         score_drift=drift,
@@ -198,7 +201,7 @@ def _account_report(store: Store, grader: _Grader, user: User, day: date) -> Ana
         counterfactual=audit,
         impact=impact,
         flags=flags,
-        retention=store.get(RetentionRun, run_id(user.id, day)),
+        retention=store.get(RetentionRun, run_id(owner_id, day)),
         alerts=alerts,
     )
 
@@ -257,7 +260,7 @@ def _grader_alert(grader: GraderDrift) -> Alert:
 
 
 def _audit_items(store: Store, owner_id: str, jobs: Mapping[str, Job]) -> list[AuditItem]:
-    """The account's latest graded answers (up to AUDIT_SAMPLE), with what re-grading them needs."""
+    """The workspace's latest graded answers (up to AUDIT_SAMPLE), with what re-grading them needs."""
     latest = store.query(Answer, where={"owner_id": owner_id}, order_by="answered_at", descending=True, limit=50)
     items = (_audit_item(store, answer, jobs.get(answer.job_id or "")) for answer in latest.items)
     return list(itertools.islice(filter(None, items), AUDIT_SAMPLE))

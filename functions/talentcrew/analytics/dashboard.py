@@ -15,8 +15,9 @@ from datetime import date, datetime, timedelta
 
 from pydantic import BaseModel, Field
 
-from talentcrew.models import Answer, InterviewSession, Job, Timestamp, User, utcnow
+from talentcrew.models import Answer, InterviewSession, Job, Timestamp, utcnow
 from talentcrew.ports import Scalar, Store, every
+from talentcrew.workspaces import Caller
 
 TOP_CONCEPTS = 10
 BANDS = 10  # score bands of ten points; the last one, 90-100, also holds 100
@@ -111,8 +112,8 @@ class _Week:
         )
 
 
-def recruiter_analytics(store: Store, caller: User) -> Analytics:
-    mine: dict[str, Scalar] = {"owner_id": caller.id}
+def recruiter_analytics(store: Store, caller: Caller) -> Analytics:
+    mine: dict[str, Scalar] = {"owner_id": caller.workspace_id}
     graded: dict[str, Scalar] = {**mine, "needs_clarification": False}
     answers = store.count_by(Answer, "session_id", where=graded)
     flagged = store.count_by(Answer, "session_id", where={**graded, "is_cheating_suspected": True})

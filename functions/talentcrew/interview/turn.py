@@ -106,7 +106,7 @@ class Interviewer:
             return None
         existing = self.store.get(Question, self._id(session.id, turn))
         if existing is None:  # the last turn: make sure the ending happened
-            sessions.end_session(self.store, session, sessions.CANDIDATE)
+            sessions.end_session(self.store, session, sessions.candidate(session))
         return self._reply(existing, turn)
 
     def resume(self, request: ResumeRequest) -> Resumed:
@@ -232,7 +232,7 @@ class Interviewer:
         next_question = self._next(session, rubric, turn, current, decision, result)
         self._record(session, job, current, request, result, earlier)
         if next_question is None:
-            sessions.end_session(self.store, session, sessions.CANDIDATE)
+            sessions.end_session(self.store, session, sessions.candidate(session))
         return self._reply(next_question, turn)
 
     def _next(

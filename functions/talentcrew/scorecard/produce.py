@@ -53,6 +53,6 @@ def produce(store: Store, blobs: Blobs, session_id: str) -> str:
         return name  # a racing delivery committed this very card and its announcement
     if session.report_object is not None:
         blobs.delete(session.report_object)  # the card of older data: one scorecard per session
-    audit.record(store, owner_id=session.owner_id, actor="report", action="scorecard.written", session_id=session.id)
+    audit.record(store, audit.Actor(session.owner_id, "report", "report"), "scorecard.written", session_id=session.id)
     log.info("scorecard written", extra={"session_id": session.id, "object": name, "score": session.overall_score})
     return name
