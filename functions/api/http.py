@@ -7,10 +7,12 @@ from typing import Annotated, Any, Generic, TypeVar
 from flask import g, request
 from pydantic import BaseModel, ConfigDict, Field
 
+from talentcrew import api_keys
 from talentcrew.accounts import authenticate
+from talentcrew.api_keys import Scope
 from talentcrew.auth import AccessClaims
 from talentcrew.config import Platform
-from talentcrew.errors import Unauthorized
+from talentcrew.errors import Forbidden, Unauthorized
 from talentcrew.models import User
 from talentcrew.ports import Page
 from talentcrew.workspaces import Caller, Role, member_of
@@ -19,20 +21,34 @@ T = TypeVar("T")
 BEARER: list[dict[str, list[str]]] = [{"bearer": []}]
 
 
-def account(platform: Platform) -> User:
-    """The account the bearer token names, verified (signature, expiry, revocation, account)."""
-    header = request.headers.get("Authorization", "")
-    scheme, _, token = header.partition(" ")
+def _bearer() -> str:
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized("a bearer token is required")
-    user, claims = authenticate(platform.store, platform.tokens, token.strip())
+    return token.strip()
+
+
+def account(platform: Platform) -> User:
+    """The account the bearer token names, verified (signature, expiry, revocation, account)."""
+    bearer = _bearer()
+    if api_keys.is_key(bearer):
+        raise Forbidden("an API key cannot do this: sign in as a member")
+    user, claims = authenticate(platform.store, platform.tokens, bearer)
     g.claims = claims
     return user
 
 
-def caller(platform: Platform, role: Role = Role.VIEWER) -> Caller:
-    """The verified account in its current workspace; Forbidden (403) unless its role there is at least `role`:
-    reads need a viewer, changes a recruiter, members and settings an owner."""
+def caller(platform: Platform, role: Role = Role.VIEWER, scope: Scope | None = None) -> Caller:
+    """The verified account in its current workspace, or a workspace API key; Forbidden (403) unless the role is at
+    least `role` (reads need a viewer, changes a recruiter, members and settings an owner) and, for a key, the
+    operation's `scope` is one of the key's (an operation without a scope refuses keys)."""
+    bearer = _bearer()
+    if api_keys.is_key(bearer):
+        key = api_keys.authenticate(platform.store, bearer)
+        if scope is None or key.scopes is None or scope not in key.scopes:
+            needed = f"the {scope.value} scope" if scope else "a member's sign-in"
+            raise Forbidden(f"this API key cannot do this: it needs {needed}")
+        return key.require(role)
     return member_of(platform.store, account(platform)).require(role)
 
 

@@ -303,5 +303,4 @@ def join(store: Store, passwords: Passwords, tokens: Tokens, body: Acceptance, c
             raise Conflict("this email has an account: log in with it, then open the invitation again")
     elif user.email != invitation.email:
         raise Forbidden("this invitation was sent to another email address: log in with that one to accept it")
-    joined = workspaces.join(store, user, invitation)
-    return _access(tokens, joined.user)
+    return _access(tokens, workspaces.join(store, user, invitation))

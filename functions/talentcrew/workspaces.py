@@ -27,7 +27,7 @@ from talentcrew import audit, emails
 from talentcrew.auth import hash_token
 from talentcrew.errors import Conflict, Forbidden, NotFound
 from talentcrew.models import Document, Timestamp, User, user_id_for, utcnow
-from talentcrew.ports import Mail, Store, every
+from talentcrew.ports import Create, Mail, Store, every
 
 INVITATION_TTL = timedelta(days=7)
 PENDING_INVITATIONS = 50
@@ -88,26 +88,25 @@ class Invitation(Document):
 
 @dataclass(frozen=True)
 class Caller:
-    """A verified user acting in their current workspace with their role there."""
+    """Who acts in a workspace: a member (a signed-in user, with their role there), or one of the workspace's API
+    keys (a viewer limited to its `scopes`, for another system such as an applicant tracking system)."""
 
-    user: User
-    member: Member
+    workspace_id: str
+    role: Role
+    actor: audit.Actor
+    user: User | None = None
+    scopes: frozenset[str] | None = None
+    """A key's scopes; None for a member, whose role alone decides."""
+
+    @classmethod
+    def of(cls, user: User, member: Member) -> Caller:
+        actor = audit.Actor(member.workspace_id, user.id, user.full_name)
+        return cls(member.workspace_id, member.role, actor, user)
 
     @property
     def id(self) -> str:
-        return self.user.id
-
-    @property
-    def workspace_id(self) -> str:
-        return self.member.workspace_id
-
-    @property
-    def role(self) -> Role:
-        return self.member.role
-
-    @property
-    def actor(self) -> audit.Actor:
-        return audit.Actor(self.workspace_id, self.user.id, self.user.full_name)
+        """The member's user id, or `api-key:<id>`."""
+        return self.actor.id
 
     def require(self, role: Role) -> Caller:
         """The caller, if their role is at least `role`; Forbidden otherwise."""
@@ -115,26 +114,30 @@ class Caller:
             raise Forbidden(f"this needs the {role.value} role in the workspace; yours is {self.role.value}")
         return self
 
+    def person(self) -> User:
+        """The signed-in user; Forbidden for an API key (what only a person may do)."""
+        if self.user is None:
+            raise Forbidden("an API key cannot do this: sign in as a member")
+        return self.user
+
 
 def member_of(store: Store, user: User) -> Caller:
     """The user in their current workspace. One who has none (an account from before workspaces, or one removed
     from the workspace it was in) gets a workspace of its own, with the id of the account."""
     current = store.get(Member, member_id(user.workspace_id or user.id, user.id))
     if current is not None:
-        return Caller(user, current)
+        return Caller.of(user, current)
     workspace = Workspace(id=user.id, name=user.company_name, retention_days=user.retention_days)
-    if not store.create(workspace) and store.get(Member, member_id(user.id, user.id)) is None:
-        raise Forbidden("you are no longer a member of a workspace: ask an owner to invite you again")
     owner = Member(
-        id=member_id(user.id, user.id),
-        workspace_id=user.id,
-        user_id=user.id,
-        email=user.email,
-        role=Role.OWNER,
+        id=member_id(user.id, user.id), workspace_id=user.id, user_id=user.id, email=user.email, role=Role.OWNER
     )
-    store.create(owner)
+    if not store.commit(Create(workspace), Create(owner)):  # both, or neither: a concurrent call made them first
+        made = store.get(Member, owner.id)
+        if made is None:  # the workspace stands without them: its owners removed its founder
+            raise Forbidden("you are no longer a member of a workspace: ask an owner to invite you again")
+        owner = made
     moved = store.update(User, user.id, {"workspace_id": user.id})
-    return Caller(moved, store.get(Member, owner.id) or owner)
+    return Caller.of(moved, owner)
 
 
 def an_owner(store: Store, workspace_id: str) -> Caller | None:
@@ -142,7 +145,7 @@ def an_owner(store: Store, workspace_id: str) -> Caller | None:
     for member in every(store, Member, where={"workspace_id": workspace_id, "role": Role.OWNER.value}):
         user = store.get(User, member.user_id)
         if user is not None:
-            return Caller(user, member)
+            return Caller.of(user, member)
     return None
 
 
@@ -156,7 +159,7 @@ def migrate_accounts(store: Store) -> int:
     return moved
 
 
-def join(store: Store, user: User, invitation: Invitation) -> Caller:
+def join(store: Store, user: User, invitation: Invitation) -> User:
     """Makes the user a member with the invitation's role (an existing membership keeps its role) and makes the
     workspace their current one. The caller has checked that the invitation is live and is the user's."""
     store.delete(Invitation, invitation.id)
@@ -171,8 +174,7 @@ def join(store: Store, user: User, invitation: Invitation) -> Caller:
         audit.record(
             store, audit.Actor(member.workspace_id, user.id, user.full_name), "member.joined", role=member.role
         )
-    joined = store.update(User, user.id, {"workspace_id": invitation.workspace_id})
-    return Caller(joined, store.get(Member, member.id) or member)
+    return store.update(User, user.id, {"workspace_id": invitation.workspace_id})
 
 
 def live_invitation(store: Store, token: str) -> Invitation | None:
@@ -311,7 +313,7 @@ def invite(store: Store, mail: Mail, caller: Caller, draft: MemberDraft, web_url
     workspace = _workspace(store, caller)
     days = INVITATION_TTL.days
     link = f"{web_url}/join#t={token}"
-    mail.send(emails.member_invitation(email, caller.user.email, workspace.name, draft.role.value, link, days))
+    mail.send(emails.member_invitation(email, caller.person().email, workspace.name, draft.role.value, link, days))
     audit.record(store, caller.actor, "member.invited", email=email, role=draft.role.value)
     return PendingInvitation(**invitation.model_dump(include=set(PendingInvitation.model_fields)))
 
@@ -391,4 +393,4 @@ def switch(store: Store, caller: Caller, choice: WorkspaceChoice) -> WorkspaceVi
     if member is None:
         raise NotFound("no such workspace")
     user = store.update(User, caller.id, {"workspace_id": member.workspace_id})
-    return view(store, Caller(user, member))
+    return view(store, Caller.of(user, member))

@@ -12,6 +12,7 @@ from pydantic_core import InitErrorDetails
 
 from api.http import BEARER, IdPath, Paged, PageQuery, caller, paged
 from talentcrew import jobs, webhooks
+from talentcrew.api_keys import Scope
 from talentcrew.config import Platform, brain_writes_questions
 from talentcrew.interview.bank import bank
 from talentcrew.interview.coverage import SkillCoverage, coverage, require_askable
@@ -101,12 +102,12 @@ def blueprint(platform: Platform) -> APIBlueprint:
     @bp.get("/api/jobs/", responses={200: Paged[JobInfo], **ERRORS}, security=BEARER)
     def list_(query: PageQuery) -> dict[str, Any]:
         """The workspace's jobs, newest first."""
-        page = jobs.list_jobs(store, caller(platform), query.after, query.limit)
+        page = jobs.list_jobs(store, caller(platform, scope=Scope.JOBS_READ), query.after, query.limit)
         return paged(Page([JobInfo(**job.model_dump()) for job in page.items], page.next_after))
 
     @bp.get("/api/jobs/<id>/", responses={200: JobView, **ERRORS}, security=BEARER)
     def get(path: IdPath) -> dict[str, Any]:
-        return view(jobs.owned_job(store, caller(platform), path.id))
+        return view(jobs.owned_job(store, caller(platform, scope=Scope.JOBS_READ), path.id))
 
     @bp.put("/api/jobs/<id>/", responses={200: JobView, **ERRORS}, security=BEARER)
     def update(path: IdPath, body: JobDraft) -> dict[str, Any]:

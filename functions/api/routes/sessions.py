@@ -13,6 +13,7 @@ from werkzeug.wrappers import Response
 
 from api.http import BEARER, IdPath, InviteHeader, Paged, PageQuery, caller, paged
 from talentcrew import audit, reviews, self_identification, sessions
+from talentcrew.api_keys import Scope
 from talentcrew.audit import AuditEntry
 from talentcrew.config import Platform
 from talentcrew.errors import Unauthorized
@@ -62,8 +63,11 @@ def blueprint(platform: Platform) -> APIBlueprint:
 
     @bp.get("/api/sessions/<id>/", responses={200: SessionDetail, **ERRORS}, security=BEARER)
     def detail(path: IdPath) -> dict[str, Any]:
-        """The session with every answer, integrity signal, flag count and review (audited read)."""
-        return sessions.session_detail(store, caller(platform), path.id).model_dump(mode="json")
+        """The session with every answer, integrity signal, flag count and review (audited read).
+        API keys with `results:read` may call it."""
+        return sessions.session_detail(store, caller(platform, scope=Scope.RESULTS_READ), path.id).model_dump(
+            mode="json"
+        )
 
     @bp.delete("/api/sessions/<id>/", responses={204: None, **ERRORS}, security=BEARER)
     def erase(path: IdPath) -> tuple[str, int]:
@@ -120,10 +124,11 @@ def blueprint(platform: Platform) -> APIBlueprint:
         """Redirects to a signed, expiring link to the scorecard PDF, once it exists.
 
         With `Accept: application/json` the link comes back as JSON instead: a browser's fetch
-        cannot read a cross-origin redirect, and a plain link cannot carry the bearer token.
+        cannot read a cross-origin redirect, and a plain link cannot carry the bearer token. This is a job webhook's
+        `scorecard_url`; API keys with `results:read` may call it.
         """
         ttl = timedelta(minutes=settings.scorecard_link_minutes)
-        url = sessions.scorecard_link(store, platform.blobs, caller(platform), path.id, ttl)
+        url = sessions.scorecard_link(store, platform.blobs, caller(platform, scope=Scope.RESULTS_READ), path.id, ttl)
         if request.accept_mimetypes.best_match(["text/html", "application/json"]) == "application/json":
             return ScorecardLink(url=url, expires_at=utcnow() + ttl).model_dump(mode="json")
         return redirect(url, code=302)
