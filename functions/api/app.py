@@ -24,7 +24,7 @@ from pydantic import BaseModel, Field, ValidationError
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from api.routes import accounts, analytics, api_keys, jobs, mailbox, questions, sessions, skills, workspace
+from api.routes import accounts, analytics, api_keys, jobs, mailbox, questions, results, sessions, skills, workspace
 from talentcrew.adapters.local_blobs import LinkRefused, LocalBlobs
 from talentcrew.config import Platform
 from talentcrew.errors import DomainError
@@ -93,7 +93,7 @@ def create_app(platform: Platform) -> OpenAPI:
     app.register_error_handler(ValidationError, from_validation_error)
     app.after_request(_secure)
     app.add_url_rule("/api/openapi.json", "openapi", lambda: as_problem_json(app.api_doc))
-    for module in (accounts, workspace, api_keys, jobs, questions, sessions, skills, analytics, mailbox):
+    for module in (accounts, workspace, api_keys, jobs, questions, sessions, results, skills, analytics, mailbox):
         app.register_api(module.blueprint(platform))
 
     @app.get("/api/health", tags=[SERVICE], responses={200: Health})

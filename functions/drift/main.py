@@ -1,6 +1,6 @@
 """The daily scheduled steps, CloudEvent functions: `drift` (talentcrew.analytics.tick), the day's
-analytics report per account, and `retention` (talentcrew.retention.tick), the day's erasure of what
-each account's retention period has run out on.
+analytics report per workspace, and `retention` (talentcrew.retention.tick), the day's erasure of what
+each workspace's retention period has run out on.
 
 Cloud Scheduler publishes each tick daily (Pub/Sub, pushed to its function), retention's first;
 locally `python -m talentcrew retention-tick` and `analytics-tick` publish one through the outbox. A

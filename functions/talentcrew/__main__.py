@@ -1,11 +1,12 @@
 """Command line, against the same data as `make dev`: a text interview in the terminal, and the
-daily ticks (analytics, retention) that Cloud Scheduler sends on Google Cloud.
+scheduled ticks (analytics, retention, reminders) that Cloud Scheduler sends on Google Cloud.
 
     python -m talentcrew demo-job                 # a demo recruiter and job; prints the job id
-    python -m talentcrew mail [--limit N]         # the local mailbox: sign-up and password reset links
+    python -m talentcrew mail [--limit N]         # the local mailbox: sign-up, reset and invitation links
     python -m talentcrew interview --job JOB_ID   # answer each question, end with an empty line
     python -m talentcrew analytics-tick [--day D] # the day's analytics reports (the drift function)
     python -m talentcrew retention-tick [--day D] # the day's erasure of expired interviews (retention)
+    python -m talentcrew reminders-tick           # remind candidates whose link expires within 48 h
     python -m talentcrew grader-check [--brain gemini] [--limit N]  # how the configured brain grades
 
 The demo recruiter gets a random password, shown once (on stderr) when the account is created.
@@ -22,7 +23,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import TextIO
 
-from talentcrew import sessions
+from talentcrew import invite_emails, sessions
 from talentcrew.accounts import SignUp, open_account
 from talentcrew.adapters.local_mail import LocalMail
 from talentcrew.config import Settings, build_brain, build_mail, interviewer, platform
@@ -95,8 +96,7 @@ def interview(job_id: str, name: str, email: str, source: TextIO, out: TextIO) -
         store,
         owner,
         sessions.SessionDraft(job=job.id, candidate_name=name, candidate_email=email),
-        settings.base_url,
-        timedelta(days=settings.invite_days),
+        sessions.Links(settings.base_url, timedelta(days=settings.invite_days), built.mail),
     )
     session_id = created.session.id
     print(f"Interview for {job.title} (session {session_id}). End each answer with an empty line.\n", file=out)
@@ -161,11 +161,16 @@ def retention_tick(day: date, out: TextIO) -> None:
     print(f"retention tick for {day} announced; the retention function erases what is due", file=out)
 
 
+def reminders_tick(out: TextIO) -> None:
+    invite_emails.announce_tick(platform().store)
+    print("reminders tick announced; the reminders function emails candidates whose link expires within 48 h", file=out)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m talentcrew", description=__doc__.split("\n\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("demo-job", help="create a demo recruiter and job; print the job id")
-    mail = commands.add_parser("mail", help="list the local mailbox (sign-up and reset links), newest first")
+    mail = commands.add_parser("mail", help="list the local mailbox (its links to follow), newest first")
     mail.add_argument("--limit", type=int, default=20, help="at most this many messages")
     run = commands.add_parser("interview", help="run a text interview in this terminal")
     run.add_argument("--job", required=True, help="the job's id")
@@ -175,6 +180,7 @@ def main(argv: list[str] | None = None) -> int:
     tick.add_argument("--day", type=date.fromisoformat, default=utcnow().date(), help="the report's day (UTC)")
     erase = commands.add_parser("retention-tick", help="publish the retention tick (erase expired interviews)")
     erase.add_argument("--day", type=date.fromisoformat, default=utcnow().date(), help="the erasure's day (UTC)")
+    commands.add_parser("reminders-tick", help="publish the reminders tick (email invites about to expire)")
     grader = commands.add_parser("grader-check", help="grade the evaluation sets with a brain; print the figures")
     grader.add_argument("--brain", choices=["local", "gemini"], help="the brain to check (default: as configured)")
     grader.add_argument("--limit", type=int, help="at most this many answers from each set (one model call each)")
@@ -194,11 +200,13 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "mail":
         return mailbox(args.limit, sys.stdout)
-    if args.command == "analytics-tick":
-        analytics_tick(args.day, sys.stdout)
-        return 0
-    if args.command == "retention-tick":
-        retention_tick(args.day, sys.stdout)
+    ticks = {
+        "analytics-tick": lambda: analytics_tick(args.day, sys.stdout),
+        "retention-tick": lambda: retention_tick(args.day, sys.stdout),
+        "reminders-tick": lambda: reminders_tick(sys.stdout),
+    }
+    if args.command in ticks:
+        ticks[args.command]()
         return 0
     return interview(args.job, args.name, args.email, sys.stdin, sys.stdout)
 

@@ -30,7 +30,8 @@ LAST_USED_PRECISION = timedelta(minutes=1)
 
 class Scope(StrEnum):
     RESULTS_READ = "results:read"
-    """Results, one interview with its answers, the scorecard's signed link (the webhook's `scorecard_url`)."""
+    """Results (list, export, comparison), one interview with its answers, the scorecard's signed link (the
+    webhook's `scorecard_url`)."""
     JOBS_READ = "jobs:read"
     """Jobs and their rubrics."""
 

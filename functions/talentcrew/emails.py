@@ -1,4 +1,5 @@
-"""The emails the platform sends (sign-up, password reset, workspace invitations), and how one becomes a MIME message.
+"""The emails the platform sends (sign-up, password reset, workspace and interview invitations), and how one becomes
+a MIME message.
 
 Sign-up mails go to addresses whose owners may never have asked for them, so no message carries text
 a stranger typed (a name, a company): only our words and our links. Links hold their token in the
@@ -32,14 +33,15 @@ def compose(message: Email, sender: str) -> EmailMessage:
     return mime
 
 
-def _letter(to: str, subject: str, opening: str, action: str, url: str, closing: str) -> Email:
-    """One paragraph, one link to act on, one paragraph: as text, and as escaped HTML."""
-    text = f"{opening}\n\n{action}:\n{url}\n\n{closing}\n\n-- TalentCrew\n"
+def _letter(to: str, subject: str, opening: str, action: str, url: str, closing: str | list[str]) -> Email:
+    """A paragraph, one link to act on, then the closing paragraphs: as text, and as escaped HTML."""
+    after = [closing] if isinstance(closing, str) else closing
+    text = "\n\n".join([opening, f"{action}:\n{url}", *after, "-- TalentCrew"]) + "\n"
     markup = "".join(
         [
             f"<p>{html.escape(opening)}</p>",
             f'<p><a href="{html.escape(url)}">{html.escape(action)}</a></p>',
-            f"<p>{html.escape(closing)}</p>",
+            *(f"<p>{html.escape(paragraph)}</p>" for paragraph in after),
             "<p>-- TalentCrew</p>",
         ]
     )
@@ -117,4 +119,29 @@ def member_invitation(to: str, inviter: str, workspace: str, role: str, link: st
         "Accept the invitation",
         link,
         "If you do not know who this is, ignore this message: nothing happens unless you accept.",
+    )
+
+
+def candidate_invite(
+    to: str, name: str, job: str, link: str, deadline: str, consent: str, contact: str, *, reminder: bool
+) -> Email:
+    """The candidate's link, with what they need before opening it: the job, the deadline, what is recorded and
+    how to ask for an accommodation. A reminder says so in its subject and first words."""
+    opening = (
+        f"Hello {name}, a reminder: your interview for {job} is waiting, and its link works until {deadline}."
+        if reminder
+        else f"Hello {name}, you are invited to an interview for {job}. The link works until {deadline}."
+    )
+    return _letter(
+        to,
+        f"Reminder: your interview for {job}" if reminder else f"Your interview for {job}",
+        opening,
+        "Open your interview",
+        link,
+        [
+            f"About the interview: {consent}",
+            "You may answer by voice or by typing. If you need an accommodation (more time, text only, another "
+            f"date, or anything else), write to {contact} before the link expires.",
+            "If you did not expect this message, you can ignore it.",
+        ],
     )

@@ -37,6 +37,7 @@ SCORECARD_READY = "talentcrew.scorecard.ready"  # to the job's webhook, if it ha
 SCORECARD_OUTDATED = "talentcrew.scorecard.outdated"  # a review or decision changed what the card shows
 ANALYTICS_TICK = "talentcrew.analytics.tick"
 RETENTION_TICK = "talentcrew.retention.tick"
+REMINDERS_TICK = "talentcrew.reminders.tick"
 PUBSUB_MESSAGE_PUBLISHED = "google.cloud.pubsub.topic.v1.messagePublished"
 
 

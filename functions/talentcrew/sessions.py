@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
-from pydantic import BaseModel, ConfigDict, EmailStr
+from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
-from talentcrew import audit, auth, scoring
+from talentcrew import audit, auth, invite_emails, scoring
 from talentcrew.errors import Conflict, NotFound, NotReady
 from talentcrew.events import SESSION_COMPLETED, announcement
+from talentcrew.invite_emails import InviteEmail
 from talentcrew.jobs import owned_job
 from talentcrew.models import (
     Answer,
@@ -27,7 +29,7 @@ from talentcrew.models import (
     Stage,
     utcnow,
 )
-from talentcrew.ports import Blobs, Page, Store, Update, every
+from talentcrew.ports import Blobs, Mail, Page, Store, Update, every
 from talentcrew.tenancy import owned
 from talentcrew.workspaces import Caller
 
@@ -49,12 +51,16 @@ class SessionDraft(BaseModel):
     job: str
     candidate_name: ShortText
     candidate_email: EmailStr
+    send_invite: bool = Field(
+        default=False, description="Email the link to the candidate (the job, deadline, consent, accommodations)."
+    )
 
 
 class CreatedSession(BaseModel):
     session: InterviewSession
     invite_url: str
     invite_expires_at: datetime
+    invite_email: InviteEmail | None = Field(default=None, description="The emailed invite, when one was asked for.")
 
 
 class SessionDetail(BaseModel):
@@ -65,6 +71,7 @@ class SessionDetail(BaseModel):
     answers: list[Answer]
     integrity_signals: list[IntegritySignal]
     reviews: list[Review]
+    invite_emails: list[InviteEmail] = Field(description="Invitations and reminders emailed, oldest first.")
     cheating_incidents: int
     bias_incidents: int
 
@@ -95,9 +102,17 @@ def all_of(store: Store, kind: type[D], session_id: str, order_by: str) -> Itera
     return every(store, kind, where={"session_id": session_id}, order_by=order_by)
 
 
-def create_session(
-    store: Store, caller: Caller, draft: SessionDraft, base_url: str, invite_ttl: timedelta
-) -> CreatedSession:
+@dataclass(frozen=True)
+class Links:
+    """How invite links are made and sent: the web app's address (the link opens it), their lifetime, the mail."""
+
+    base_url: str
+    ttl: timedelta
+    mail: Mail
+
+
+def create_session(store: Store, caller: Caller, draft: SessionDraft, links: Links) -> CreatedSession:
+    """The session and its link, emailed to the candidate when the draft asks (`send_invite`)."""
     job = owned_job(store, caller, draft.job)
     session = InterviewSession(
         job_id=job.id,
@@ -108,27 +123,27 @@ def create_session(
     )
     store.create(session)
     audit.record(store, caller.actor, "session.created", session_id=session.id)
-    return _invite(store, session, base_url, invite_ttl)
+    created = _invite(store, session, links)
+    return _email_invite(store, links.mail, caller, created) if draft.send_invite else created
 
 
-def _invite(store: Store, session: InterviewSession, base_url: str, ttl: timedelta) -> CreatedSession:
+def _invite(store: Store, session: InterviewSession, links: Links) -> CreatedSession:
     """The token rides in the link's fragment, which browsers never send: no server or log sees it in a URL."""
-    token, invite = auth.new_invite(store, session.id, session.owner_id, ttl)
+    token, invite = auth.new_invite(store, session.id, session.owner_id, links.ttl)
     return CreatedSession(
-        session=session, invite_url=f"{base_url}/interview#t={token}", invite_expires_at=invite.expires_at
+        session=session, invite_url=invite_emails.link(links.base_url, token), invite_expires_at=invite.expires_at
     )
 
 
-def reissue_invite(
-    store: Store, caller: Caller, session_id: str, base_url: str, invite_ttl: timedelta
-) -> CreatedSession:
-    """A new link; every earlier link of the session stops working."""
+def reissue_invite(store: Store, caller: Caller, session_id: str, links: Links, *, send: bool) -> CreatedSession:
+    """A new link, emailed to the candidate if `send`; every earlier link of the session stops working."""
     session = owned_session(store, caller, session_id)
     if session.is_completed:
         raise Conflict("the interview has ended")
     _revoke_invites(store, session.id)
     audit.record(store, caller.actor, "session.invite_reissued", session_id=session.id)
-    return _invite(store, session, base_url, invite_ttl)
+    created = _invite(store, session, links)
+    return _email_invite(store, links.mail, caller, created) if send else created
 
 
 def revoke_invites(store: Store, caller: Caller, session_id: str) -> None:
@@ -137,18 +152,24 @@ def revoke_invites(store: Store, caller: Caller, session_id: str) -> None:
     audit.record(store, caller.actor, "session.invite_revoked", session_id=session.id)
 
 
+def _email_invite(store: Store, mail: Mail, caller: Caller, created: CreatedSession) -> CreatedSession:
+    """Emails the new link to the candidate; the answer carries whether it went."""
+    session = created.session
+    sent = invite_emails.send(
+        store, mail, session, created.invite_url, created.invite_expires_at, caller.person().email
+    )
+    audit.record(store, caller.actor, "session.invite_emailed", session_id=session.id, status=sent.status.value)
+    return created.model_copy(update={"invite_email": sent})
+
+
 def _revoke_invites(store: Store, session_id: str) -> None:
     for invite in all_of(store, auth.Invite, session_id, "id"):
         if not invite.revoked:
             store.update(auth.Invite, invite.id, {"revoked": True})
 
 
-def list_sessions(
-    store: Store, caller: Caller, after: str | None, limit: int, *, completed: bool = False
-) -> Page[InterviewSession]:
-    where: dict[str, str | bool] = {"owner_id": caller.workspace_id}
-    if completed:
-        where["is_completed"] = True
+def list_sessions(store: Store, caller: Caller, after: str | None, limit: int) -> Page[InterviewSession]:
+    where = {"owner_id": caller.workspace_id}
     return store.query(InterviewSession, where=where, order_by="created_at", descending=True, after=after, limit=limit)
 
 
@@ -165,6 +186,7 @@ def session_detail(store: Store, caller: Caller, session_id: str) -> SessionDeta
         answers=answers,
         integrity_signals=signals,
         reviews=list(all_of(store, Review, session.id, "id")),
+        invite_emails=invite_emails.for_session(store, session.id),
         cheating_incidents=sum(a.is_cheating_suspected for a in answers) + len(signals),
         bias_incidents=sum(a.bias_flag for a in answers),
     )
@@ -282,6 +304,7 @@ def erase(store: Store, blobs: Blobs, session: InterviewSession, actor: audit.Ac
         (IntegritySignal, "id"),
         (Review, "id"),
         (auth.Invite, "id"),
+        (InviteEmail, "id"),
     )
     for kind, order in kinds:
         for doc in list(all_of(store, kind, session.id, order)):

@@ -51,6 +51,8 @@ def test_a_results_key_reads_a_session_and_its_scorecard_link_and_nothing_else(
     platform().blobs.put(report, b"%PDF-1.4 card", "application/pdf")
     platform().store.update(InterviewSession, session["id"], {"report_object": report})
     assert api_client.get(f"/api/sessions/{session['id']}/download-pdf/", headers=key).status_code == 302
+    assert api_client.get("/api/results/", headers=key).status_code == 200
+    assert api_client.get("/api/results/export.csv", headers=key).status_code == 200
 
     refused = [
         api_client.get("/api/jobs/", headers=key),  # jobs:read, not given

@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import pytest
 import schemathesis
@@ -216,8 +217,10 @@ def _or_real(
 
 def _unroutable(case: Case) -> bool:
     """A path with a line break never reaches the function: functions-framework's own router answers
-    it with its HTML 404 (and Google's front end refuses it), so it says nothing about this API."""
-    return any(isinstance(v, str) and ("\n" in v or "\r" in v) for v in (case.path_parameters or {}).values())
+    it with its HTML 404 (and Google's front end refuses it), so it says nothing about this API. Some phases
+    hand over the value already percent-encoded (`%0A`)."""
+    values = [unquote(v) for v in (case.path_parameters or {}).values() if isinstance(v, str)]
+    return any("\n" in v or "\r" in v for v in values)
 
 
 schema = schemathesis.pytest.from_fixture("api_schema")

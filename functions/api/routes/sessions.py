@@ -8,7 +8,7 @@ from typing import Any
 from flask import redirect, request
 from flask_openapi3 import APIBlueprint, Tag
 from http_problems import ERRORS, Problem
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from werkzeug.wrappers import Response
 
 from api.http import BEARER, IdPath, InviteHeader, Paged, PageQuery, caller, paged
@@ -41,6 +41,10 @@ class SessionEnded(BaseModel):
     ended_at: datetime | None
 
 
+class Resend(BaseModel):
+    send: bool = Field(default=False, description="Email the new link to the candidate.")
+
+
 class ScorecardLink(BaseModel):
     """The signed link itself, for a page that cannot follow a redirect with its bearer token."""
 
@@ -51,14 +55,13 @@ class ScorecardLink(BaseModel):
 def blueprint(platform: Platform) -> APIBlueprint:
     bp = APIBlueprint("sessions", __name__, abp_tags=[TAG])
     store, settings = platform.store, platform.settings
-    invite_ttl = timedelta(days=settings.invite_days)
+    links = sessions.Links(settings.web_base_url, timedelta(days=settings.invite_days), platform.mail)
 
     @bp.post("/api/sessions/", responses={201: CreatedSession, **ERRORS}, security=BEARER)
     def create(body: SessionDraft) -> tuple[dict[str, Any], int]:
-        """Creates a session for a candidate and returns their invite link (shown this once)."""
-        created = sessions.create_session(
-            store, caller(platform, Role.RECRUITER), body, settings.web_base_url, invite_ttl
-        )
+        """Creates a session for a candidate and returns their invite link (shown this once). With `send_invite` the
+        link is also emailed to the candidate; `invite_email` says whether the mail server took it."""
+        created = sessions.create_session(store, caller(platform, Role.RECRUITER), body, links)
         return created.model_dump(mode="json"), 201
 
     @bp.get("/api/sessions/<id>/", responses={200: SessionDetail, **ERRORS}, security=BEARER)
@@ -76,11 +79,10 @@ def blueprint(platform: Platform) -> APIBlueprint:
         return "", 204
 
     @bp.post("/api/sessions/<id>/invite/", responses={201: CreatedSession, 409: Problem, **ERRORS}, security=BEARER)
-    def reissue(path: IdPath) -> tuple[dict[str, Any], int]:
-        """A new invite link; earlier links of the session stop working."""
-        created = sessions.reissue_invite(
-            store, caller(platform, Role.RECRUITER), path.id, settings.web_base_url, invite_ttl
-        )
+    def reissue(path: IdPath, query: Resend) -> tuple[dict[str, Any], int]:
+        """A new invite link; earlier links of the session stop working. `?send=true` emails it (a resend:
+        only a hash of each link is stored, so a resent invitation carries a new link)."""
+        created = sessions.reissue_invite(store, caller(platform, Role.RECRUITER), path.id, links, send=query.send)
         return created.model_dump(mode="json"), 201
 
     @bp.delete("/api/sessions/<id>/invite/", responses={204: None, **ERRORS}, security=BEARER)
@@ -156,10 +158,5 @@ def blueprint(platform: Platform) -> APIBlueprint:
         The token comes in X-Invite-Token, never in the path, so no request log holds it.
         """
         return sessions.candidate_view(store, header.x_invite_token).model_dump(mode="json")
-
-    @bp.get("/api/results/", responses={200: Paged[InterviewSession], **ERRORS}, security=BEARER)
-    def results(query: PageQuery) -> dict[str, Any]:
-        """The workspace's completed sessions with score and recommendation, newest first."""
-        return paged(sessions.list_sessions(store, caller(platform), query.after, query.limit, completed=True))
 
     return bp

@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field
 
 from talentcrew.models import Answer, InterviewSession, Job, Timestamp, utcnow
 from talentcrew.ports import Scalar, Store, every
+from talentcrew.results import flags_by_session, graded_answers
 from talentcrew.workspaces import Caller
 
 TOP_CONCEPTS = 10
@@ -114,10 +115,9 @@ class _Week:
 
 def recruiter_analytics(store: Store, caller: Caller) -> Analytics:
     mine: dict[str, Scalar] = {"owner_id": caller.workspace_id}
-    graded: dict[str, Scalar] = {**mine, "needs_clarification": False}
+    graded = graded_answers(caller.workspace_id)
     answers = store.count_by(Answer, "session_id", where=graded)
-    flagged = store.count_by(Answer, "session_id", where={**graded, "is_cheating_suspected": True})
-    biased = store.count_by(Answer, "session_id", where={**graded, "bias_flag": True})
+    flags = flags_by_session(store, caller.workspace_id)
     jobs = list(every(store, Job, where=mine, order_by="created_at"))
     tallies = {job.id: _JobTally() for job in jobs}
     weeks: defaultdict[date, _Week] = defaultdict(_Week)
@@ -133,8 +133,9 @@ def recruiter_analytics(store: Store, caller: Caller) -> Analytics:
         if score is not None:
             tally.scores.add(score)
         tally.answers += answers.get(session.id, 0)
-        tally.flagged += flagged.get(session.id, 0)
-        tally.biased += biased.get(session.id, 0)
+        integrity, bias = flags.of(session.id)
+        tally.flagged += integrity
+        tally.biased += bias
     return Analytics(
         jobs=[tallies[job.id].figures(job) for job in reversed(jobs)],
         missed_concepts=_most_missed(store.count_by(Answer, "concepts_missed", where=graded)),
