@@ -1,6 +1,6 @@
 /**
  * Cloud Functions (gen2) from one source archive (storage.tf): api and turn (HTTP), the
- * CloudEvent functions scorecard_webhook, drift and retention, and outbox, the events' dispatcher. The report
+ * CloudEvent functions scorecard_webhook, drift, retention and reminders, and outbox, the events' dispatcher. The report
  * function runs as a Cloud Run service instead (report.tf says why).
  *
  * The CloudEvent functions have no event_trigger: an Eventarc-managed subscription cannot carry a
@@ -42,7 +42,7 @@ locals {
         # Google's front end appends the client's address to X-Forwarded-For.
         TALENTCREW_TRUSTED_PROXY_HOPS = "1"
       })
-      # The api alone signs: recruiters' tokens and relay tickets. It alone sends email.
+      # The api alone signs: recruiters' tokens and relay tickets. It sends email, as reminders does.
       secrets = {
         access_token_key = "TALENTCREW_ACCESS_TOKEN_KEY"
         ticket_key       = "TALENTCREW_TICKET_KEY"
@@ -123,6 +123,26 @@ locals {
       secrets = {}
     }
 
+    reminders = {
+      entry_point = "reminders"
+      name        = local.names.reminders
+      description = "TalentCrew reminders.tick: emails candidates whose interview link expires within 48 hours (Pub/Sub push only)."
+      account     = "reminders"
+      ingress     = "ALLOW_INTERNAL_ONLY"
+      # Reads sessions and sends a few emails; loads no model.
+      memory = "512Mi"
+      # One tick an hour: one at a time (a repeated tick sends each reminder once anyway).
+      concurrency = 1
+      # Below the subscription's 600 s ack deadline (pubsub.tf), so a slow run is not delivered twice.
+      timeout       = 540
+      min_instances = 0
+      max_instances = 1
+      # The reminder's link opens the web app, as the api's invitation does.
+      environment = merge(local.mail_env, { TALENTCREW_WEB_URL = local.urls.web })
+      # It emails through the api's SMTP server, with its login when it takes one.
+      secrets = { smtp_password = "TALENTCREW_SMTP_PASSWORD" }
+    }
+
     outbox = {
       entry_point = "dispatch_outbox"
       name        = local.names.outbox
@@ -141,25 +161,24 @@ locals {
     }
   }
 
-  # The api's email (sign-up verification, password reset) goes through smtp_host. Without one
-  # (allowed only with verify_email = false: the preconditions below) no email leaves: the local
-  # mailbox lies in the instance's /tmp, which a function may always write, and dies with it.
-  api_mail_env = merge(
-    {
-      TALENTCREW_VERIFY_EMAIL = tostring(var.verify_email)
-    },
-    var.smtp_host == null ? {
-      TALENTCREW_MAIL     = "local"
-      TALENTCREW_DATA_DIR = "/tmp/talentcrew"
-      } : {
-      TALENTCREW_MAIL          = "smtp"
-      TALENTCREW_MAIL_FROM     = var.mail_from
-      TALENTCREW_SMTP_HOST     = var.smtp_host
-      TALENTCREW_SMTP_PORT     = tostring(var.smtp_port)
-      TALENTCREW_SMTP_USERNAME = var.smtp_username
-      TALENTCREW_SMTP_STARTTLS = tostring(var.smtp_starttls)
-    },
-  )
+  # Email (the api's sign-up verification, password reset and invitations; the reminders) goes
+  # through smtp_host. Without one (allowed only with verify_email = false: the preconditions below)
+  # no email leaves: the local mailbox lies in the instance's /tmp, which a function may always
+  # write, and dies with it.
+  mail_env = var.smtp_host == null ? {
+    TALENTCREW_MAIL     = "local"
+    TALENTCREW_DATA_DIR = "/tmp/talentcrew"
+    } : {
+    TALENTCREW_MAIL          = "smtp"
+    TALENTCREW_MAIL_FROM     = var.mail_from
+    TALENTCREW_SMTP_HOST     = var.smtp_host
+    TALENTCREW_SMTP_PORT     = tostring(var.smtp_port)
+    TALENTCREW_SMTP_USERNAME = var.smtp_username
+    TALENTCREW_SMTP_STARTTLS = tostring(var.smtp_starttls)
+  }
+
+  # The api alone signs accounts up, so it alone is told whether they must verify their address.
+  api_mail_env = merge(local.mail_env, { TALENTCREW_VERIFY_EMAIL = tostring(var.verify_email) })
 }
 
 # A function's service reads its secrets and builds as the build account: deploying it before those
@@ -181,7 +200,7 @@ resource "terraform_data" "function_prerequisites" {
 }
 
 resource "google_cloudfunctions2_function" "this" {
-  # checkov:skip=CKV_GCP_124: checkov sees this block once, unexpanded: api (public, authenticates every request itself) and turn (IAM: only the relay may invoke it) take ALLOW_ALL by design; scorecard_webhook, drift, retention and outbox are ALLOW_INTERNAL_ONLY, which tests/terraform asserts.
+  # checkov:skip=CKV_GCP_124: checkov sees this block once, unexpanded: api (public, authenticates every request itself) and turn (IAM: only the relay may invoke it) take ALLOW_ALL by design; scorecard_webhook, drift, retention, reminders and outbox are ALLOW_INTERNAL_ONLY, which tests/terraform asserts.
   for_each = local.functions
 
   project     = var.project_id

@@ -16,10 +16,11 @@ locals {
     drift     = "drift function: the daily analytics report"
     outbox    = "outbox function: sends announced events to Pub/Sub (the one publisher)"
     retention = "retention function: erases interviews past each account's retention period"
+    reminders = "reminders function: emails candidates whose interview link is about to expire"
     report    = "report service: renders scorecard PDFs"
     relay     = "relay service: WebSocket, speech and the turn function"
     web       = "web app: static files and /config.json (no roles)"
-    invoker   = "Pub/Sub push and Eventarc: invoke report, scorecard_webhook, drift, retention and outbox"
+    invoker   = "Pub/Sub push and Eventarc: invoke report, scorecard_webhook, drift, retention, reminders and outbox"
     build     = "Cloud Build: builds the functions and the images"
   }
 
@@ -47,7 +48,7 @@ locals {
   project_role_grants = concat(
     # Everything that reads or writes the store. Not the web app, nor the relay: the turn function
     # alone writes interview state, and the relay asks it.
-    [for account in ["api", "turn", "webhook", "drift", "retention", "report", "outbox"] : { account = account, role = "roles/datastore.user" }],
+    [for account in ["api", "turn", "webhook", "drift", "retention", "reminders", "report", "outbox"] : { account = account, role = "roles/datastore.user" }],
     # Eventarc's triggers of the outbox's dispatcher (outbox.tf) act as the invoker account; direct
     # Firestore events reach a trigger only through an account that may receive events.
     [{ account = "invoker", role = "roles/eventarc.eventReceiver" }],
@@ -124,8 +125,8 @@ locals {
     ticket_key       = ["api"]
     deepgram_api_key = ["relay"]
     gemini_api_key   = var.gemini_api_key_enabled ? ["turn", "drift"] : []
-    # Only the api sends email (sign-up verification, password reset).
-    smtp_password = local.smtp_login ? ["api"] : []
+    # Only the api (sign-up verification, password reset, invitations) and the reminders send email.
+    smtp_password = local.smtp_login ? ["api", "reminders"] : []
   }
 
   secret_grants = merge([
@@ -150,14 +151,16 @@ resource "google_secret_manager_secret_iam_member" "readers" {
 locals {
   # Who publishes what: only the outbox's dispatcher (outbox.tf). The services announce events by
   # writing them into the outbox with the change they announce (talentcrew/events.py), so none of
-  # them publishes. Cloud Scheduler publishes the daily ticks itself; an operator's re-run of a day
-  # (`python -m talentcrew analytics-tick --day`, `retention-tick --day`) goes through the outbox.
+  # them publishes. Cloud Scheduler publishes the ticks itself; an operator's re-run of a day
+  # (`python -m talentcrew analytics-tick --day`, `retention-tick --day`) or a tick of reminders at
+  # once (`reminders-tick`) goes through the outbox.
   topic_publishers = {
     "session_completed/outbox"  = { topic = "session_completed", account = "outbox" }
     "scorecard_ready/outbox"    = { topic = "scorecard_ready", account = "outbox" }
     "scorecard_outdated/outbox" = { topic = "scorecard_outdated", account = "outbox" }
     "analytics_tick/outbox"     = { topic = "analytics_tick", account = "outbox" }
     "retention_tick/outbox"     = { topic = "retention_tick", account = "outbox" }
+    "reminders_tick/outbox"     = { topic = "reminders_tick", account = "outbox" }
   }
 }
 
@@ -217,6 +220,7 @@ locals {
     webhook_invoker   = { service = google_cloudfunctions2_function.this["scorecard_webhook"].name, member = local.members.invoker }
     drift_invoker     = { service = google_cloudfunctions2_function.this["drift"].name, member = local.members.invoker }
     retention_invoker = { service = google_cloudfunctions2_function.this["retention"].name, member = local.members.invoker }
+    reminders_invoker = { service = google_cloudfunctions2_function.this["reminders"].name, member = local.members.invoker }
     # Only Eventarc's triggers (as the invoker account) may start the outbox's dispatcher.
     outbox_invoker = { service = google_cloudfunctions2_function.this["outbox"].name, member = local.members.invoker }
   }

@@ -2,7 +2,8 @@
  * TalentCrew on Google Cloud.
  *
  * The resources are split by concern: apis.tf, iam.tf (service accounts and roles), secrets.tf,
- * firestore.tf, storage.tf, registry.tf, functions.tf (api, turn, scorecard_webhook, drift, outbox),
+ * firestore.tf, storage.tf, registry.tf, functions.tf (api, turn, scorecard_webhook, drift, retention,
+ * reminders, outbox),
  * report.tf, relay.tf, web.tf, pubsub.tf, outbox.tf, scheduler.tf. This file holds what they share.
  */
 
@@ -30,6 +31,7 @@ locals {
     webhook   = "${var.name_prefix}-scorecard-webhook"
     drift     = "${var.name_prefix}-drift"
     retention = "${var.name_prefix}-retention"
+    reminders = "${var.name_prefix}-reminders"
     outbox    = "${var.name_prefix}-outbox"
     report    = "${var.name_prefix}-report"
     relay     = "${var.name_prefix}-relay"
@@ -54,6 +56,7 @@ locals {
     scorecard_outdated = "talentcrew.scorecard.outdated"
     analytics_tick     = "talentcrew.analytics.tick"
     retention_tick     = "talentcrew.retention.tick"
+    reminders_tick     = "talentcrew.reminders.tick"
   }
   topic_ids = { for key, type in local.event_types : key => replace(replace(type, ".", "-"), "_", "-") }
 

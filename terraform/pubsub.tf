@@ -33,6 +33,11 @@ locals {
       endpoint             = google_cloudfunctions2_function.this["retention"].service_config[0].uri
       ack_deadline_seconds = 600 # the daily erasure (the function times out at 540 s); Pub/Sub's maximum
     }
+    reminders_tick = {
+      handler              = "reminders"
+      endpoint             = google_cloudfunctions2_function.this["reminders"].service_config[0].uri
+      ack_deadline_seconds = 600 # the hour's reminders (the function times out at 540 s); Pub/Sub's maximum
+    }
   }
 }
 

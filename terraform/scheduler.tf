@@ -1,6 +1,6 @@
 /**
- * Cloud Scheduler: the daily ticks, retention's and then the analytics'. Cloud Scheduler publishes
- * as its own service agent, so no service account of ours is involved.
+ * Cloud Scheduler: the daily ticks, retention's and then the analytics', and the hourly reminders'.
+ * Cloud Scheduler publishes as its own service agent, so no service account of ours is involved.
  */
 
 resource "google_cloud_scheduler_job" "analytics_tick" {
@@ -46,6 +46,33 @@ resource "google_cloud_scheduler_job" "retention_tick" {
     data = base64encode("{}")
     attributes = {
       type = local.event_types.retention_tick
+    }
+  }
+
+  retry_config {
+    retry_count = 3
+  }
+
+  depends_on = [google_project_service.apis]
+}
+
+# Reminding candidates whose emailed interview link expires within 48 hours is its own step, with its
+# own function and account (the store, and the api's SMTP server). Hourly, so a reminder goes out
+# within the hour it falls due.
+resource "google_cloud_scheduler_job" "reminders_tick" {
+  project     = var.project_id
+  region      = var.region
+  name        = "${var.name_prefix}-reminders-tick"
+  description = "Hourly talentcrew.reminders.tick: emails candidates whose interview link expires within 48 hours."
+  schedule    = var.reminder_schedule
+  time_zone   = var.analytics_time_zone
+
+  pubsub_target {
+    topic_name = google_pubsub_topic.events["reminders_tick"].id
+    # The reminders function reminds as of the moment it runs: the message carries nothing.
+    data = base64encode("{}")
+    attributes = {
+      type = local.event_types.reminders_tick
     }
   }
 

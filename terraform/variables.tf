@@ -40,7 +40,7 @@ variable "name_prefix" {
   default     = "talentcrew"
 
   validation {
-    # 20 characters keep service account ids ("<prefix>-webhook") within 30 characters and
+    # 20 characters keep service account ids ("<prefix>-reminders") within 30 characters and
     # "<prefix>-scorecard-webhook-<project number>" within the 63 characters of a deterministic URL.
     condition     = can(regex("^[a-z][a-z0-9-]{1,18}[a-z0-9]$", var.name_prefix))
     error_message = "The name_prefix must be 3 to 20 lowercase letters, digits or hyphens, starting with a letter and not ending with a hyphen."
@@ -265,7 +265,7 @@ variable "deepgram_api_key" {
 }
 
 /******************************************
-  Email (sign-up verification, password reset)
+  Email (sign-up verification, password reset, invitations, reminders)
  *****************************************/
 
 variable "verify_email" {
@@ -275,7 +275,7 @@ variable "verify_email" {
 }
 
 variable "smtp_host" {
-  description = "SMTP server the api sends email through (TALENTCREW_SMTP_HOST), e.g. smtp.sendgrid.net, smtp.mailgun.org or smtp-relay.gmail.com. null: no email leaves, which only verify_email = false allows."
+  description = "SMTP server the api and the reminders send email through (TALENTCREW_SMTP_HOST), e.g. smtp.sendgrid.net, smtp.mailgun.org or smtp-relay.gmail.com. null: no email leaves, which only verify_email = false allows."
   type        = string
   default     = null
 
@@ -309,7 +309,7 @@ variable "smtp_username" {
 }
 
 variable "smtp_password" {
-  description = "SMTP password (with smtp_username), stored as the secret's first version. null: create the secret empty and add a version with gcloud before the api is deployed (see README)."
+  description = "SMTP password (with smtp_username), stored as the secret's first version. null: create the secret empty and add a version with gcloud before the api and the reminders function are deployed (see README)."
   type        = string
   default     = null
   sensitive   = true
@@ -352,8 +352,19 @@ variable "retention_schedule" {
   }
 }
 
+variable "reminder_schedule" {
+  description = "Cron schedule of the reminders tick (emailing candidates whose interview link expires within 48 hours and who have not started), in analytics_time_zone; hourly, so a reminder goes out within the hour it falls due. Without smtp_host the reminders, like the api's email, stay in the function's local mailbox in /tmp and reach nobody."
+  type        = string
+  default     = "0 * * * *"
+
+  validation {
+    condition     = length(split(" ", trimspace(var.reminder_schedule))) == 5
+    error_message = "The reminder_schedule must be a five-field cron expression such as \"0 * * * *\"."
+  }
+}
+
 variable "analytics_time_zone" {
-  description = "Time zone of analytics_schedule (tz database name)."
+  description = "Time zone of analytics_schedule, retention_schedule and reminder_schedule (tz database name)."
   type        = string
   default     = "Etc/UTC"
 

@@ -518,6 +518,7 @@ def test_variable_validations_hold_in_terraform(tmp_path: Path) -> None:
         "max_delivery_attempts": "3",
         "gemini_location": "eu",
         "analytics_schedule": "15 2 *",
+        "reminder_schedule": "0 *",
         "smtp_host": "smtp example.com",
         "smtp_port": "0",
         "mail_from": "TalentCrew",
@@ -558,10 +559,10 @@ def evaluate_with_variables(tmp_path: Path, expressions: dict[str, str], cases: 
 
 
 def test_email_verification_is_refused_without_an_smtp_server(tmp_path: Path) -> None:
-    """The api's preconditions and its mail environment, evaluated by Terraform for each way to set them."""
+    """The api's preconditions and the mail environment, evaluated by Terraform for each way to set them."""
     tree = module()
     bodies = functions(tree)
-    expressions = {"smtp_login": tree["locals"]["smtp_login"], "mail_env": tree["locals"]["api_mail_env"]}
+    expressions = {name: tree["locals"][name] for name in ("smtp_login", "mail_env", "api_mail_env")}
     for key in ("api", "turn"):
         conditions = [check["condition"] for check in block(bodies[key], "lifecycle")["precondition"]]
         expressions |= {f"{key}_{number}": condition for number, condition in enumerate(conditions)}
@@ -588,7 +589,6 @@ def test_email_verification_is_refused_without_an_smtp_server(tmp_path: Path) ->
     }
     assert all(result["turn_0"] and result["turn_1"] for result in evaluated.values()), "only the api sends mail"
     assert evaluated["smtp"]["mail_env"] == {
-        "TALENTCREW_VERIFY_EMAIL": "true",
         "TALENTCREW_MAIL": "smtp",
         "TALENTCREW_MAIL_FROM": "TalentCrew <no-reply@example.com>",
         "TALENTCREW_SMTP_HOST": "smtp.example.com",
@@ -598,10 +598,13 @@ def test_email_verification_is_refused_without_an_smtp_server(tmp_path: Path) ->
     }
     # Without a server nothing is sent: the local mailbox, in the one folder a function may write.
     assert evaluated["no_verification"]["mail_env"] == {
-        "TALENTCREW_VERIFY_EMAIL": "false",
         "TALENTCREW_MAIL": "local",
         "TALENTCREW_DATA_DIR": "/tmp/talentcrew",
     }
+    # Every sender shares the mail settings; the api alone is told whether sign-ups must verify.
+    for case, result in evaluated.items():
+        verify = "false" if case == "no_verification" else "true"
+        assert result["api_mail_env"] == result["mail_env"] | {"TALENTCREW_VERIFY_EMAIL": verify}, case
     # The password is a secret of its own, created only for a server that takes a login.
     assert {case: result["smtp_login"] for case, result in evaluated.items()} == {
         "defaults": False,
@@ -613,7 +616,8 @@ def test_email_verification_is_refused_without_an_smtp_server(tmp_path: Path) ->
 
 
 def test_every_service_runs_as_its_own_account() -> None:
-    assert len(services(module())) == 9  # api, turn, scorecard_webhook, drift, retention, outbox; report, relay, web
+    # api, turn, scorecard_webhook, drift, retention, reminders, outbox; report, relay, web
+    assert len(services(module())) == 10
     assert account_problems(module()) == []
 
 
@@ -705,7 +709,7 @@ def test_secrets_reach_each_service_by_reference() -> None:
         tree["locals"]["secret_readers"]["gemini_api_key"] == '${var.gemini_api_key_enabled ? ["turn", "drift"] : []}'
     )
     assert 'var.gemini_api_key_enabled ? ["gemini_api_key"] : []' in tree["locals"]["secrets"]
-    assert tree["locals"]["secret_readers"]["smtp_password"] == '${local.smtp_login ? ["api"] : []}'
+    assert tree["locals"]["secret_readers"]["smtp_password"] == '${local.smtp_login ? ["api", "reminders"] : []}'
     assert 'local.smtp_login ? ["smtp_password"] : []' in tree["locals"]["secrets"]
     [container] = block(resources(tree, "google_cloud_run_v2_service")["relay"], "template")["containers"]
     referenced = {env["name"] for env in container.get("env", []) if env.get("value_source")}
@@ -734,8 +738,9 @@ def test_the_reader_rules_catch_a_made_up_mismatch() -> None:
 
 
 def test_each_service_holds_only_its_own_keys() -> None:
-    """The api signs recruiters' tokens and relay tickets and sends email; the relay checks tickets with
-    the public key and speaks through Deepgram; turn and drift may hold a Gemini key; the others nothing."""
+    """The api signs recruiters' tokens and relay tickets and sends email; reminders sends email; the relay
+    checks tickets with the public key and speaks through Deepgram; turn and drift may hold a Gemini key;
+    the others nothing."""
     held = key_material(module())
     assert held == {
         "function.api": {"TALENTCREW_ACCESS_TOKEN_KEY", "TALENTCREW_TICKET_KEY", "TALENTCREW_SMTP_PASSWORD"},
@@ -744,6 +749,7 @@ def test_each_service_holds_only_its_own_keys() -> None:
         "function.drift": {"TALENTCREW_GEMINI_API_KEY"},
         "function.scorecard_webhook": set(),
         "function.retention": set(),
+        "function.reminders": {"TALENTCREW_SMTP_PASSWORD"},
         "function.outbox": set(),
         "service.report": set(),
         "service.web": set(),
@@ -883,6 +889,7 @@ def test_every_event_type_has_its_topic_and_handler() -> None:
         events.SCORECARD_READY,
         events.ANALYTICS_TICK,
         events.RETENTION_TICK,
+        events.REMINDERS_TICK,
     }
     handlers = _event_handlers()
     deliveries: dict[str, Any] = tree["locals"]["event_deliveries"]
@@ -963,6 +970,7 @@ def test_each_function_has_its_own_name_and_the_postcondition_checks_it() -> Non
         "scorecard_webhook": "${local.names.webhook}",
         "drift": "${local.names.drift}",
         "retention": "${local.names.retention}",
+        "reminders": "${local.names.reminders}",
         "outbox": "${local.names.outbox}",
     }
     for key, body in bodies.items():
@@ -991,19 +999,70 @@ def test_retention_is_its_own_daily_step_before_the_analytics_tick() -> None:
     assert tree["locals"]["functions"]["retention"]["secrets"] == {}
 
 
-def roles_with_any_option(tmp_path: Path) -> dict[str, set[str]]:
-    """Each account's roles and permissions, under the defaults or with every optional feature on
-    (the grant lists Terraform evaluates, since some depend on variables)."""
+def test_reminders_is_its_own_hourly_step_that_emails_as_the_api_does(tmp_path: Path) -> None:
+    """Its own function and account: the store, and the SMTP password only where the server takes a login."""
+    tree = module()
+    jobs = resources(tree, "google_cloud_scheduler_job")
+    target = block(jobs["reminders_tick"], "pubsub_target")
+    assert target["topic_name"] == '${google_pubsub_topic.events["reminders_tick"].id}'
+    assert target["data"] == '${base64encode("{}")}'
+    assert target["attributes"] == {"type": "${local.event_types.reminders_tick}"}
+    assert jobs["reminders_tick"]["schedule"] == "${var.reminder_schedule}"
+    assert tree["variable"]["reminder_schedule"]["default"] == "0 * * * *", "hourly"
+    assert jobs["reminders_tick"]["time_zone"] == jobs["analytics_tick"]["time_zone"]
+    delivery = tree["locals"]["event_deliveries"]["reminders_tick"]
+    assert delivery["handler"] == "reminders"
+    reminders = functions(tree)["reminders"]
+    assert block(reminders, "build_config")["entry_point"] == "reminders"
+    service = block(reminders, "service_config")
+    assert service["service_account_email"] == '${google_service_account.this["reminders"].email}'
+    assert (service["max_instance_count"], service["max_instance_request_concurrency"]) == (1, 1)
+    assert service["timeout_seconds"] < delivery["ack_deadline_seconds"]
+    # The api's mail settings (test_email_verification_is_refused_without_an_smtp_server evaluates them)
+    # and its links into the web app.
+    declared = tree["locals"]["functions"]
+    assert declared["reminders"]["environment"] == "${merge(local.mail_env, {TALENTCREW_WEB_URL = local.urls.web})}"
+    assert "TALENTCREW_WEB_URL = local.urls.web" in declared["api"]["environment"]
+    assert declared["reminders"]["secrets"] == {"smtp_password": "TALENTCREW_SMTP_PASSWORD"}
+    smtp = 'smtp_host = "smtp.example.com"\nmail_from = "TalentCrew <no-reply@example.com>"\n'
+    roles = roles_under(
+        tmp_path,
+        {
+            "defaults": "",
+            "smtp_without_login": smtp,
+            "smtp": smtp + 'smtp_username = "apikey"\n',
+            # The Gemini key, which turn and drift read, is not the reminders' to read.
+            "gemini_key": "gemini_api_key_enabled = true\n",
+        },
+    )
+    assert {case: held["reminders"] for case, held in roles.items()} == {
+        "defaults": {"roles/datastore.user"},
+        "smtp_without_login": {"roles/datastore.user"},
+        "smtp": {"roles/datastore.user", "roles/secretmanager.secretAccessor"},
+        "gemini_key": {"roles/datastore.user"},
+    }
+
+
+def roles_under(tmp_path: Path, cases: dict[str, str]) -> dict[str, dict[str, set[str]]]:
+    """Each account's roles and permissions under each case of terraform.tfvars lines (the grant lists
+    Terraform evaluates, since some depend on variables): case → account → roles."""
     tree = module()
     needed = grant_locals(tree)
     assert needed, "every grant's for_each is a plain map: nothing for Terraform to evaluate"
-    every_option = 'gemini_api_key_enabled = true\nsmtp_host = "smtp.example.com"\nsmtp_username = "apikey"\n'
-    cases = evaluate_with_variables(
-        tmp_path,
-        {name: f"${{{as_hcl(tree['locals'][name])}}}" for name in needed},
-        {"defaults": "", "all": every_option},
+    evaluated = evaluate_with_variables(
+        tmp_path, {name: f"${{{as_hcl(tree['locals'][name])}}}" for name in needed}, cases
     )
-    return account_roles(tree, {name: joined([case[name] for case in cases.values()]) for name in needed})
+    return {case: account_roles(tree, grants) for case, grants in evaluated.items()}
+
+
+def roles_with_any_option(tmp_path: Path) -> dict[str, set[str]]:
+    """Each account's roles and permissions, under the defaults or with every optional feature on."""
+    every_option = 'gemini_api_key_enabled = true\nsmtp_host = "smtp.example.com"\nsmtp_username = "apikey"\n'
+    held: dict[str, set[str]] = {}
+    for roles in roles_under(tmp_path, {"defaults": "", "all": every_option}).values():
+        for account, granted in roles.items():
+            held.setdefault(account, set()).update(granted)
+    return held
 
 
 def test_retention_holds_the_store_and_deleting_scorecards_only(tmp_path: Path) -> None:
@@ -1031,6 +1090,7 @@ def test_ingress_and_invokers() -> None:
         "scorecard_webhook": "ALLOW_INTERNAL_ONLY",
         "drift": "ALLOW_INTERNAL_ONLY",
         "retention": "ALLOW_INTERNAL_ONLY",
+        "reminders": "ALLOW_INTERNAL_ONLY",
         "outbox": "ALLOW_INTERNAL_ONLY",
     }
     run = resources(tree, "google_cloud_run_v2_service")
@@ -1047,6 +1107,7 @@ def test_ingress_and_invokers() -> None:
         (_function_name("scorecard_webhook"), "${local.members.invoker}"),
         (_function_name("drift"), "${local.members.invoker}"),
         (_function_name("retention"), "${local.members.invoker}"),
+        (_function_name("reminders"), "${local.members.invoker}"),
         (_function_name("outbox"), "${local.members.invoker}"),
     }, "who may invoke what"
     assert len(grants) == len(invokers)
@@ -1067,15 +1128,6 @@ def test_least_privilege_on_scorecards_and_signing() -> None:
     )
     assert '"web"' not in grants.replace('\\"', '"')
     assert "local.members.web" not in json.dumps([tree["resource"], tree["locals"]])
-
-
-def joined(values: list[Any]) -> Any:
-    """One local's values under several configurations, as every grant any of them makes: lists joined, maps merged."""
-    if isinstance(values[0], list):
-        return [item for value in values for item in value]
-    if isinstance(values[0], dict):
-        return {key: item for value in values for key, item in value.items()}
-    return values[-1]
 
 
 def test_the_relay_holds_no_datastore_storage_or_pubsub_role(tmp_path: Path) -> None:
