@@ -87,7 +87,12 @@ def create_app(platform: Platform) -> OpenAPI:
     if settings.trusted_proxy_hops:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxy_hops)  # type: ignore[method-assign]
     if settings.allowed_origins:
-        CORS(app, origins=settings.allowed_origins, allow_headers=["Authorization", "Content-Type", "X-Invite-Token"])
+        CORS(
+            app,
+            origins=settings.allowed_origins,
+            allow_headers=["Authorization", "Content-Type", "X-Invite-Token"],
+            expose_headers=["Content-Disposition"],  # the CSV export's file name, read by the web app
+        )
     app.register_error_handler(HTTPException, from_http_exception)
     app.register_error_handler(DomainError, from_domain_error)
     app.register_error_handler(ValidationError, from_validation_error)

@@ -123,21 +123,24 @@ class Caller:
 
 def member_of(store: Store, user: User) -> Caller:
     """The user in their current workspace. One who has none (an account from before workspaces, or one removed
-    from the workspace it was in) gets a workspace of its own, with the id of the account."""
+    from the workspace it was in) gets a workspace of its own, with the id of the account; if that workspace
+    stands without them (its owners removed its founder), the oldest other workspace they belong to."""
     current = store.get(Member, member_id(user.workspace_id or user.id, user.id))
     if current is not None:
         return Caller.of(user, current)
     workspace = Workspace(id=user.id, name=user.company_name, retention_days=user.retention_days)
-    owner = Member(
+    founder = Member(
         id=member_id(user.id, user.id), workspace_id=user.id, user_id=user.id, email=user.email, role=Role.OWNER
     )
-    if not store.commit(Create(workspace), Create(owner)):  # both, or neither: a concurrent call made them first
-        made = store.get(Member, owner.id)
-        if made is None:  # the workspace stands without them: its owners removed its founder
-            raise Forbidden("you are no longer a member of a workspace: ask an owner to invite you again")
-        owner = made
-    moved = store.update(User, user.id, {"workspace_id": user.id})
-    return Caller.of(moved, owner)
+    member: Member | None = founder
+    if not store.commit(Create(workspace), Create(founder)):  # both, or neither: a concurrent call made them first
+        member = store.get(Member, founder.id) or next(
+            every(store, Member, where={"user_id": user.id}, order_by="joined_at"), None
+        )
+    if member is None:
+        raise Forbidden("you are no longer a member of a workspace: ask an owner to invite you again")
+    moved = store.update(User, user.id, {"workspace_id": member.workspace_id})
+    return Caller.of(moved, member)
 
 
 def an_owner(store: Store, workspace_id: str) -> Caller | None:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from playwright.sync_api import Browser, ConsoleMessage, Dialog, Page, Playwright, WebSocketRoute, expect
 
+from tests.api.helpers import bearer
 from tests.speech_audio import silence, speech
 
 CHROMIUM = "/usr/bin/chromium"
@@ -213,3 +214,8 @@ def take_voice_interview(page: Page, questions: int, first: int = 1) -> None:
         expect(page.locator(".transcript")).to_contain_text("index", timeout=60_000)
         page.get_by_role("button", name="I'm done").click()
     expect(page.get_by_role("heading", name=FINISHED)).to_be_visible(timeout=60_000)
+
+
+def signed_in(page: Page) -> dict[str, str]:
+    """The Authorization header of the page's signed-in member, to call the API as them."""
+    return bearer(page.evaluate("localStorage.getItem('talentcrew.token')"))

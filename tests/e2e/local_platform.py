@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -79,3 +80,10 @@ def local_platform(data_dir: Path, **settings: str) -> Iterator[LocalPlatform]:
     finally:
         process.send_signal(signal.SIGINT)
         process.communicate(timeout=30)
+
+
+def emailed_link(platform: LocalPlatform, page: str) -> str:
+    """The newest link to the web app's `page` in the local mailbox."""
+    links = re.findall(rf"^\s+(\S+/{page}#t=\S+)$", platform.command("mail"), flags=re.MULTILINE)
+    assert links, f"no /{page} link in the mailbox"
+    return str(links[0])

@@ -9,7 +9,6 @@ in with it. A used link says so. Any console error (a CSP violation included) fa
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,7 +16,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from tests.e2e.browser import PASSWORD, launch, watch
-from tests.e2e.local_platform import LocalPlatform, local_platform
+from tests.e2e.local_platform import LocalPlatform, emailed_link, local_platform
 
 EMAIL = "vera@acme.example"
 NEW_PASSWORD = "a brand new passphrase"
@@ -39,13 +38,6 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browser]:
         browser = launch(playwright, Path(__file__))  # no microphone needed: any file will do
         yield browser
         browser.close()
-
-
-def emailed_link(platform: LocalPlatform, page: str) -> str:
-    """The newest link to the web app's `page` in the local mailbox."""
-    links = re.findall(rf"^\s+(\S+/{page}#t=\S+)$", platform.command("mail"), flags=re.MULTILINE)
-    assert links, f"no /{page} link in the mailbox"
-    return str(links[0])
 
 
 def log_in(page: Page, web: str, password: str) -> None:

@@ -4,7 +4,8 @@
 
 let configured = null;
 
-async function apiUrl() {
+/** Where the API lives, without a trailing slash (read once from /config.json). */
+export async function apiUrl() {
   configured ??= fetch("/config.json")
     .then((response) => (response.ok ? response.json() : {}))
     .then((config) => (config.api_url ?? "/api").replace(/\/$/, ""))

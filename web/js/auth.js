@@ -14,8 +14,35 @@ export function signedIn() {
   return token() !== null;
 }
 
+let current = null; // the promise of GET /workspace/ for this sign-in
+
 function keep(access) {
   localStorage.setItem(KEY, access.access_token);
+  current = null;
+}
+
+/** The current workspace and the member's role in it ({id, name, retention_days, role}): asked once per sign-in,
+ * join or switch (or when `fresh`), so that pages can spare a viewer the controls the API would refuse (its 403 is
+ * the real guard). */
+export function workspace({ fresh = false } = {}) {
+  if (fresh) current = null;
+  current ??= call("/workspace/").catch((error) => {
+    current = null;
+    throw error;
+  });
+  return current;
+}
+
+/** Makes another of the member's workspaces the current one (for them, in every browser). */
+export async function switchWorkspace(id) {
+  await call("/workspaces/current/", { method: "PUT", body: { workspace_id: id } });
+  current = null;
+}
+
+/** Accepts an emailed workspace invitation: signed in, as this account; otherwise `account` ({full_name, password})
+ * creates the invited email's account. Either way the answer's token signs in to the workspace. */
+export async function joinWorkspace(invitation, account = {}) {
+  keep(await request("/workspace/join/", { method: "POST", body: { token: invitation, ...account }, token: token() }));
 }
 
 export async function logIn(email, password) {

@@ -1,4 +1,4 @@
-// Small SVG charts drawn from data: column bars, horizontal bars, and scores week by week.
+// Small SVG charts drawn from data: column bars, grouped column bars, horizontal bars, and scores week by week.
 // Each returns an <svg role="img"> whose viewBox is `width` wide (pass the container's width so
 // that text is drawn at its real size) and which then scales with its container.
 
@@ -12,6 +12,7 @@ const GOOD = "#17703f";
 const LINE = "#8a5300";
 const CELL_EMPTY = "#f1f3f9";
 const CHAR = 6.8; // width of an average character at 12px, to fit labels
+const SERIES = [ACCENT, "#b54708", "#0e7c66", "#8e3fc4"]; // one per compared candidate, each at least 3:1 on white
 
 /**
  * Vertical bars, one per item: {label, value}. `max` fixes the scale (else a round number at or
@@ -58,6 +59,81 @@ export function barChart({ items, label, width, axis, format = String, max, thre
         )
       : null,
   );
+}
+
+/**
+ * Columns in groups: one group per `groups` item {label, values}, one bar per `series` name in each (values[i]
+ * for series[i], null for none), under a legend of the series. Named by its own <title> and <desc> (`title`,
+ * `description`), for a table on the page that holds the same numbers.
+ */
+export function groupedBarChart({ groups, series, title, description, width, axis, max, format = String }) {
+  const left = 44;
+  const right = 12;
+  const plotW = width - left - right;
+  const legend = legendRows(series, plotW);
+  const top = legend.length * 22 + 34;
+  const plotH = 200;
+  const band = plotW / groups.length;
+  const fit = Math.floor((band - 6) / CHAR);
+  const rotated = fit < 8;
+  const bottom = rotated ? 96 : 44;
+  const grid = ticks(max ?? Math.max(1, ...groups.flatMap((group) => group.values.filter((value) => value !== null))));
+  const y = (value) => top + plotH - (value / grid.at(-1)) * plotH;
+  const barW = Math.min((band * 0.8) / series.length, 40);
+  const labelled = barW >= 24; // narrower bars leave their numbers to the tooltips and the table
+  return frame(
+    width,
+    top + plotH + bottom,
+    { title, description },
+    legend.map((row, r) =>
+      row.map(({ name, i, x }) =>
+        h("g", {}, h("rect", { x: left + x, y: r * 22 + 2, width: 12, height: 12, rx: 2, fill: SERIES[i % SERIES.length] }), text(left + x + 18, r * 22 + 12, name, { fill: INK })),
+      ),
+    ),
+    axis ? text(0, top - 16, axis, { "font-weight": 600 }) : null,
+    yGrid(grid, y, left, left + plotW, format),
+    groups.map((group, g) => {
+      const cx = left + band * g + band / 2;
+      const start = cx - (barW * series.length) / 2;
+      return h(
+        "g",
+        {},
+        group.values.map((value, i) => {
+          const x = start + barW * i;
+          const said = `${series[i]}, ${group.label}: ${value === null ? "no graded answer" : format(value)}`;
+          return value === null
+            ? h("g", {}, h("title", {}, said), labelled ? text(x + barW / 2, top + plotH - 6, "none", { "text-anchor": "middle" }) : null)
+            : h(
+                "g",
+                {},
+                h("title", {}, said),
+                h("rect", { x: x + 1, y: y(value), width: barW - 2, height: top + plotH - y(value), rx: 2, fill: SERIES[i % SERIES.length] }),
+                labelled ? valueText(x + barW / 2, y(value) - 6, format(value), { "text-anchor": "middle" }) : null,
+              );
+        }),
+        rotated
+          ? text(cx, top + plotH + 14, truncate(group.label, 13), { "text-anchor": "end", transform: `rotate(-55 ${cx} ${top + plotH + 14})` })
+          : text(cx, top + plotH + 18, wrap(group.label, fit).map((line, n) => h("tspan", { x: cx, dy: n ? 15 : 0 }, line)), { "text-anchor": "middle" }),
+      );
+    }),
+  );
+}
+
+/** The legend's rows: each series' name (at most 28 characters) after its swatch, as many as fit in `width`. */
+function legendRows(series, width) {
+  const rows = [[]];
+  let x = 0;
+  series.forEach((name, i) => {
+    const shown = truncate(name, 28);
+    const wide = 18 + shown.length * CHAR + 20;
+    if (x && x + wide > width) {
+      rows.push([]);
+      x = 0;
+    }
+    rows.at(-1).push({ name: shown, i, x });
+    x += wide;
+  });
+  return rows;
 }
 
 /** Horizontal bars, one row per item {label, value}: for long labels and counts. */
@@ -156,8 +232,20 @@ export function weeklyScoreChart({ weeks, label, width, day }) {
   );
 }
 
+let framed = 0;
+
+/** The chart's <svg role="img">, named by `label`: a string, or {title, description} drawn as its <title> and <desc>. */
 function frame(width, height, label, ...children) {
-  return h("svg", { role: "img", "aria-label": label, viewBox: `0 0 ${width} ${height}`, width: "100%", class: "chart-svg" }, children);
+  const svg = { role: "img", viewBox: `0 0 ${width} ${height}`, width: "100%", class: "chart-svg" };
+  if (typeof label === "string") return h("svg", { ...svg, "aria-label": label }, children);
+  const id = `chart-${++framed}`;
+  return h(
+    "svg",
+    { ...svg, "aria-labelledby": `${id}-title`, "aria-describedby": `${id}-desc` },
+    h("title", { id: `${id}-title` }, label.title),
+    h("desc", { id: `${id}-desc` }, label.description),
+    children,
+  );
 }
 
 function text(x, y, content, props = {}) {

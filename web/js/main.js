@@ -5,8 +5,11 @@ import { interviewPage, oldInviteLink } from "./candidate/page.js";
 import { h, mount } from "./dom.js";
 import { analyticsPage } from "./recruiter/analytics.js";
 import { logInPage, resetPage, signUpPage, verifyPage } from "./recruiter/account.js";
+import { comparePage } from "./recruiter/compare.js";
 import { jobPage, jobsPage } from "./recruiter/jobs.js";
+import { joinPage } from "./recruiter/join.js";
 import { sessionPage, sessionsPage } from "./recruiter/sessions.js";
+import { teamPage } from "./recruiter/team.js";
 import { beforeRender, navigate, route, start } from "./router.js";
 import { hideBanner, reportError } from "./ui.js";
 
@@ -16,12 +19,15 @@ route("/login", logInPage, { area: "public", title: "Log in" });
 route("/signup", signUpPage, { area: "public", title: "Sign up" });
 route("/verify", verifyPage, { area: "public", title: "Confirm your email" }); // emailed link: #t=<token>
 route("/reset", resetPage, { area: "public", title: "Reset your password" }); // #t=<token> when from the email
+route("/join", joinPage, { area: "public", title: "Join a workspace" }); // emailed invitation: #t=<token>
 route("/jobs", jobsPage, { title: "Jobs" });
 route("/jobs/new", jobPage, { title: "New job" });
 route("/jobs/:id", jobPage, { title: "Job" });
+route("/jobs/:id/compare", comparePage, { title: "Compare candidates" }); // ?sessions=<id>,<id>[,…]
 route("/sessions", sessionsPage, { title: "Interviews" });
 route("/sessions/:id", sessionPage, { title: "Interview" });
 route("/analytics", analyticsPage, { title: "Analytics" });
+route("/team", teamPage, { title: "Team" });
 route("/", () => navigate(signedIn() ? "/jobs" : "/login", { replace: true }), { area: "public" });
 route("/not-found", notFound, { area: "public", title: "Not found" });
 
@@ -29,6 +35,7 @@ const NAV = [
   ["/jobs", "Jobs"],
   ["/sessions", "Interviews"],
   ["/analytics", "Analytics"],
+  ["/team", "Team"],
 ];
 
 function header(area) {

@@ -73,7 +73,7 @@ def blueprint(platform: Platform) -> APIBlueprint:
         workspaces.remove(store, caller(platform, Role.OWNER), path.id)
         return "", 204
 
-    @bp.delete("/api/workspace/invitations/<id>/", responses={204: None, **owner_errors}, security=BEARER)
+    @bp.delete("/api/workspace/invitations/<id>/", responses={204: None, **ERRORS}, security=BEARER)
     def revoke_invitation(path: IdPath) -> tuple[str, int]:
         """Withdraws an invitation: its link stops working. Owners only."""
         workspaces.revoke_invitation(store, caller(platform, Role.OWNER), path.id)

@@ -101,7 +101,7 @@ export function resetPage(main) {
 
 /** A page an emailed link opens: shown with the link's token, and again when another link is opened in this
  * tab while it is shown (only the fragment changes then, so the browser loads nothing). */
-function linkPage(main, show) {
+export function linkPage(main, show) {
   const opened = () => {
     if (location.hash) show(main, linkToken());
   };
@@ -224,7 +224,7 @@ function linkToken() {
 }
 
 /** A page that only tells something, with one way on. */
-function message(main, title, text, more = "", href = "/login", label = "Go to log in") {
+export function message(main, title, text, more = "", href = "/login", label = "Go to log in") {
   mount(
     main,
     h(

@@ -5,7 +5,7 @@ import { all, call } from "../auth.js";
 import { formatDay, h, mount } from "../dom.js";
 import { navigate } from "../router.js";
 import { busy, field, list, reportError } from "../ui.js";
-import { act, copyable, formError, inviteLink, load, sessionTable, submit } from "./common.js";
+import { act, canEdit, copyable, formError, inviteLink, load, readOnly, sessionTable, submit, viewOnly } from "./common.js";
 import { questionsEditor } from "./questions.js";
 
 const LEVELS = ["Junior", "Mid-Level", "Senior", "Staff"];
@@ -15,24 +15,25 @@ const LEVELS = ["Junior", "Mid-Level", "Senior", "Staff"];
 let madeSecret = null;
 
 export async function jobsPage(main) {
-  const jobs = await load(main, () => all("/jobs/"));
-  if (!jobs) return;
+  const data = await load(main, () => Promise.all([all("/jobs/"), canEdit()]));
+  if (!data) return;
+  const [jobs, editable] = data;
   const head = h(
     "div",
     { class: "page-head" },
     h("div", {}, h("h1", {}, "Jobs"), h("p", {}, "Each job holds the rubric its interviews follow.")),
-    h("a", { class: "button", href: "/jobs/new" }, "New job"),
+    editable ? h("a", { class: "button", href: "/jobs/new" }, "New job") : viewOnly(),
   );
-  mount(main, head, jobs.length ? h("section", { class: "panel flush" }, jobTable(jobs)) : noJobs());
+  mount(main, head, jobs.length ? h("section", { class: "panel flush" }, jobTable(jobs)) : noJobs(editable));
 }
 
-function noJobs() {
+function noJobs(editable) {
   return h(
     "section",
     { class: "panel empty" },
     h("h2", {}, "No jobs yet"),
     h("p", {}, "Create a job with the skills to assess, then invite candidates to an AI interview."),
-    h("a", { class: "button", href: "/jobs/new" }, "Create your first job"),
+    editable ? h("a", { class: "button", href: "/jobs/new" }, "Create your first job") : null,
   );
 }
 
@@ -66,13 +67,15 @@ function jobTable(jobs) {
 
 export async function jobPage(main, params) {
   if (!params.id) {
+    const editable = await load(main, canEdit);
+    if (editable === null) return;
     const head = h("div", {}, h("h1", {}, "New job"), h("p", {}, "Describe the role and what its interviews should cover."));
-    mount(main, h("div", { class: "page-head medium" }, head), h("section", { class: "panel medium" }, jobForm(null)));
+    mount(main, h("div", { class: "page-head medium" }, head), h("section", { class: "panel medium" }, editable ? jobForm(null) : viewOnly()));
     return;
   }
-  const data = await load(main, () => Promise.all([call(`/jobs/${params.id}/`), all("/auth/sessions/")]));
+  const data = await load(main, () => Promise.all([call(`/jobs/${params.id}/`), all("/auth/sessions/"), canEdit()]));
   if (!data) return;
-  const [job, sessions] = data;
+  const [job, sessions, editable] = data;
   const mine = sessions.filter((session) => session.job_id === job.id);
   mount(
     main,
@@ -84,8 +87,13 @@ export async function jobPage(main, params) {
     h(
       "div",
       { class: "job-layout" },
-      h("section", { class: "panel", "aria-labelledby": "job-details" }, h("h2", { id: "job-details" }, "Job details"), jobForm(job), deleteJob(job)),
-      h("div", {}, invitePanel(job, mine)),
+      h(
+        "section",
+        { class: "panel", "aria-labelledby": "job-details" },
+        h("h2", { id: "job-details" }, "Job details"),
+        editable ? [jobForm(job), deleteJob(job)] : [viewOnly(), readOnly(jobForm(job))],
+      ),
+      h("div", {}, invitePanel(job, mine, editable)),
     ),
   );
 }
@@ -296,7 +304,8 @@ function deleteJob(job) {
   );
 }
 
-function invitePanel(job, sessions) {
+/** The invite form (not for a viewer) and the job's interviews. */
+function invitePanel(job, sessions, editable) {
   const button = h("button", { type: "submit" }, "Create invite link");
   const result = h("div", { "aria-live": "polite" });
   const table = h("div", {}, jobSessions(sessions));
@@ -306,12 +315,15 @@ function invitePanel(job, sessions) {
     formError(),
     field("Candidate name", "candidate_name", h("input", { type: "text", required: true, autocomplete: "off" })),
     field("Candidate email", "candidate_email", h("input", { type: "email", required: true, autocomplete: "off" })),
+    h("div", { class: "field" }, h("label", { class: "check" }, h("input", { type: "checkbox", name: "send_invite", checked: true }), "Email the invitation to the candidate")),
     button,
   );
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
-    const body = { job: job.id, candidate_name: form.elements.candidate_name.value, candidate_email: form.elements.candidate_email.value };
-    const created = await submit(form, button, "Creating link…", () => call("/sessions/", { method: "POST", body }));
+    const { candidate_name, candidate_email, send_invite } = form.elements;
+    const body = { job: job.id, candidate_name: candidate_name.value, candidate_email: candidate_email.value, send_invite: send_invite.checked };
+    const label = send_invite.checked ? "Sending invitation…" : "Creating link…";
+    const created = await submit(form, button, label, () => call("/sessions/", { method: "POST", body }));
     if (!created) return;
     form.reset();
     mount(result, inviteLink(created, { view: true }));
@@ -319,14 +331,15 @@ function invitePanel(job, sessions) {
     mount(table, jobSessions(sessions));
   });
   return [
-    h(
-      "section",
-      { class: "panel", "aria-labelledby": "invite" },
-      h("h2", { id: "invite" }, "Invite a candidate"),
-      h("p", { class: "muted small" }, "Each candidate gets a personal link to a text or voice interview on this job's rubric."),
-      form,
-      result,
-    ),
+    editable &&
+      h(
+        "section",
+        { class: "panel", "aria-labelledby": "invite" },
+        h("h2", { id: "invite" }, "Invite a candidate"),
+        h("p", { class: "muted small" }, "Each candidate gets a personal link to a text or voice interview on this job's rubric."),
+        form,
+        result,
+      ),
     h("section", { class: "panel job-sessions", "aria-labelledby": "job-sessions" }, h("h2", { id: "job-sessions" }, "Interviews for this job"), table),
   ];
 }
