@@ -87,7 +87,7 @@ def send(
     remind_at = max(expires_at - REMINDER_LEAD, utcnow() + REMINDER_GAP)
     record = _compose(session, Kind.INVITE, expires_at, contact, remind_at if remind_at < expires_at else None)
     store.create(record)
-    return _deliver(store, mail, record, link)
+    return _deliver(store, mail, session, record, link)
 
 
 def _compose(
@@ -105,13 +105,12 @@ def _compose(
     )
 
 
-def _deliver(store: Store, mail: Mail, record: InviteEmail, link: str) -> InviteEmail:
+def _deliver(store: Store, mail: Mail, session: InterviewSession, record: InviteEmail, link: str) -> InviteEmail:
     """Sends the recorded message; a refusal is written on the record (and logged), not raised."""
-    session = store.get(InterviewSession, record.session_id)
-    job = store.get(Job, session.job_id) if session else None
+    job = store.get(Job, session.job_id)
     message = emails.candidate_invite(
         record.to,
-        session.candidate_name if session else "",
+        session.candidate_name,
         job.title if job else "the role",
         link,
         _deadline(record.link_expires_at),
@@ -164,7 +163,7 @@ def remind(store: Store, mail: Mail, web_url: str, now: datetime) -> int:
         if not store.create(reminder):
             continue
         token, _ = auth.new_invite(store, session.id, session.owner_id, invite.link_expires_at - now)
-        delivered = _deliver(store, mail, reminder, link(web_url, token))
+        delivered = _deliver(store, mail, session, reminder, link(web_url, token))
         sent += delivered.status is Delivery.SENT
     if sent:
         log.info("reminders: %d candidates reminded of their interview", sent)

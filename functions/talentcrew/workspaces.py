@@ -338,8 +338,9 @@ def _member(store: Store, caller: Caller, user_id: str) -> Member:
 
 
 def _keep_an_owner(store: Store, member: Member) -> None:
-    owners = store.count(Member, where={"workspace_id": member.workspace_id, "role": Role.OWNER.value})
-    if member.role is Role.OWNER and owners <= 1:
+    if member.role is not Role.OWNER:
+        return
+    if store.count(Member, where={"workspace_id": member.workspace_id, "role": Role.OWNER.value}) <= 1:
         raise Conflict("a workspace keeps at least one owner: make another member an owner first")
 
 
