@@ -8,7 +8,7 @@ CODE := functions realtime-relay infra tests bench
 CHROMIUM := /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: dev test lint typecheck screenshots bench-analytics bench-deployables bench-grading bench-relay-capacity bench-relay-turn-gap bench-report clean
+.PHONY: dev test lint typecheck screenshots bench-analytics bench-deployables bench-grading bench-recording bench-relay-capacity bench-relay-turn-gap bench-report clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -65,10 +65,21 @@ bench-grading: $(VENV)/.dev-installed
 bench-relay-capacity: $(VENV)/.local-installed
 	PYTHONPATH=functions:realtime-relay:. $(PY) bench/relay_bench.py capacity
 
-## 'Done' to the next question's first audio byte with the offline engines, over 50 turns; prints
-## p50/p95 and the parts (last words, turn call, first TTS chunk) beside the targets.
-bench-relay-turn-gap: $(VENV)/.local-installed
+## 'Done' to the next question's first audio byte with the offline engines, 20 turns each with
+## 'done' 0.0, 0.3 and 1.0 s after the last word, answers in five voices (espeak-ng and sox from apt);
+## prints p50/p95 and the parts (last words, turn call, first TTS chunk) and the word accuracy per
+## voice beside the targets.
+bench-relay-turn-gap: $(VENV)/.dev-installed /usr/bin/espeak-ng /usr/bin/sox
 	PYTHONPATH=functions:realtime-relay:. $(PY) bench/relay_bench.py turn-gap
+
+## Recordings of spoken answers: KiB per minute of Piper speech at 16 kHz for Ogg/Opus (what the relay stores)
+## and FLAC, the size of a 15-minute recording, and the CPU time to encode a minute of audio.
+bench-recording: $(VENV)/.dev-installed
+	PYTHONPATH=functions:realtime-relay:. $(PY) bench/recording_bench.py
+
+/usr/bin/espeak-ng /usr/bin/sox:
+	$(SUDO) apt-get update -qq
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends espeak-ng sox
 
 ## One 10-question scorecard: gather + render_pdf over 30 runs, median/p95 beside the target (<= 1 s);
 ## then 100 completions through the outbox and the report function: scorecards per second.

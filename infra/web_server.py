@@ -57,11 +57,18 @@ def _origin(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}"
 
 
+RECORDINGS_ON_CLOUD = "https://storage.googleapis.com"
+"""Where Cloud Storage's signed links to recordings of spoken answers point (the embedded Blobs' point at the api)."""
+
+
 def headers(settings: Settings) -> dict[str, str]:
-    """The page may talk to its own origin, the api and the relay, and load nothing from elsewhere."""
-    connect = " ".join(["'self'", _origin(settings.base_url), _origin(settings.relay_base_url)])
+    """The page may talk to its own origin, the api and the relay, play recordings from the api or Cloud Storage,
+    and load nothing from elsewhere."""
+    api = _origin(settings.base_url)
+    connect = " ".join(["'self'", api, _origin(settings.relay_base_url)])
+    media = " ".join(["'self'", "blob:", api, RECORDINGS_ON_CLOUD])
     policy = (
-        f"default-src 'self'; connect-src {connect}; img-src 'self' data: blob:; media-src 'self' blob:; "
+        f"default-src 'self'; connect-src {connect}; img-src 'self' data: blob:; media-src {media}; "
         "style-src 'self'; script-src 'self'; worker-src 'self'; object-src 'none'; base-uri 'none'; "
         "form-action 'self'; frame-ancestors 'none'"
     )

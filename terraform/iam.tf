@@ -68,18 +68,21 @@ resource "google_project_iam_member" "runtime" {
 }
 
 /******************************************
-  Scorecards bucket: custom roles, least privilege per service
+  Scorecards bucket (scorecards and answer recordings): custom roles, least privilege per service
  *****************************************/
 
 locals {
   scorecard_permissions = {
-    # Erasing a session deletes its PDF; a signed download link is authorised as the signer, so
-    # the api also reads. It never writes: only the report service renders scorecards.
+    # Erasing a session deletes its PDF and recordings; a signed download link is authorised as the
+    # signer, so the api also reads. It never writes: the report service renders scorecards.
     api = ["storage.objects.delete", "storage.objects.get"]
     # Writes each PDF; deletes the card of older data, and an object a redelivery overwrites.
     report = ["storage.objects.create", "storage.objects.delete"]
-    # Retention erases old interviews, their PDFs included.
+    # Retention erases old interviews, their PDFs and recordings included.
     retention = ["storage.objects.delete"]
+    # Stores each recording of a spoken answer once (recordings/, for jobs that record): it never reads,
+    # replaces or deletes one (erasure is the api's and retention's).
+    turn = ["storage.objects.create"]
   }
 }
 
@@ -89,7 +92,7 @@ resource "google_project_iam_custom_role" "scorecards" {
   project     = var.project_id
   role_id     = "${replace(var.name_prefix, "-", "_")}_scorecards_${each.key}"
   title       = "TalentCrew scorecards (${each.key})"
-  description = "What the ${each.key} service does to scorecard PDFs, granted on the scorecards bucket only."
+  description = "What the ${each.key} service does to scorecards and recordings, granted on the scorecards bucket only."
   permissions = each.value
 
   depends_on = [google_project_service.apis]

@@ -1,7 +1,8 @@
 /**
- * Cloud Storage: scorecard PDFs (Blobs) and build inputs. Both private: uniform bucket-level
- * access, public access prevention enforced, no public binding. Scorecards leave only through
- * V4 signed links the api hands to the recruiter who owns them.
+ * Cloud Storage: scorecard PDFs and recordings of spoken answers (Blobs), and build inputs. Both
+ * private: uniform bucket-level access, public access prevention enforced, no public binding.
+ * Scorecards and recordings leave only through V4 signed links the api hands to the recruiters
+ * whose workspace holds them.
  */
 
 resource "google_storage_bucket" "scorecards" {

@@ -3,8 +3,9 @@
 `/v1/listen` is a WebSocket that *pretends* to recognise: it is given the words to hear (`script`)
 and reveals them as audio with speech energy arrives, in audio time (not wall-clock time), so tests
 may send audio as fast as they like and still get deterministic partials, finals and word times.
-`/v1/speak` streams raw PCM16 in several chunks: a tone per word, its length proportional to the
-word's. Both check `Authorization: Token <key>` and record what they were sent.
+Each word is heard with confidence 0.98 unless `DeepgramStandin.unsure` gives it another (a mumbled
+word). `/v1/speak` streams raw PCM16 in several chunks: a tone per word, its length proportional to
+the word's. Both check `Authorization: Token <key>` and record what they were sent.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from starlette.websockets import WebSocket
 from tests.servers import free_port
 
 FRAME_SECONDS = 0.02  # speech is detected per 20 ms of audio
+CLEAR = 0.98  # the confidence of a word heard clearly
 FRAME_BYTES = int(16_000 * FRAME_SECONDS) * 2
 SPEECH_RMS = 500.0  # of int16 samples; louder frames are speech
 WORD_FRAMES = 20  # 0.4 s of speech per word: 2.5 words per second
@@ -51,8 +53,9 @@ def _json_error(status: int, code: str, message: str) -> JSONResponse:
 class ListenConnection:
     """One `/v1/listen` connection as the stand-in saw it."""
 
-    query: dict[str, str]
+    query: dict[str, str]  # the last value of each parameter
     authorization: str
+    keyterms: list[str] = field(default_factory=list)  # every `keyterm` parameter, in order
     frame_times: list[float] = field(default_factory=list)  # time.perf_counter() at each binary frame
     audio_bytes: int = 0
     controls: list[str] = field(default_factory=list)  # the text messages' types, in order
@@ -75,19 +78,24 @@ class SpeakRequest:
     finished_at: float | None = None  # time.perf_counter() after the last chunk was sent
 
 
+def bare(word: str) -> str:
+    """A word as Deepgram's `word` gives it: no punctuation, lower case (`punctuated_word` keeps both)."""
+    return word.strip(".,;:!?\"'").lower()
+
+
 @dataclass
 class _Word:
     text: str
     start: float
     end: float
+    confidence: float
 
     def as_json(self) -> dict[str, Any]:
-        bare = self.text.strip(".,;:!?\"'").lower()
         return {
-            "word": bare,
+            "word": bare(self.text),
             "start": round(self.start, 3),
             "end": round(self.end, 3),
-            "confidence": 0.98,
+            "confidence": self.confidence,
             "punctuated_word": self.text,
         }
 
@@ -100,8 +108,9 @@ class ScriptedRecognizer:
     final with `speech_final`. The result windows are contiguous in audio time, as Deepgram's are.
     """
 
-    def __init__(self, script: str, endpointing_ms: int | None) -> None:
+    def __init__(self, script: str, endpointing_ms: int | None, unsure: dict[str, float] | None = None) -> None:
         self._script = deque(script.split())
+        self._unsure = unsure or {}
         self._endpointing_ms = endpointing_ms
         self._request_id = str(uuid.uuid4())
         self._frames = 0
@@ -156,14 +165,12 @@ class ScriptedRecognizer:
         if self._word is not None:
             self._word_frames += 1
             if self._word_frames >= WORD_FRAMES:
-                self._heard.append(_Word(self._word, self._word_start, self._last_speech_end))
-                self._word = None
+                self._hear(self._word)
 
     def final(self, *, speech_final: bool = False, from_finalize: bool = False) -> dict[str, Any]:
         """Finalizes the window: the words heard so far, a word still being spoken included."""
         if self._word is not None:
-            self._heard.append(_Word(self._word, self._word_start, self._last_speech_end))
-            self._word = None
+            self._hear(self._word)
         message = self._results(self._heard, is_final=True, speech_final=speech_final, from_finalize=from_finalize)
         self._window_start = self.seconds
         self._heard = []
@@ -171,6 +178,11 @@ class ScriptedRecognizer:
         self._speech_since_interim = 0
         self._silence_frames = 0
         return message
+
+    def _hear(self, word: str) -> None:
+        confidence = self._unsure.get(bare(word), CLEAR)
+        self._heard.append(_Word(word, self._word_start, self._last_speech_end, confidence))
+        self._word = None
 
     def has_pending(self) -> bool:
         return bool(self._heard) or self._word is not None or self._speech_in_window
@@ -190,7 +202,7 @@ class ScriptedRecognizer:
                 "alternatives": [
                     {
                         "transcript": " ".join(word.text for word in words),
-                        "confidence": 0.98 if words else 0.0,
+                        "confidence": round(sum(w.confidence for w in words) / len(words), 3) if words else 0.0,
                         "words": [word.as_json() for word in words],
                     }
                 ]
@@ -236,6 +248,7 @@ class DeepgramStandin:
         self.api_key = api_key
         self.base_url = ""
         self.script = ""  # the words /v1/listen will hear, read when a connection opens
+        self.unsure: dict[str, float] = {}  # bare words (see `bare`) heard with this confidence, not CLEAR
         self.idle_timeout_seconds = 10.0  # Deepgram closes (1011) a stream that gets nothing for ~10 s
         self.fail_next_listen: int | None = None  # an HTTP status to refuse the next upgrade with
         self.fail_next_speak: int | None = None  # an HTTP status to answer the next /v1/speak with
@@ -260,10 +273,13 @@ class DeepgramStandin:
         if failure is not None:
             await websocket.send_denial_response(_json_error(failure, "UNAVAILABLE", "Stand-in refused."))
             return
-        connection = ListenConnection(dict(websocket.query_params), authorization)
+        query = websocket.query_params
+        connection = ListenConnection(dict(query), authorization, keyterms=query.getlist("keyterm"))
         self.listen_requests.append(connection)
         endpointing = connection.query.get("endpointing", "10")
-        recognizer = ScriptedRecognizer(self.script, None if endpointing == "false" else int(endpointing))
+        recognizer = ScriptedRecognizer(
+            self.script, None if endpointing == "false" else int(endpointing), dict(self.unsure)
+        )
         await asyncio.sleep(self.accept_delay_seconds)
         await websocket.accept()
 

@@ -7,6 +7,7 @@ get 413; cross-origin calls are allowed only from configured origins.
 from __future__ import annotations
 
 import io
+from pathlib import PurePosixPath
 from typing import Any
 
 from flask import Response, send_file
@@ -24,7 +25,19 @@ from pydantic import BaseModel, Field, ValidationError
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from api.routes import accounts, analytics, api_keys, jobs, mailbox, questions, results, sessions, skills, workspace
+from api.routes import (
+    accounts,
+    analytics,
+    api_keys,
+    jobs,
+    mailbox,
+    questions,
+    recordings,
+    results,
+    sessions,
+    skills,
+    workspace,
+)
 from talentcrew.adapters.local_blobs import LinkRefused, LocalBlobs
 from talentcrew.config import Platform
 from talentcrew.errors import DomainError
@@ -39,6 +52,8 @@ SECURITY_HEADERS = {
     "Strict-Transport-Security": "max-age=31536000; includeSubDomains",
     "Cross-Origin-Resource-Policy": "same-origin",
 }
+ROUTES = (accounts, workspace, api_keys, jobs, questions, sessions, recordings, results, skills, analytics, mailbox)
+MEDIA_TYPES = {".pdf": "application/pdf", ".ogg": "audio/ogg"}  # scorecards, and recordings of spoken answers
 
 
 class Health(BaseModel):
@@ -98,7 +113,7 @@ def create_app(platform: Platform) -> OpenAPI:
     app.register_error_handler(ValidationError, from_validation_error)
     app.after_request(_secure)
     app.add_url_rule("/api/openapi.json", "openapi", lambda: as_problem_json(app.api_doc))
-    for module in (accounts, workspace, api_keys, jobs, questions, sessions, results, skills, analytics, mailbox):
+    for module in ROUTES:
         app.register_api(module.blueprint(platform))
 
     @app.get("/api/health", tags=[SERVICE], responses={200: Health})
@@ -116,14 +131,17 @@ def create_app(platform: Platform) -> OpenAPI:
             data = blobs.open_link(path.object_name, query.expires, query.filename, query.signature)
         except LinkRefused as refused:
             return problem(403, "Forbidden", f"This download link cannot be used: {refused}.", slug="link-refused")
+        media_type = MEDIA_TYPES.get(PurePosixPath(path.object_name).suffix, "application/octet-stream")
         response = send_file(  # writes the name as RFC 6266 says: a non-Latin-1 one cannot go raw into a header
             io.BytesIO(data),
-            mimetype="application/pdf" if path.object_name.endswith(".pdf") else "application/octet-stream",
+            mimetype=media_type,
             as_attachment=True,
             download_name=query.filename,
             etag=False,
-        )
+        )  # answers Range requests (206), as an <audio> element makes them
         response.headers["Cache-Control"] = "private, no-store"
+        if media_type.startswith("audio/"):  # the web app's <audio> loads it from its own origin
+            response.headers["Cross-Origin-Resource-Policy"] = "cross-origin"
         return response
 
     return app

@@ -35,6 +35,10 @@ CONSENT_SUMMARY = (
     "results. Pauses, pasted text and leaving the page are recorded for that review; nothing is decided "
     "automatically."
 )
+RECORDING_SUMMARY = (
+    "Spoken answers are also recorded as audio; only the recruiting team can listen to them, and they are erased "
+    "with the interview."
+)
 
 
 class Kind(StrEnum):
@@ -114,7 +118,7 @@ def _deliver(store: Store, mail: Mail, session: InterviewSession, record: Invite
         job.title if job else "the role",
         link,
         _deadline(record.link_expires_at),
-        CONSENT_SUMMARY,
+        f"{CONSENT_SUMMARY} {RECORDING_SUMMARY}" if session.record_answers else CONSENT_SUMMARY,
         record.contact,
         reminder=record.kind is Kind.REMINDER,
     )

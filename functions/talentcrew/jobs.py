@@ -42,6 +42,11 @@ class JobDraft(BaseModel):
     hire_threshold: HireThreshold = HIRE_THRESHOLD
     webhook_url: WebhookUrl | None = None
     interview_length: InterviewLength = DEFAULT_INTERVIEW_LENGTH
+    record_answers: bool = Field(
+        default=False,
+        description="Record each spoken answer for review (off by default). It applies to candidates invited from now "
+        "on, whose consent notice says so.",
+    )
 
 
 class NewJob(JobDraft):

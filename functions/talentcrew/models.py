@@ -232,6 +232,11 @@ class Job(Document):
         "owner only when the job is created and when the secret is rotated.",
     )
     interview_length: InterviewLength = DEFAULT_INTERVIEW_LENGTH
+    record_answers: bool = Field(
+        default=False,
+        description="Record each spoken answer (Ogg/Opus) for review beside its transcript; candidates invited while "
+        "it is on are told so.",
+    )
     questions: Annotated[list[JobQuestion], Field(max_length=MAX_OWN_QUESTIONS)] = Field(
         default=[], description="The recruiter's own questions; a change is a new rubric version."
     )
@@ -279,6 +284,11 @@ class InterviewSession(Document):
     overall_score: Annotated[int, Field(ge=0, le=100)] | None = None
     recommendation: Recommendation | None = None
     max_questions: Annotated[int, Field(ge=1, le=50)]
+    record_answers: bool = Field(
+        default=False,
+        description="Its job's setting when the candidate was invited: what the consent notice said, and so whether "
+        "spoken answers are recorded.",
+    )
     report_object: str | None = None
     provenance: Provenance | None = None
     final_decision: Recommendation | None = Field(
@@ -348,6 +358,24 @@ def confidence(grade: Grade) -> int:
     return (grade.understanding_score + grade.explainability_score + 1) // 2
 
 
+Likelihood = Annotated[float, Field(ge=0, le=1)]
+MAX_HEARD_WORDS = 5000  # an answer of 20,000 characters (LongText) holds no more words than this
+
+TRANSCRIPT_CHECK_BELOW = 0.7
+"""A spoken answer heard with a mean confidence below this is marked for a person to check its transcript. Clear
+speech scores about 0.9 or more on Deepgram (and in Whisper's exp(mean log-probability), a similar 0-1 scale); a
+mean under 0.7 means many words were guesses, enough that the grade may rest on words never said."""
+
+
+class HeardWord(BaseModel):
+    """One word of a spoken answer as the speech engine heard it, and how sure it was (0-1)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    text: Annotated[str, StringConstraints(max_length=100)]
+    confidence: Likelihood
+
+
 class Answer(Document, Grade):
     """One graded exchange (the prototype's PerAnswerMetric): the grade, and what it grades."""
 
@@ -367,6 +395,26 @@ class Answer(Document, Grade):
     is_cheating_suspected: bool = False
     cheating_reasons: list[str] = []
     pause_seconds: Annotated[float, Field(ge=0)] | None = None
+    asked_for_time: bool = Field(
+        default=False,
+        description='The candidate asked for time ("Let me think"), which is never counted as a pause: asked '
+        "before the first word, no pause was measured and no pause rule judged the answer.",
+    )
+    recording_object: str | None = Field(
+        default=None, description="The spoken answer's recording in Blobs (audio/ogg), when its session records."
+    )
+    recording_seconds: Annotated[float, Field(ge=0)] | None = None
+    transcript_confidence: Likelihood | None = Field(
+        default=None, description="The speech engine's mean confidence in the spoken words (0-1); null if typed."
+    )
+    heard_words: Annotated[list[HeardWord], Field(max_length=MAX_HEARD_WORDS)] = Field(
+        default=[], description="The spoken words with the engine's confidence in each, where it scores words."
+    )
+    transcript_check: bool = Field(
+        default=False,
+        description=f"Heard with a mean confidence below {TRANSCRIPT_CHECK_BELOW}: a person should check the "
+        "transcript against what was said before trusting the grade.",
+    )
     provenance: Provenance
     asked_at: Timestamp
     answered_at: Timestamp = Field(default_factory=utcnow)

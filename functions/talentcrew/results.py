@@ -28,7 +28,7 @@ from talentcrew.errors import Conflict, NotFound
 from talentcrew.jobs import owned_job
 from talentcrew.models import Answer, InterviewSession, Job, Recommendation, Timestamp, User, timestamp_text, utcnow
 from talentcrew.ports import Page, Scalar, Store, every
-from talentcrew.sessions import all_of, owned_session
+from talentcrew.sessions import all_of, integrity_flags, owned_session
 from talentcrew.workspaces import Caller
 
 COMPARED = (2, 4)
@@ -37,6 +37,10 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 """What makes a spreadsheet read a cell as a formula (OWASP's CSV injection advice)."""
 Id = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
 _ID = TypeAdapter(Id)
+INTEGRITY_FLAGS = (
+    "Graded answers flagged for integrity review (a signal at the flag threshold, or the grader's suspicion), as the "
+    "interview's timeline shows them; weaker signals, and requests to rephrase the question, are not counted."
+)
 
 
 class Sort(StrEnum):
@@ -136,7 +140,7 @@ class ResultRow(InterviewSession):
     """A completed interview as the results list shows it: the session, its job's title and its flags."""
 
     job_title: str
-    integrity_flags: int = Field(description="Graded answers with outside help suspected.")
+    integrity_flags: int = Field(description=INTEGRITY_FLAGS)
     bias_flags: int = Field(description="Graded answers whose question or grading was flagged for bias.")
 
 
@@ -147,7 +151,7 @@ class ComparedInterview(BaseModel):
     recommendation: Recommendation | None
     final_decision: Recommendation | None
     completed_at: Timestamp | None
-    integrity_flags: int
+    integrity_flags: int = Field(description=INTEGRITY_FLAGS)
     bias_flags: int
     skills: dict[str, float | None] = Field(
         description="Each of the job's core skills: the mean (1-10, one decimal) of its graded answers, or null."
@@ -186,7 +190,8 @@ class CompareQuery(BaseModel):
 
 @dataclass(frozen=True)
 class Flags:
-    """Each session's graded answers with an integrity flag, and with a bias flag, counted by the store."""
+    """Each session's integrity flags (graded answers flagged, as `sessions.integrity_flags` counts them) and graded
+    answers with a bias flag, counted by the store."""
 
     integrity: Mapping[Scalar, int]
     bias: Mapping[Scalar, int]
@@ -435,7 +440,7 @@ def compare(store: Store, caller: Caller, job_id: str, session_ids: list[str]) -
                 recommendation=session.recommendation,
                 final_decision=session.final_decision,
                 completed_at=session.ended_at,
-                integrity_flags=sum(a.is_cheating_suspected for a in answers),
+                integrity_flags=integrity_flags(answers),
                 bias_flags=sum(a.bias_flag for a in answers),
                 skills={skill: means.mean(session.id, skill) for skill in skills},
             )

@@ -3,8 +3,8 @@
 A workspace's owner sets `retention_days` (30 to 3650) or keeps interviews until they are erased
 (null). Each tick (`talentcrew.retention.tick`, daily) erases every workspace's completed interviews
 that ended more than that many days before the tick's day. The erasure is the one a recruiter asks
-for (`sessions.erase`: answers, drafts, questions, signals, reviews, invites, self-identification,
-scorecard), audited as done by `retention`. What it erased is recorded per workspace and day
+for (`sessions.erase`: answers and their recordings, drafts, questions, signals, reviews, invites,
+self-identification, scorecard), audited as done by `retention`. What it erased is recorded per workspace and day
 (`RetentionRun`): the daily analytics report shows it to the members, and a redelivered tick finds
 the record and erases nothing twice.
 
@@ -13,7 +13,7 @@ check that its session stands, not atomically with it, so a connection live whil
 erased can leave one behind.
 
 This is its own step, not part of the analytics report, because it deletes data: it runs with the
-few roles that takes (the store, deleting scorecards) and none of the analytics' (the brain).
+few roles that takes (the store, deleting scorecards and recordings) and none of the analytics' (the brain).
 """
 
 from __future__ import annotations

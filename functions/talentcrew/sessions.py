@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TypeVar
@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, EmailStr, Field
 from talentcrew import audit, auth, invite_emails, scoring
 from talentcrew.errors import Conflict, NotFound, NotReady
 from talentcrew.events import SESSION_COMPLETED, announcement
+from talentcrew.interview.integrity import REVIEW_THRESHOLD
 from talentcrew.invite_emails import InviteEmail
 from talentcrew.jobs import owned_job
 from talentcrew.models import (
@@ -34,11 +35,17 @@ from talentcrew.tenancy import owned
 from talentcrew.workspaces import Caller
 
 CANDIDATE = "candidate"
-CONSENT_NOTICE = (
+_TERMS = (
     "This interview is run by an AI interviewer. Your answers are transcribed and graded, and a "
     "recruiter reviews the results. Signals such as long pauses, pasted text or leaving the page "
-    "are recorded for that human review; nothing is decided automatically. By starting you agree "
-    "to this; you may stop at any time."
+    "are recorded for that human review; nothing is decided automatically."
+)
+_AGREEMENT = "By starting you agree to this; you may stop at any time."
+CONSENT_NOTICE = f"{_TERMS} {_AGREEMENT}"
+RECORDING_NOTICE = (
+    "If you speak your answers, each one is also recorded as audio. Only the recruiting team that invited you "
+    "can listen to the recordings, beside the transcript, and they are erased with the interview (when the "
+    "team erases it, or its retention period ends)."
 )
 CONNECT_AUDIT_WINDOW = timedelta(minutes=10)
 """A session's connects are audited once per window: reconnections (or a script) add no rows past that."""
@@ -72,7 +79,13 @@ class SessionDetail(BaseModel):
     integrity_signals: list[IntegritySignal]
     reviews: list[Review]
     invite_emails: list[InviteEmail] = Field(description="Invitations and reminders emailed, oldest first.")
-    cheating_incidents: int
+    flag_threshold: float = Field(
+        description="A signal this strong or stronger flags its answer; weaker ones are context (`integrity.is_flag`)."
+    )
+    cheating_incidents: int = Field(
+        description="Answers flagged for integrity review (`is_integrity_flag`: a signal at the flag threshold, or the "
+        "grader's suspicion), one per answer; weaker signals and requests to rephrase the question are not counted."
+    )
     bias_incidents: int
 
 
@@ -120,6 +133,7 @@ def create_session(store: Store, caller: Caller, draft: SessionDraft, links: Lin
         candidate_name=draft.candidate_name,
         candidate_email=draft.candidate_email,
         max_questions=job.interview_length,
+        record_answers=job.record_answers,
     )
     store.create(session)
     audit.record(store, caller.actor, "session.created", session_id=session.id)
@@ -187,9 +201,23 @@ def session_detail(store: Store, caller: Caller, session_id: str) -> SessionDeta
         integrity_signals=signals,
         reviews=list(all_of(store, Review, session.id, "id")),
         invite_emails=invite_emails.for_session(store, session.id),
-        cheating_incidents=sum(a.is_cheating_suspected for a in answers) + len(signals),
+        cheating_incidents=integrity_flags(answers),
+        flag_threshold=REVIEW_THRESHOLD,
         bias_incidents=sum(a.bias_flag for a in answers),
     )
+
+
+def is_integrity_flag(answer: Answer) -> bool:
+    """The one definition of an integrity flag: an answer the turn service flagged (one of its signals reached the
+    flag threshold, `integrity.is_flag`, or the grader suspected help), counted once however many signals it has.
+    A request to rephrase the question is not an answer and carries no flag (as results and analytics count)."""
+    return answer.is_cheating_suspected and not answer.needs_clarification
+
+
+def integrity_flags(answers: Iterable[Answer]) -> int:
+    """How many of the answers are integrity flags: what the timeline and the scorecard show as flags. Signals below
+    the threshold are shown as context and never add to it."""
+    return sum(is_integrity_flag(answer) for answer in answers)
 
 
 def candidate_view(store: Store, invite_token: str) -> CandidateView:
@@ -203,9 +231,14 @@ def candidate_view(store: Store, invite_token: str) -> CandidateView:
         job_title=job.title,
         candidate_name=session.candidate_name,
         questions=session.max_questions,
-        consent_notice=CONSENT_NOTICE,
+        consent_notice=consent_notice(session),
         is_completed=session.is_completed,
     )
+
+
+def consent_notice(session: InterviewSession) -> str:
+    """What the candidate agrees to by starting; an interview that records spoken answers says so."""
+    return f"{_TERMS} {RECORDING_NOTICE} {_AGREEMENT}" if session.record_answers else CONSENT_NOTICE
 
 
 def candidate_session(store: Store, invite_token: str, session_id: str) -> InterviewSession:
@@ -293,10 +326,15 @@ def erase_session(store: Store, blobs: Blobs, caller: Caller, session_id: str) -
 
 
 def erase(store: Store, blobs: Blobs, session: InterviewSession, actor: audit.Actor) -> None:
-    """Erases the candidate's data: answers and drafts, questions, signals, reviews, invites, scorecard, the session.
+    """Erases the candidate's data: answers (and their recordings) and drafts, questions, signals, reviews, invites,
+    scorecard, the session.
 
-    The session document goes last, so an erasure cut short can simply be run again.
+    The session document goes last, so an erasure cut short can simply be run again; a recording goes before
+    the answer that names it.
     """
+    for answer in all_of(store, Answer, session.id, "turn_index"):
+        if answer.recording_object:
+            blobs.delete(answer.recording_object)
     kinds = (
         (Answer, "turn_index"),
         (AnswerDraft, "turn_index"),

@@ -1,10 +1,6 @@
-"""HTTP function `turn`: the turn service, the one writer of interview state (see interview/calls.py).
-
-`POST /` takes a turn, `POST /resume` says where the interview stands, `POST /draft` keeps the
-words heard so far. Called by the relay, never by browsers: on Google Cloud only the relay's
-service account holds the invoker role (`TALENTCREW_TURN_AUTH=iam`); elsewhere the relay sends a
-shared secret.
-"""
+"""HTTP function `turn`, the one writer of interview state: the calls of interview/calls.py (`POST /` a turn,
+`/resume`, `/draft`, `/recording`). Called by the relay, never by browsers: on Google Cloud only the relay's account
+may invoke it (`TALENTCREW_TURN_AUTH=iam`); elsewhere the relay sends a shared secret."""
 
 from __future__ import annotations
 
@@ -13,11 +9,11 @@ import functions_framework
 from http_problems import from_domain_error, from_validation_error, problem
 from pydantic import ValidationError
 
-from talentcrew import logs
+from talentcrew import logs, recordings
 from talentcrew.auth import check_service_call
 from talentcrew.config import interviewer, platform
 from talentcrew.errors import DomainError
-from talentcrew.interview.calls import DraftRequest, ResumeRequest, TurnRequest
+from talentcrew.interview.calls import DraftRequest, RecordingRequest, ResumeRequest, TurnRequest
 from talentcrew.interview.turn import Interviewer
 
 
@@ -34,7 +30,12 @@ def _draft(body: bytes, interview: Interviewer) -> flask.Response:
     return flask.Response(status=204)
 
 
-CALLS = {"/": _take, "/resume": _resume, "/draft": _draft}
+def _recording(body: bytes, interview: Interviewer) -> flask.Response:
+    recordings.keep(interview.store, platform().blobs, RecordingRequest.model_validate_json(body))
+    return flask.Response(status=204)
+
+
+CALLS = {"/": _take, "/resume": _resume, "/draft": _draft, "/recording": _recording}
 
 
 @functions_framework.http

@@ -29,6 +29,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from relay import protocol
 from relay.audio import RateLimit, loud
 from relay.protocol import Close
+from relay.recording import Recording, deliver
 from relay.settings import RelaySettings
 from relay.speech.ports import BYTES_PER_SECOND, SpeechToText, SpeechUnavailable, TextToSpeech, Transcript
 from relay.spoken import SpokenAnswer
@@ -36,6 +37,7 @@ from relay.states import Event, State, transition
 from relay.turns import TurnFailed, TurnService, Withdrawn
 from talentcrew.interview.calls import DraftRequest, TurnReply, TurnRequest
 from talentcrew.interview.integrity import Telemetry
+from talentcrew.models import MAX_HEARD_WORDS, HeardWord
 
 log = logging.getLogger(__name__)
 
@@ -183,7 +185,10 @@ class Conversation:
         self._focus = _Focus()
         self._patience: Cancellable | None = None
         self._thinking = False  # asked for time: only "done" ends this answer, never silence
+        self._keyterms: list[str] = []  # words this answer is likely to hold, for the speech engine
         self._unmeasured = False  # ...and asked before the first word: no pause before answering
+        self._record = False  # the interview records spoken answers (its consent notice said so)
+        self._recording: Recording | None = None  # this turn's audio, from its first frame until it is taken
 
     def _to(self, event: Event) -> State:
         """Moves the connection on by `event`; returns the new state."""
@@ -229,6 +234,8 @@ class Conversation:
         """The handler is done with the socket: an answer being given keeps its last words as a draft."""
         self._cancel_patience()
         listening = self._state is State.LISTENING
+        if self._state is not State.TAKING:  # an answer being taken sends its recording once it is
+            self._drop_recording()
         self._to(Event.ENDED)
         if self._answer is not None:
             if listening:
@@ -277,9 +284,15 @@ class Conversation:
             return  # between answers: nobody is listening
         if self._patience is not None and loud(frame):
             self._cancel_patience()  # speaking again: the engine's pause was a breath, not the end
+        if self._record:
+            self._recording = self._recording or Recording()
+            self._recording.feed(frame)
         if self._answer is None:
             self._answer = SpokenAnswer(
-                self._services.stt, self._heard, buffer_seconds=self._services.settings.audio_buffer_seconds
+                self._services.stt,
+                self._heard,
+                buffer_seconds=self._services.settings.audio_buffer_seconds,
+                keyterms=self._keyterms,
             )
             self._told_dropped = False
         if not self._answer.feed(frame, time.monotonic()) and not self._told_dropped:
@@ -321,6 +334,8 @@ class Conversation:
             return
         self._turn = resumed.turn_index
         self._said, self._draft_pause = resumed.said, resumed.pause_seconds
+        self._record = resumed.record
+        self._keyterms = resumed.keyterms
         self._to(Event.ASKED)
         question = protocol.Question(
             text=resumed.question or "", turn=self._turn, skill=resumed.skill, notice=resumed.notice
@@ -423,7 +438,7 @@ class Conversation:
                 code = "speech_unavailable" if failed else "nothing_heard"
                 await self._error(code, "no words were heard; answer again, or type the answer")
             return
-        await self._take(text, self._pause(answer), self._focus.telemetry())
+        await self._take(text, self._pause(answer), self._focus.telemetry(), answer)
 
     async def _typed(self, message: protocol.TextMessage) -> None:
         answer, self._answer = self._answer, None
@@ -432,9 +447,14 @@ class Conversation:
         text = _join(self._said, answer.text if answer else "", message.text)
         telemetry = message.telemetry or self._focus.telemetry()
         pause = message.pause_seconds if message.pause_seconds is not None else self._pause(answer)
-        await self._take(text, pause, telemetry)
+        await self._take(text, pause, telemetry, answer)
 
-    async def _take(self, text: str, pause: float | None, telemetry: Telemetry | None) -> None:
+    async def _take(
+        self, text: str, pause: float | None, telemetry: Telemetry | None, spoken: SpokenAnswer | None
+    ) -> None:
+        """Sends the answer, with the engine's confidence in the spoken part's words (none when typed)."""
+        confidence = spoken.confidence if spoken is not None else None
+        words = spoken.words[:MAX_HEARD_WORDS] if spoken is not None else []
         await self._drafts.superseded()
         request = TurnRequest(
             session_id=self._session_id,
@@ -442,22 +462,37 @@ class Conversation:
             answer_text=text[: protocol.MAX_TEXT],
             pause_seconds=pause,
             telemetry=telemetry,
+            transcript_confidence=round(confidence, 3) if confidence is not None else None,
+            words=[HeardWord(text=word.text[:100], confidence=round(word.confidence, 3)) for word in words],
+            thinking=self._thinking,  # kept until the turn is taken, so a resent answer still says so
         )
         try:
             reply = await self._services.turns.take(request)
         except Withdrawn:
+            self._drop_recording()
             return await self._withdraw()
         except TurnFailed as failed:
             log.warning("turn %d failed: %s", request.turn_index, failed, extra={"session_id": self._session_id})
-            self._said = text  # kept: "done" or a typed answer sends it again
+            self._said = text  # kept: "done" or a typed answer sends it again (its recording goes on too)
             if self._to(Event.NOT_TAKEN) is State.LISTENING:
                 await self._error("turn_failed", "your answer could not be recorded just now; send it again")
+            else:
+                self._drop_recording()
             return
         log.info("turn %d taken", request.turn_index, extra={"session_id": self._session_id, "pause": pause})
+        if self._recording is not None:  # sent after the turn, beside the next question: never in the gap
+            self._spawn(deliver(self._recording, self._services.turns, self._session_id, request.turn_index))
+            self._recording = None
         await self._advance(reply)
+
+    def _drop_recording(self) -> None:
+        if self._recording is not None:
+            self._recording.abandon()
+            self._recording = None
 
     async def _advance(self, reply: TurnReply) -> None:
         self._said, self._draft_pause, self._shown_at = "", None, None
+        self._keyterms = reply.keyterms
         self._thinking = self._unmeasured = False
         self._focus = _Focus()
         last, self._turn = self._turn, self._turn + 1

@@ -67,7 +67,8 @@ class Thinking(_Client):
     """The candidate asked for time ("let me think"), which never counts against them.
 
     Silence no longer ends this answer (only "done" does), and, if no word of it has been heard
-    yet, its pause before answering is not measured.
+    yet, its pause before answering is not measured. The answer is sent with `thinking`, so the
+    recruiter sees that time was asked for (a request before a dropped connection is not kept).
     """
 
     type: Literal["thinking"]

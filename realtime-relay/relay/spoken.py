@@ -1,19 +1,19 @@
 """One answer by voice: the candidate's audio to the recogniser, and the words that come back.
 
 The audio waits in a bounded buffer while a task feeds the recogniser, so a slow engine never
-blocks the socket; what does not fit is dropped by `AudioBuffer`'s rule. Finals are kept in order;
-the first word's audio time, mapped onto the moment the relay received it, dates the start of the
-answer for the candidate's pause.
+blocks the socket; what does not fit is dropped by `AudioBuffer`'s rule. Finals are kept in order,
+with the engine's confidence in their words; the first word's audio time, mapped onto the moment the
+relay received it, dates the start of the answer for the candidate's pause.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 
 from relay.audio import AudioBuffer, AudioClock
-from relay.speech.ports import BYTES_PER_SECOND, Recognition, SpeechToText, SpeechUnavailable, Transcript
+from relay.speech.ports import BYTES_PER_SECOND, Recognition, SpeechToText, SpeechUnavailable, Transcript, Word
 
 log = logging.getLogger(__name__)
 
@@ -27,12 +27,17 @@ class SpokenAnswer:
         listener: Listener,
         *,
         buffer_seconds: float,
+        keyterms: Sequence[str] = (),
     ) -> None:
         self._stt = stt
         self._listener = listener
+        self._keyterms = keyterms
         self._buffer = AudioBuffer(int(buffer_seconds * BYTES_PER_SECOND))
         self._clock = AudioClock(BYTES_PER_SECOND)
         self.finals: list[str] = []
+        self.words: list[Word] = []
+        """The finals' words with their confidences, where the engine scores words one by one."""
+        self._scored: list[tuple[float, int]] = []  # per final: the sum of its words' confidences, its word count
         self.first_word_at: float | None = None
         self.failure: SpeechUnavailable | None = None
         self._task = asyncio.create_task(self._run())
@@ -40,6 +45,13 @@ class SpokenAnswer:
     @property
     def text(self) -> str:
         return " ".join(self.finals)
+
+    @property
+    def confidence(self) -> float | None:
+        """The engine's mean confidence in the answer's words (0-1), each word weighing the same: an engine that
+        scores a whole final (Whisper) counts its confidence once per word. None if no final had one."""
+        words = sum(count for _, count in self._scored)
+        return sum(total for total, _ in self._scored) / words if words else None
 
     @property
     def dropped_frames(self) -> int:
@@ -67,7 +79,7 @@ class SpokenAnswer:
 
     async def _run(self) -> None:
         try:
-            async with self._stt.recognize() as recognition:
+            async with self._stt.recognize(self._keyterms) as recognition:
                 reader = asyncio.create_task(self._read(recognition))
                 try:
                     while (frame := await self._buffer.get()) is not None:
@@ -86,5 +98,14 @@ class SpokenAnswer:
             if transcript.text and self.first_word_at is None:
                 self.first_word_at = self._clock.wall_time(transcript.start_seconds)
             if transcript.is_final and transcript.text:
-                self.finals.append(transcript.text)
+                self._keep(transcript)
             await self._listener(self, transcript)
+
+    def _keep(self, final: Transcript) -> None:
+        self.finals.append(final.text)
+        self.words.extend(final.words)
+        if final.words:
+            self._scored.append((sum(word.confidence for word in final.words), len(final.words)))
+        elif final.confidence is not None:
+            count = len(final.text.split())
+            self._scored.append((final.confidence * count, count))

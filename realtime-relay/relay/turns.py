@@ -1,7 +1,7 @@
 """The relay's side of the turn service: where an interview stands, the words heard so far, each answer.
 
 The turn service alone writes interview state; the relay asks it (`talentcrew.interview.calls`).
-Its three calls are idempotent, so one that timed out or met a 5xx is simply made again. A 410
+Its calls are idempotent, so one that timed out or met a 5xx is simply made again. A 410
 means the recruiter erased the interview or revoked its invite (`Withdrawn`); any other refusal is
 a `TurnFailed`, whose message names the status only: what the service answered is logged here, on
 the server, and never travels towards the candidate.
@@ -21,7 +21,7 @@ from typing import Any, Protocol
 
 import requests
 
-from talentcrew.interview.calls import DraftRequest, Resumed, ResumeRequest, TurnReply, TurnRequest
+from talentcrew.interview.calls import DraftRequest, RecordingRequest, Resumed, ResumeRequest, TurnReply, TurnRequest
 from talentcrew.keys import TurnCallSettings
 
 log = logging.getLogger(__name__)
@@ -65,6 +65,10 @@ class TurnService(Protocol):
         """Keeps the words of the answer heard so far, replacing the draft before."""
         ...
 
+    async def record(self, request: RecordingRequest) -> None:
+        """Keeps the recording of an answer already taken, in an interview that records them."""
+        ...
+
 
 class GoogleIdToken:
     """`Authorization` values holding an ID token for `audience`, renewed before it expires (the runtime's
@@ -98,7 +102,7 @@ def authorization(settings: TurnCallSettings) -> Callable[[], str]:
 
 
 class TurnClient:
-    """The turn service over HTTP: `POST {base_url}/`, `/resume` and `/draft`."""
+    """The turn service over HTTP: `POST {base_url}/`, `/resume`, `/draft` and `/recording`."""
 
     def __init__(
         self,
@@ -124,6 +128,9 @@ class TurnClient:
 
     async def draft(self, request: DraftRequest) -> None:
         await self._call("draft", request.model_dump(mode="json"), request.session_id)
+
+    async def record(self, request: RecordingRequest) -> None:
+        await self._call("recording", request.model_dump(mode="json"), request.session_id)
 
     def _post(self, path: str, body: dict[str, Any]) -> requests.Response:
         headers = {"Authorization": self._authorization()}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -21,6 +22,7 @@ from talentcrew.models import (
     user_id_for,
     utcnow,
 )
+from talentcrew.questions import Prompt
 
 PASSWORD = "correct horse battery"
 
@@ -169,3 +171,12 @@ def seed_signal(session_id: str, owner_id: str, turn: int = 0) -> IntegritySigna
     )
     platform().store.put(signal)
     return signal
+
+
+def said_concept_terms(reference: Prompt) -> list[str]:
+    """The question's concept terms that its ideal answer says whole, as it writes them (the keyterms' rule)."""
+    terms = [term for concept in reference.key_concepts for term in concept.terms]
+    found = (re.search(rf"\b{re.escape(term)}\b", reference.ideal_answer, re.IGNORECASE) for term in terms)
+    said = [match.group(0) for match in found if match]
+    assert said  # every bank question's ideal answer says some of its terms
+    return said

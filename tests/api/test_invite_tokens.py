@@ -20,7 +20,7 @@ from talentcrew.config import platform
 from talentcrew.models import utcnow
 from tests.api.helpers import auth_headers, candidate_view, create_job, invite_token
 
-PATH_PARAMETERS = {"id", "question_id", "object_name"}  # resource ids and a stored object's name: no credentials
+PATH_PARAMETERS = {"id", "question_id", "turn_index", "object_name"}  # ids, an answer's turn, an object: no credentials
 CREDENTIAL_WORDS = ("token", "ticket", "invite", "secret", "password")
 
 

@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -35,6 +36,7 @@ from talentcrew.config import platform
 from talentcrew.events import ANALYTICS_TICK, Dispatcher
 from talentcrew.invite_emails import InviteEmail
 from talentcrew.models import (
+    Answer,
     Document,
     InterviewSession,
     Job,
@@ -45,6 +47,7 @@ from talentcrew.models import (
     user_id_for,
     utcnow,
 )
+from talentcrew.recordings import object_name
 from talentcrew.retention import RetentionRun, run_id
 from talentcrew.workspaces import Invitation, Member, Role, Workspace, member_id
 from tests.api.helpers import (
@@ -194,6 +197,8 @@ def team(api_client: FlaskClient) -> Team:
     question = _created(client.post(f"/api/jobs/{job['id']}/questions/", json=OWN, headers=owner))
     (done, _), (other, _), (open_, _) = (create_session(client, owner, job["id"]) for _ in range(3))
     flagged = seed_answer(done["id"], done["owner_id"], 0, 7, cheating=True)
+    platform().blobs.put(recording := object_name(done["id"], 0), b"OggS recording", "audio/ogg")
+    store.update(Answer, flagged.id, {"recording_object": recording})
     for session in (done, other):
         _ended(client, owner, session["id"])
     report = f"scorecards/{done['id']}/card.pdf"
@@ -216,6 +221,7 @@ def team(api_client: FlaskClient) -> Team:
         "invitation": invitation["id"],
         "api_key": key["id"],
         "answer": flagged.id,
+        "turn": str(flagged.turn_index),
     }
     return Team(user_id_for(email_of(Role.OWNER)), headers, ids, elsewhere)
 
@@ -226,7 +232,7 @@ Body = Callable[[Team, Role], Json]
 @dataclass(frozen=True)
 class Op:
     """A bearer operation of the OpenAPI document, the least role it needs, and a call of it that answers `ok`
-    to that role in a `Team`'s workspace. `at` names the `Team.ids` of the path's {id} and {question_id}; the
+    to that role in a `Team`'s workspace. `at` names the `Team.ids` of the path's parameters, in order; the
     query is formatted with `Team.ids`. (test_security's `Call` fills in only a job and a session.)"""
 
     method: str
@@ -238,7 +244,7 @@ class Op:
     body: Body | None = None
 
     def send(self, client: FlaskClient, team: Team, role: Role) -> TestResponse:
-        params = dict(zip(("id", "question_id"), (team.ids[name] for name in self.at), strict=False))
+        params = dict(zip(re.findall(r"{(\w+)}", self.path), (team.ids[name] for name in self.at), strict=True))
         url = self.path.format(**params) + self.query.format(**team.ids)
         body = self.body(team, role) if self.body else None
         return client.open(url, method=self.method, json=body, headers=team.headers[role])
@@ -266,6 +272,7 @@ OPS = [
     Op("GET", "/api/sessions/{id}/", VIEWER, at=("done",)),
     Op("GET", "/api/sessions/{id}/audit/", VIEWER, at=("done",)),
     Op("GET", "/api/sessions/{id}/download-pdf/", VIEWER, 302, at=("done",)),
+    Op("GET", "/api/sessions/{id}/answers/{turn_index}/recording/", VIEWER, at=("done", "turn")),
     Op("GET", "/api/analytics/", VIEWER),
     Op("GET", "/api/analytics/reports/latest/", VIEWER),
     Op("GET", "/api/skills/", VIEWER),

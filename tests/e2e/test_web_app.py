@@ -9,48 +9,30 @@ looks at the analytics. Any console error (a CSP violation included) fails the t
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from tests.e2e.browser import (
     OWN_QUESTION,
     Network,
-    answer_wav,
     create_job,
     invite,
-    launch,
     open_invite,
     sign_up,
     take_text_interview,
     take_voice_interview,
     watch,
 )
-from tests.e2e.local_platform import LocalPlatform, local_platform
+from tests.e2e.local_platform import LocalPlatform
 
 QUESTIONS = 3  # the shortest interview a job may have
 PASTED = "The N+1 problem is one query for a list and then one more query for every row of it."
 BEFORE_THE_DROP = "Cache-aside reads through the cache and fills it on a miss."
 AFTER_THE_DROP = " Write-through updates the cache together with the database on every write."
 pytestmark = pytest.mark.timeout(600)
-
-
-@pytest.fixture(scope="module")
-def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalPlatform]:
-    with local_platform(tmp_path_factory.mktemp("platform")) as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browser]:
-    microphone = answer_wav(tmp_path_factory.mktemp("microphone") / "answer.wav")
-    with sync_playwright() as playwright:
-        browser = launch(playwright, microphone)
-        yield browser
-        browser.close()
 
 
 def _page(browser: Browser, **options: object) -> tuple[Page, list[str]]:
@@ -71,7 +53,7 @@ def _download_scorecard(page: Page) -> bytes:
 
 
 def _typed_interview(browser: Browser, link: str) -> list[str]:
-    """Types every answer; pastes into the first; the network drops while the last is half typed."""
+    """Types every answer; asks for time and pastes in the first; the network drops while the last is half typed."""
     typist, errors = _page(browser, permissions=["clipboard-read", "clipboard-write"])
     network = Network(typist)
     open_invite(typist, link, "text")
@@ -81,6 +63,9 @@ def _typed_interview(browser: Browser, link: str) -> list[str]:
     )  # the first turn loads the grader
     box = typist.get_by_label("Your answer")
     expect(box).to_be_focused()
+    think = typist.get_by_role("button", name="Let me think")  # the text form's own
+    think.click()
+    expect(think).to_have_attribute("aria-pressed", "true")
     box.press_sequentially("From the docs: ", delay=2)
     typist.evaluate("text => navigator.clipboard.writeText(text)", PASTED)
     box.press("ControlOrMeta+V")  # a real paste event, which the page reports
@@ -110,7 +95,8 @@ def _spoken_interview(browser: Browser, link: str) -> list[str]:
     return errors
 
 
-def test_recruiter_and_two_candidates(platform: LocalPlatform, browser: Browser) -> None:
+def test_recruiter_and_two_candidates(platform: LocalPlatform, speaking_browser: Browser) -> None:
+    browser = speaking_browser
     recruiter, recruiter_errors = _page(browser, accept_downloads=True)
     sign_up(recruiter, platform.web, "rita@acme.example")
     create_job(recruiter, "Backend Engineer", QUESTIONS)
@@ -130,6 +116,11 @@ def test_recruiter_and_two_candidates(platform: LocalPlatform, browser: Browser)
     typed = recruiter.locator("article.answer")
     expect(typed.first).to_contain_text("Pasted text")  # the paste reached the integrity rules, with its reason
     expect(typed.first).to_contain_text(f"Pasted {len(PASTED)} characters in 1 paste")
+    expect(typed.first).to_contain_text("Asked for time to think")  # recorded with the answer, and shown
+    expect(typed.nth(1)).not_to_contain_text("Asked for time to think")
+    flags = recruiter.locator(".flag h4", has_text="Possible outside help")  # the things shown as flags
+    expect(flags.first).to_be_visible()
+    expect(recruiter.locator(".session-head")).to_contain_text(re.compile(rf"(?<!\d){flags.count()} integrity flag"))
     expect(typed.last).to_contain_text(BEFORE_THE_DROP + AFTER_THE_DROP)
     expect(typed.last).to_contain_text(OWN_QUESTION)  # the recruiter's own question, asked for its skill
     recruiter.go_back()

@@ -1,9 +1,10 @@
 """Stand-ins for what the relay talks to, so its protocol is tested in-process, without models or sockets.
 
-- `FakeTurns`: the turn service in memory (questions, answers, drafts per session), with a switch to
+- `FakeTurns`: the turn service in memory (questions, answers, drafts, recordings per session), with a switch to
   refuse every call as the real one would (410, 422, unreachable) and a gate that holds turns in flight.
 - `FakeSpeech`: speech in and out. The candidate's "audio" says what the engine hears: a frame made by
-  `heard()` carries its transcript; any other frame is silence. Speech out is a few bytes.
+  `heard()` carries its transcript (and the engine's confidence); any other frame is silence. It records
+  the keyterms each recognition was given. Speech out is a few bytes.
 - `FakeTimer`: the end-of-answer patience, fired by the test instead of by the clock.
 
 The relay runs on the event loop of Starlette's TestClient, in another thread: the fakes record under
@@ -16,7 +17,7 @@ import asyncio
 import contextlib
 import json
 import threading
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, Literal, cast
@@ -24,10 +25,10 @@ from typing import Any, Literal, cast
 from starlette.testclient import TestClient, WebSocketTestSession
 from starlette.websockets import WebSocketDisconnect
 
-from relay.speech.ports import BYTES_PER_SECOND, SpeechUnavailable, Transcript
+from relay.speech.ports import BYTES_PER_SECOND, SpeechUnavailable, Transcript, Word
 from relay.turns import TurnFailed, Withdrawn
 from talentcrew.auth import TokenKeys, Tokens, public_half
-from talentcrew.interview.calls import DraftRequest, Resumed, TurnReply, TurnRequest
+from talentcrew.interview.calls import DraftRequest, RecordingRequest, Resumed, TurnReply, TurnRequest
 from talentcrew.ports import Store
 from tests.conftest import KEYS
 
@@ -41,11 +42,17 @@ def question(turn: int) -> str:
     return f"Question {turn}: how would you make this query fast?"
 
 
+def keyterms(turn: int) -> list[str]:
+    """What the fake turn service tells the relay to expect in answer `turn`."""
+    return ["PostgreSQL", f"term {turn}"]
+
+
 @dataclass
 class _Interview:
     asked: int = 0  # the turn of the latest question asked
     answers: dict[int, TurnRequest] = field(default_factory=dict)
     drafts: dict[int, DraftRequest] = field(default_factory=dict)
+    recordings: dict[int, RecordingRequest] = field(default_factory=dict)
 
 
 class FakeTurns:
@@ -57,6 +64,8 @@ class FakeTurns:
         self.draft_gate: threading.Event | None = None
         """Likewise for drafts."""
         self.draft_calls: list[DraftRequest] = []
+        self.records = False
+        """Whether interviews record spoken answers (`Resumed.record`)."""
         self._interviews: dict[str, _Interview] = {}
         self._changed = threading.Condition()
 
@@ -67,6 +76,12 @@ class FakeTurns:
     def wait_for(self, predicate: Callable[[], bool]) -> None:
         with self._changed:
             assert self._changed.wait_for(predicate, WAIT_SECONDS), "the fake turn service was never told"
+
+    def taken(self, turn: int, session_id: str = "s1") -> TurnRequest:
+        """The answer to turn `turn`, once the relay has sent it."""
+        interview = self.interview(session_id)
+        self.wait_for(lambda: turn in interview.answers)
+        return interview.answers[turn]
 
     def _answer_refusal(self) -> None:
         if self.refuse == "withdrawn":
@@ -91,6 +106,8 @@ class FakeTurns:
                 finished=False,
                 said=kept.text if kept else "",
                 pause_seconds=kept.pause_seconds if kept else None,
+                keyterms=keyterms(interview.asked),
+                record=self.records,
             )
 
     async def take(self, request: TurnRequest) -> TurnReply:
@@ -108,7 +125,21 @@ class FakeTurns:
         if finished:
             return TurnReply(turn_index=request.turn_index, question=None, skill=None, finished=True, closing=CLOSING)
         next_turn = request.turn_index + 1
-        return TurnReply(turn_index=next_turn, question=question(next_turn), skill="Databases", finished=False)
+        return TurnReply(
+            turn_index=next_turn,
+            question=question(next_turn),
+            skill="Databases",
+            finished=False,
+            keyterms=keyterms(next_turn),
+        )
+
+    async def record(self, request: RecordingRequest) -> None:
+        self._answer_refusal()
+        with self._changed:
+            interview = self._interviews.setdefault(request.session_id, _Interview())
+            assert request.turn_index in interview.answers, "a recording came before its answer"
+            interview.recordings.setdefault(request.turn_index, request)
+            self._changed.notify_all()
 
     async def draft(self, request: DraftRequest) -> None:
         if self.draft_gate is not None:
@@ -120,9 +151,18 @@ class FakeTurns:
             self._changed.notify_all()
 
 
-def heard(text: str, *, final: bool = True, pause: bool = False) -> bytes:
-    """A frame of the candidate's "audio" in which the fake engine hears `text`."""
-    frame = json.dumps({"text": text, "final": final, "pause": pause}).encode()
+def heard(
+    text: str,
+    *,
+    final: bool = True,
+    pause: bool = False,
+    confidence: float | None = None,
+    word_confidences: Sequence[float] = (),
+) -> bytes:
+    """A frame of the candidate's "audio" in which the fake engine hears `text`: scored as a whole
+    (`confidence`, as Whisper does) or word by word (`word_confidences`, one per word, as Deepgram does)."""
+    said = {"text": text, "final": final, "pause": pause, "confidence": confidence, "words": list(word_confidences)}
+    frame = json.dumps(said).encode()
     return frame + b" " * (len(frame) % 2)  # whole PCM16 samples
 
 
@@ -139,7 +179,13 @@ class _Recognition:
         start, self._seconds = self._seconds, self._seconds + len(pcm) / BYTES_PER_SECOND
         if pcm.startswith(b"{"):
             said = json.loads(pcm)
-            await self._heard.put(Transcript(said["text"], said["final"], start, self._seconds, said["pause"]))
+            scores = said["words"]
+            words = tuple(Word(text, score) for text, score in zip(said["text"].split(), scores, strict=bool(scores)))
+            confidence = sum(scores) / len(scores) if scores else said["confidence"]
+            transcript = Transcript(
+                said["text"], said["final"], start, self._seconds, said["pause"], confidence=confidence, words=words
+            )
+            await self._heard.put(transcript)
 
     async def finish(self) -> None:
         await self._heard.put(None)
@@ -159,9 +205,11 @@ class FakeSpeech:
     def __init__(self) -> None:
         self.broken = False  # recognition fails as an engine that cannot be reached
         self.opening: threading.Event | None = None  # while unset, recognitions wait to open
+        self.keyterms: list[tuple[str, ...]] = []  # each recognition's, in the order they opened
 
     @contextlib.asynccontextmanager
-    async def recognize(self) -> AsyncIterator[_Recognition]:
+    async def recognize(self, keyterms: Sequence[str] = ()) -> AsyncIterator[_Recognition]:
+        self.keyterms.append(tuple(keyterms))
         if self.opening is not None:
             await asyncio.to_thread(self.opening.wait)
         if self.broken:

@@ -25,6 +25,7 @@ from relay.speech.ports import (
     SpeechUnavailable,
     TextToSpeech,
     Transcript,
+    Word,
 )
 from tests.deepgram_standin import DeepgramStandin, deepgram_standin, speech_seconds, synthesize
 from tests.servers import free_port
@@ -154,6 +155,38 @@ def test_the_request_carries_the_audio_format_options_and_the_token(standin: Dee
     assert connection.frames == 5 and all(started < t < time.perf_counter() for t in connection.frame_times)
 
 
+def test_keyterms_go_out_as_one_keyterm_parameter_each(standin: DeepgramStandin) -> None:
+    keyterms = ["PostgreSQL", "B-tree index", "read replica"]
+
+    async def scenario(terms: list[str]) -> None:
+        async with stt(standin).recognize(terms) as recognition:
+            await recognition.finish()
+            await rest(recognition.transcripts())
+
+    run(scenario(keyterms))
+    run(scenario([]))
+    with_terms, without = standin.listen_requests
+    assert with_terms.keyterms == keyterms  # repeated, in order, phrases whole (the SDK encodes the spaces)
+    assert without.keyterms == [] and "keyterm" not in without.query
+
+
+def test_each_word_comes_with_its_confidence_and_the_transcript_with_their_mean(standin: DeepgramStandin) -> None:
+    standin.unsure = {"i": 0.41, "would": 0.55}
+
+    async def scenario() -> list[Transcript]:
+        async with stt(standin).recognize() as recognition:
+            transcripts = recognition.transcripts()
+            await send(recognition, voice(1.0) + silence(0.5))
+            await recognition.finish()
+            return await rest(transcripts)
+
+    partial_1, partial_2, final = run(scenario())[:3]
+    assert partial_1.words == (Word("Hello,", 0.98),) and partial_1.confidence == pytest.approx(0.98)
+    assert final.words == (Word("Hello,", 0.98), Word("I", 0.41), Word("would", 0.55))  # as punctuated
+    assert final.confidence == pytest.approx((0.98 + 0.41 + 0.55) / 3)
+    assert partial_2.confidence == pytest.approx((0.98 + 0.41) / 2)
+
+
 def test_silence_alone_yields_nothing_and_an_empty_pause_still_counts(standin: DeepgramStandin) -> None:
     standin.script = ""  # speech the recogniser cannot make out: empty interims, then an empty final
 
@@ -168,6 +201,7 @@ def test_silence_alone_yields_nothing_and_an_empty_pause_still_counts(standin: D
     sent = standin.listen_requests[0].sent
     assert [m["is_final"] for m in sent if m["type"] == "Results"] == [False, False, True, True]  # the stand-in
     assert [(t.text, t.is_final, t.pause_detected) for t in transcripts] == [("", True, True)]
+    assert (transcripts[0].words, transcripts[0].confidence) == ((), None)  # no words, no confidence
     assert transcripts[0].start_seconds == pytest.approx(0.0) and transcripts[0].end_seconds == pytest.approx(1.8)
 
 

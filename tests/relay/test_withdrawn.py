@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 
 import pytest
 from websockets.sync.client import ClientConnection
@@ -47,7 +47,7 @@ class _Scripted:
     sample_rate = 16_000
 
     @contextlib.asynccontextmanager
-    async def recognize(self) -> AsyncIterator[_WordPerFrame]:
+    async def recognize(self, keyterms: Sequence[str] = ()) -> AsyncIterator[_WordPerFrame]:
         yield _WordPerFrame()
 
     async def speak(self, text: str) -> AsyncIterator[bytes]:

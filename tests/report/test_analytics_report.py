@@ -341,6 +341,11 @@ def test_flags_are_counted_per_job_with_their_reasons(store: Store, brain: Guard
     _answers(store, job, "other", [5, 5, 5], END - timedelta(days=2), is_cheating_suspected=True)
     for turn, kind in enumerate((SignalKind.PASTE, SignalKind.PASTE, SignalKind.FOCUS_LOST)):
         store.create(IntegritySignal(session_id=session.id, owner_id=owner.id, turn_index=turn, kind=kind, reason="r"))
+    store.create(  # a weak one: context, below the flag threshold, so not the reason of a flag
+        IntegritySignal(
+            session_id=session.id, owner_id=owner.id, turn_index=0, kind=SignalKind.LONG_PAUSE, reason="r", strength=0.2
+        )
+    )
     [report] = produce(store, lambda: brain, DAY)
     [flags] = report.flags
     assert (flags.answers, flags.integrity_flagged, flags.bias_flagged) == (5, 3, 2)

@@ -1117,7 +1117,8 @@ def test_least_privilege_on_scorecards_and_signing() -> None:
     tree = module()
     permissions: dict[str, list[str]] = tree["locals"]["scorecard_permissions"]
     creators = {account for account, granted in permissions.items() if "storage.objects.create" in granted}
-    assert creators == {"report"}, "only the report service writes scorecards"
+    assert creators == {"report", "turn"}, "only the report service writes scorecards, and the turn recordings"
+    assert permissions["turn"] == ["storage.objects.create"], "the turn function only adds recordings"
     assert "storage.objects.get" in permissions["api"], "signed links are authorised as the api"
     signers = resources(tree, "google_service_account_iam_member")["api_signs_as_itself"]
     assert signers["service_account_id"] == '${google_service_account.this["api"].name}'

@@ -285,7 +285,7 @@ def test_signals_and_bias_flags_show_their_reasons_and_reviews(store: SqliteStor
     assert [(b.turn, b.reason, b.review) for b in card.bias_flags] == [
         (1, "The question assumes knowledge of a US-only payment rail.", ReviewOutcome.DISMISSED)
     ]
-    assert card.for_review == 4
+    assert card.for_review == 2  # the flagged answer (its two strong signals are its reasons) and the bias flag
 
     text = _text(render_pdf(card))
     human = text[text.index("For human review Each signal") :]

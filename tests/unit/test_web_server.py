@@ -57,6 +57,7 @@ def test_headers_keep_the_page_to_its_own_scripts_and_the_token_out_of_referers(
     policy = headers["content-security-policy"]
     assert "script-src 'self'" in policy and "'unsafe-inline'" not in policy
     assert "connect-src 'self' http://127.0.0.1:9100 ws://127.0.0.1:9102" in policy
+    assert "media-src 'self' blob: http://127.0.0.1:9100 https://storage.googleapis.com;" in policy  # recordings
     assert "frame-ancestors 'none'" in policy
     assert headers["referrer-policy"] == "no-referrer"
     assert headers["permissions-policy"].startswith("microphone=(self)")

@@ -31,6 +31,7 @@ from talentcrew.analytics.impact import ImpactTable, Outcome, impact_table, inte
 from talentcrew.analytics.stats import ScoreDrift, score_drift
 from talentcrew.errors import NotFound
 from talentcrew.interview.brain import Brain
+from talentcrew.interview.integrity import is_flag
 from talentcrew.models import (
     Answer,
     Document,
@@ -100,7 +101,10 @@ class JobFlags(BaseModel):
     answers: int
     integrity_flagged: int
     bias_flagged: int
-    signals: list[ReasonCount] = Field(description="Integrity signals by rule, most first.")
+    signals: list[ReasonCount] = Field(
+        description="Integrity signals at the flag threshold (the reasons answers were flagged) by rule, most first; "
+        "weaker signals are context and not counted."
+    )
     bias_reasons: list[ReasonCount] = Field(description="Bias flags by the grader's reason, most first.")
 
 
@@ -378,15 +382,15 @@ def _flags(store: Store, owner_id: str, jobs: Mapping[str, Job], sessions: Mappi
         ("job_id", "is_cheating_suspected", "bias_flag"),
         where={"owner_id": owner_id, "needs_clarification": False},
     )
-    signals = store.group_count(IntegritySignal, ("session_id", "kind"), where={"owner_id": owner_id})
+    signals = store.group_count(IntegritySignal, ("session_id", "kind", "strength"), where={"owner_id": owner_id})
     bias = store.group_count(Answer, ("job_id", "bias_reason"), where={"owner_id": owner_id, "bias_flag": True})
     totals: defaultdict[str, Counter[str]] = defaultdict(Counter)
     for (job_id, cheating, biased), n in answers.items():
         totals[str(job_id)].update({"answers": n, "integrity": n if cheating else 0, "bias": n if biased else 0})
     kinds: defaultdict[str, Counter[str]] = defaultdict(Counter)
-    for (session_id, kind), n in signals.items():
+    for (session_id, kind, strength), n in signals.items():
         session = sessions.get(str(session_id))
-        if session is not None:
+        if session is not None and isinstance(strength, float | int) and is_flag(strength):
             kinds[session.job_id][str(kind).replace("_", " ")] += n
     reasons: defaultdict[str, Counter[str]] = defaultdict(Counter)
     for (job_id, reason), n in bias.items():

@@ -17,6 +17,15 @@ The scale of `Finding.strength`:
 - 1.0: as strong as this rule's evidence gets (pasting the whole answer, say). It is still a
   reason to look, not a verdict.
 
+`is_flag` is the one definition of "flag" that every count uses: a session's integrity flags are
+its flagged answers (one per answer, however many strong findings it has), never its weaker signals,
+which are kept and shown as context.
+
+When the candidate asks for time ("Let me think") before the first word, the relay measures no
+pause, so no pause rule judges that answer; the answer records that it asked (`Answer.asked_for_time`),
+so a missing pause finding has a stated reason. A pause measured before a later request stands, and
+its findings say that the time asked for afterwards was not counted.
+
 Candidate text is data: no rule looks at names, and the only measure of language is the documented
 fluency score (see `fluency`), used relative to the same candidate's own answers. Everything here is
 pure: no I/O, no model, the same inputs always give the same findings in the same order.
@@ -38,6 +47,7 @@ from talentcrew.models import SignalKind
 # --- Thresholds ---------------------------------------------------------------------------------
 
 REVIEW_THRESHOLD = 0.5  # A finding this strong flags the answer for a human; weaker ones are context.
+ASKED_FOR_TIME_NOTE = " (measured before the candidate asked for time to think; the time asked for is not counted)"
 
 # Need a baseline of this many of the candidate's own earlier answers before calling anything a jump:
 # one earlier answer is an anecdote, and its variance is unknown.
@@ -485,17 +495,21 @@ def assess(
     ideal_answer: str | None,
     earlier: list[Earlier],
     telemetry: Telemetry | None,
+    asked_for_time: bool = False,
 ) -> list[Finding]:
     """Every rule that applies to this answer, in a fixed order; an empty list when none does.
 
     `pause_seconds` is the silence before the candidate began (voice mode; None in text mode),
     `ideal_answer` the question's reference answer if there is one, `earlier` this candidate's
-    earlier answers in the same interview (oldest first), `telemetry` what the browser or relay saw.
+    earlier answers in the same interview (oldest first), `telemetry` what the browser or relay saw,
+    `asked_for_time` whether the candidate said "Let me think" during it (see the module's docstring).
     """
     overlap = overlap_with_ideal(answer, ideal_answer) if ideal_answer else None
+    timed = [*_pause_findings(answer, pause_seconds, overlap, earlier), *_uniform_pauses(pause_seconds, earlier)]
+    if asked_for_time:
+        timed = [finding.model_copy(update={"reason": finding.reason + ASKED_FOR_TIME_NOTE}) for finding in timed]
     findings = [
-        *_pause_findings(answer, pause_seconds, overlap, earlier),
-        *_uniform_pauses(pause_seconds, earlier),
+        *timed,
         *_fluency_spike(answer, earlier),
         *_ideal_similarity(overlap, earlier),
     ]
@@ -504,8 +518,14 @@ def assess(
     return findings
 
 
+def is_flag(strength: float) -> bool:
+    """Whether a finding (or the signal stored from it) this strong flags its answer for human review;
+    a weaker one is context for the reviewer, shown but never counted as a flag."""
+    return strength >= REVIEW_THRESHOLD
+
+
 def suspected(findings: list[Finding]) -> tuple[bool, list[str]]:
-    """Whether to flag the answer for human review (any finding at `REVIEW_THRESHOLD` or above), and
-    the reasons of those findings, strongest first. A flag asks a person to look; it rejects no one."""
-    strong = sorted((f for f in findings if f.strength >= REVIEW_THRESHOLD), key=lambda f: -f.strength)
+    """Whether to flag the answer for human review (any finding that `is_flag`), and the reasons of
+    those findings, strongest first. A flag asks a person to look; it rejects no one."""
+    strong = sorted((f for f in findings if is_flag(f.strength)), key=lambda f: -f.strength)
     return bool(strong), [f.reason for f in strong]

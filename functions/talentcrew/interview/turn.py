@@ -18,12 +18,13 @@ import logging
 from talentcrew import sessions
 from talentcrew.auth import Invite
 from talentcrew.errors import Conflict, NotFound, Unaskable, Withdrawn
-from talentcrew.interview import integrity, policy
+from talentcrew.interview import integrity, keyterms, policy
 from talentcrew.interview.bank import QuestionBank
 from talentcrew.interview.brain import Brain, Exchange, TurnContext, TurnResult
 from talentcrew.interview.calls import DraftRequest, Resumed, ResumeRequest, TurnReply, TurnRequest
 from talentcrew.interview.policy import Asked, Decision, Move, Next, Tone
 from talentcrew.models import (
+    TRANSCRIPT_CHECK_BELOW,
     Answer,
     AnswerDraft,
     IntegritySignal,
@@ -40,6 +41,16 @@ from talentcrew.ports import Store
 
 log = logging.getLogger(__name__)
 HISTORY = 3  # earlier exchanges the brain sees
+
+
+def standing(store: Store, session_id: str) -> InterviewSession:
+    """The session, if the interview still stands. Relay tickets are issued for existing sessions
+    only, so a session that is not there was erased."""
+    session = store.get(InterviewSession, session_id)
+    invites = sessions.all_of(store, Invite, session_id, "id")
+    if session is None or all(invite.revoked for invite in invites):
+        raise Withdrawn("the interview was erased or its invite revoked")
+    return session
 
 
 def _asked(question: Question) -> Asked:
@@ -65,22 +76,18 @@ class Interviewer:
         templates: list[str] = getattr(self.bank.phrases, tone.value)
         return templates[turn % len(templates)].format(skill=skill, question=question)
 
-    def _reply(self, question: Question | None, turn_index: int) -> TurnReply:
+    def _reply(self, job: Job, question: Question | None, turn_index: int) -> TurnReply:
         if question is None:
             closing = self._phrase(Tone.CLOSING, "", "", turn_index)
             return TurnReply(turn_index=turn_index, question=None, skill=None, finished=True, closing=closing)
         return TurnReply(
-            turn_index=turn_index, question=question.text, skill=question.skill, finished=False, notice=question.notice
+            turn_index=turn_index,
+            question=question.text,
+            skill=question.skill,
+            finished=False,
+            notice=question.notice,
+            keyterms=keyterms.for_answer(job, question.reference),
         )
-
-    def _standing(self, session_id: str) -> InterviewSession:
-        """The session, if the interview still stands. Relay tickets are issued for existing sessions
-        only, so a session that is not there was erased."""
-        session = self.store.get(InterviewSession, session_id)
-        invites = sessions.all_of(self.store, Invite, session_id, "id")
-        if session is None or all(invite.revoked for invite in invites):
-            raise Withdrawn("the interview was erased or its invite revoked")
-        return session
 
     def _job(self, session: InterviewSession) -> Job:
         job = self.store.get(Job, session.job_id)
@@ -89,37 +96,38 @@ class Interviewer:
         return job
 
     def take(self, request: TurnRequest) -> TurnReply:
-        session = self._standing(request.session_id)
+        session = standing(self.store, request.session_id)
         job = self._job(session)
         if request.turn_index == 0:
-            return self._reply(self._open(session, job), 0)
-        taken = self._taken(session, request.turn_index)
+            return self._reply(job, self._open(session, job), 0)
+        taken = self._taken(session, job, request.turn_index)
         if taken is not None:
             return taken
         if session.is_completed:
             raise Conflict("the interview has ended")
         return self._answer(session, job, request)
 
-    def _taken(self, session: InterviewSession, turn: int) -> TurnReply | None:
+    def _taken(self, session: InterviewSession, job: Job, turn: int) -> TurnReply | None:
         """The reply of a turn whose answer is already recorded; None if it is not."""
         if self.store.get(Answer, self._id(session.id, turn)) is None:
             return None
         existing = self.store.get(Question, self._id(session.id, turn))
         if existing is None:  # the last turn: make sure the ending happened
             sessions.end_session(self.store, session, sessions.candidate(session))
-        return self._reply(existing, turn)
+        return self._reply(job, existing, turn)
 
     def resume(self, request: ResumeRequest) -> Resumed:
         """Where the interview stands for a connecting candidate; a new interview's opening question is asked here."""
-        session = self._standing(request.session_id)
+        session = standing(self.store, request.session_id)
         if session.is_completed:
             return Resumed(turn_index=0, question=None, finished=True)
+        job = self._job(session)
         questions = self._questions(session.id)
         if not questions:
-            return self._resumed(session, self._reply(self._open(session, self._job(session)), 0))
+            return self._resumed(session, self._reply(job, self._open(session, job), 0))
         latest = questions[-1]
-        taken = self._taken(session, latest.turn_index + 1)
-        return self._resumed(session, taken or self._reply(latest, latest.turn_index))
+        taken = self._taken(session, job, latest.turn_index + 1)
+        return self._resumed(session, taken or self._reply(job, latest, latest.turn_index))
 
     def _resumed(self, session: InterviewSession, reply: TurnReply) -> Resumed:
         """The question a turn's reply asked, with the words of its answer kept so far."""
@@ -136,11 +144,13 @@ class Interviewer:
             finished=False,
             said=kept.text if kept else "",
             pause_seconds=kept.pause_seconds if kept else None,
+            keyterms=reply.keyterms,
+            record=session.record_answers,
         )
 
     def keep_draft(self, request: DraftRequest) -> None:
         """Keeps the words of the current answer heard so far, so a dropped connection resumes with them."""
-        session = self._standing(request.session_id)
+        session = standing(self.store, request.session_id)
         draft_id = self._id(session.id, request.turn_index)
         if self.store.get(Answer, draft_id) is not None:
             return  # the answer is recorded: a late or retried draft of it changes nothing
@@ -233,7 +243,7 @@ class Interviewer:
         self._record(session, job, current, request, result, earlier)
         if next_question is None:
             sessions.end_session(self.store, session, sessions.candidate(session))
-        return self._reply(next_question, turn)
+        return self._reply(job, next_question, turn)
 
     def _next(
         self,
@@ -282,10 +292,12 @@ class Interviewer:
                 for a in earlier
             ],
             request.telemetry,
+            asked_for_time=request.thinking,
         )
         flagged, reasons = integrity.suspected(findings)
         if result.cheating_suspected and result.cheating_reason:
             flagged, reasons = True, [*reasons, result.cheating_reason]
+        heard = request.transcript_confidence
         answer = Answer(
             id=self._id(session.id, request.turn_index),
             session_id=session.id,
@@ -301,6 +313,10 @@ class Interviewer:
             is_cheating_suspected=flagged,
             cheating_reasons=reasons,
             pause_seconds=request.pause_seconds,
+            asked_for_time=request.thinking,
+            transcript_confidence=heard,
+            heard_words=request.words,
+            transcript_check=heard is not None and heard < TRANSCRIPT_CHECK_BELOW,
             provenance=Provenance(
                 rubric_version=job.rubric_version,
                 question_bank_version=self.bank.version,

@@ -15,6 +15,7 @@ from statistics import fmean
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from talentcrew.interview import integrity
 from talentcrew.models import (
     Answer,
     FlagKind,
@@ -30,7 +31,7 @@ from talentcrew.models import (
     User,
 )
 from talentcrew.ports import Store
-from talentcrew.sessions import all_of
+from talentcrew.sessions import all_of, is_integrity_flag
 
 TOP_MISSED = 8
 
@@ -80,6 +81,9 @@ class Exchange(_Part):
     ideal_answer: str
     concepts_missed: tuple[str, ...]
     pause_seconds: float | None
+    asked_for_time: bool
+    transcript_confidence: float | None
+    transcript_check: bool
     off_topic: bool
     needs_clarification: bool
     needs_human_grade: bool
@@ -92,11 +96,13 @@ class Exchange(_Part):
 
 
 class SignalRow(_Part):
-    """An integrity signal, for human review; `review` is the recruiter's verdict if there is one."""
+    """An integrity signal: at flag strength (`flag`) a reason its answer is flagged, weaker it is context.
+    `review` is the recruiter's verdict if there is one."""
 
     turn: int
     kind: SignalKind
     strength: float
+    flag: bool
     reason: str
     review: ReviewOutcome | None
 
@@ -140,9 +146,20 @@ class Scorecard(_Part):
         return sum(exchange.scored for exchange in self.timeline)
 
     @property
+    def transcripts_to_check(self) -> tuple[Exchange, ...]:
+        """Spoken answers heard with too little confidence to trust their transcript unchecked."""
+        return tuple(exchange for exchange in self.timeline if exchange.transcript_check)
+
+    @property
+    def flag_threshold(self) -> float:
+        """The strength at which a signal flags its answer (`integrity.is_flag`)."""
+        return integrity.REVIEW_THRESHOLD
+
+    @property
     def for_review(self) -> int:
-        """How many things wait for a person: signals, flagged answers, bias flags."""
-        return len(self.integrity_signals) + len(self.flagged_answers) + len(self.bias_flags)
+        """How many things wait for a person: integrity flags (flagged answers: their strong signals are their
+        reasons, and weaker signals are context), bias flags, transcripts to check."""
+        return len(self.flagged_answers) + len(self.bias_flags) + len(self.transcripts_to_check)
 
 
 def _scored(answer: Answer) -> bool:
@@ -209,10 +226,13 @@ def _exchange(answer: Answer) -> Exchange:
         ideal_answer=answer.ideal_answer,
         concepts_missed=tuple(answer.concepts_missed),
         pause_seconds=answer.pause_seconds,
+        asked_for_time=answer.asked_for_time,
+        transcript_confidence=answer.transcript_confidence,
+        transcript_check=answer.transcript_check,
         off_topic=answer.off_topic,
         needs_clarification=answer.needs_clarification,
         needs_human_grade=answer.needs_human_grade,
-        integrity_flag=answer.is_cheating_suspected,
+        integrity_flag=is_integrity_flag(answer),
         bias_flag=answer.bias_flag,
     )
 
@@ -270,6 +290,7 @@ def gather(
                 turn=s.turn_index,
                 kind=s.kind,
                 strength=s.strength,
+                flag=integrity.is_flag(s.strength),
                 reason=s.reason,
                 review=verdicts.get((FlagKind.INTEGRITY, s.id)),
             )
@@ -282,7 +303,7 @@ def gather(
                 review=verdicts.get((FlagKind.INTEGRITY, a.id)),
             )
             for a in answers
-            if a.is_cheating_suspected
+            if is_integrity_flag(a)
         ),
         bias_flags=tuple(
             BiasFlag(turn=a.turn_index, reason=a.bias_reason, review=verdicts.get((FlagKind.BIAS, a.id)))

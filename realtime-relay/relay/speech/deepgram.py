@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 
 import httpx
@@ -23,7 +23,7 @@ from deepgram.listen.v1.types.listen_v1results import ListenV1Results
 from deepgram.speak.v1.audio.client import AsyncAudioClient
 from websockets.exceptions import ConnectionClosed, ConnectionClosedOK, WebSocketException
 
-from relay.speech.ports import SAMPLE_RATE, Recognition, SpeechUnavailable, Transcript
+from relay.speech.ports import SAMPLE_RATE, Recognition, SpeechUnavailable, Transcript, Word
 
 log = logging.getLogger(__name__)
 
@@ -59,17 +59,21 @@ def _unavailable(message: str) -> SpeechUnavailable:
 
 
 def _transcript(results: ListenV1Results) -> Transcript:
-    """Deepgram's words carry their own times; a result without words spans its whole window."""
+    """Deepgram's words carry their own times and confidences; a result without words spans its whole window.
+    The transcript's confidence is its words' mean (the alternative's own is not documented as one)."""
     alternative = results.channel.alternatives[0] if results.channel.alternatives else None
     words = alternative.words if alternative else []
     start = words[0].start if words else results.start
     end = words[-1].end if words else results.start + results.duration
+    heard = tuple(Word(text=word.punctuated_word or word.word, confidence=word.confidence) for word in words)
     return Transcript(
         text=alternative.transcript.strip() if alternative else "",
         is_final=bool(results.is_final),
         start_seconds=start,
         end_seconds=end,
         pause_detected=bool(results.speech_final),
+        confidence=sum(word.confidence for word in heard) / len(heard) if heard else None,
+        words=heard,
     )
 
 
@@ -144,7 +148,8 @@ class _DeepgramRecognition:
 
 
 class DeepgramSpeechToText:
-    """Live recognition of the candidate's 16 kHz PCM16 audio, with interim results and endpointing."""
+    """Live recognition of the candidate's 16 kHz PCM16 audio, with interim results, endpointing and the
+    answer's keyterms (nova-3 keyterm prompting: one `keyterm` query parameter per term)."""
 
     name = "deepgram"
 
@@ -164,9 +169,9 @@ class DeepgramSpeechToText:
         self._keepalive_seconds = keepalive_seconds
 
     @asynccontextmanager
-    async def recognize(self) -> AsyncIterator[Recognition]:
+    async def recognize(self, keyterms: Sequence[str] = ()) -> AsyncIterator[Recognition]:
         async with AsyncExitStack() as stack:
-            socket = await self._connect(stack)
+            socket = await self._connect(stack, keyterms)
             recognition = _DeepgramRecognition(socket)
             keepalive = asyncio.create_task(recognition.keep_alive(self._keepalive_seconds))
             try:
@@ -175,7 +180,7 @@ class DeepgramSpeechToText:
                 keepalive.cancel()
                 await asyncio.wait([keepalive])
 
-    async def _connect(self, stack: AsyncExitStack) -> AsyncV1SocketClient:
+    async def _connect(self, stack: AsyncExitStack, keyterms: Sequence[str]) -> AsyncV1SocketClient:
         connection = self._listen.connect(
             model=self._model,
             encoding="linear16",
@@ -185,6 +190,7 @@ class DeepgramSpeechToText:
             endpointing=self._endpointing_ms,
             smart_format="true",
             punctuate="true",
+            keyterm=list(keyterms) or None,  # the SDK repeats the parameter for each term of a list
         )
         try:
             return await stack.enter_async_context(connection)

@@ -97,7 +97,7 @@ class CandidatePage {
           "ul",
           { class: "facts" },
           h("li", {}, h("strong", {}, "What is recorded: "), "your answers (the transcript of what you say, or what you type), how long you take before answering, and, while typing, pasted text and leaving this page."),
-          h("li", {}, h("strong", {}, "A person reviews every flag. "), "Signals such as a long pause are reasons for a recruiter to look, never a decision. Taking time to think is normal: use “Let me think” whenever you like."),
+          h("li", {}, h("strong", {}, "A person reviews every flag. "), "Signals such as a long pause are reasons for a recruiter to look, never a decision. Taking time to think is normal: use “Let me think” whenever you like. The recruiter sees that you asked; it never counts against you."),
           h("li", {}, h("strong", {}, "Need an accommodation? "), "If you need more time, a different format, or any other adjustment, reply to the message that brought you this link before you start, and the recruiter will arrange it."),
         ),
         h("label", { class: "check", for: "consent" }, agree, "I have read this and agree to take part"),
@@ -218,7 +218,9 @@ class CandidatePage {
     ui.heard = h("section", { class: "heard", "aria-labelledby": "heard-title" }, h("h2", { id: "heard-title", class: "small muted" }, "What we heard"), ui.transcript);
     ui.status = h("p", { class: "status", role: "status" });
     ui.done = h("button", { type: "button", class: "big", onclick: () => this.done() }, "I'm done");
-    ui.think = h("button", { type: "button", class: "secondary big", "aria-pressed": "false", onclick: () => this.think() }, "Let me think");
+    // One "Let me think" in each mode's controls (an element sits in one place only); both ask the same.
+    const thinkButton = () => h("button", { type: "button", class: "secondary big", "aria-pressed": "false", onclick: () => this.think() }, "Let me think");
+    ui.thinks = [thinkButton(), thinkButton()];
     ui.typeInstead = h("button", { type: "button", class: "link", onclick: () => this.switchToText() }, "Type instead");
     ui.answer = h("textarea", { id: "answer", rows: 8, spellcheck: "true" });
     ui.count = h("span", { class: "small muted" }, "");
@@ -229,9 +231,9 @@ class CandidatePage {
       h("label", { for: "answer" }, "Your answer"),
       h("p", { class: "hint" }, "Write as you would explain it to a colleague. Ctrl+Enter submits."),
       ui.answer,
-      h("div", { class: "form-foot" }, ui.count, h("div", { class: "row" }, ui.think, ui.submit)),
+      h("div", { class: "form-foot" }, ui.count, h("div", { class: "row" }, ui.thinks[0], ui.submit)),
     );
-    ui.voice = h("div", { class: "voice-controls" }, ui.heard, h("div", { class: "row" }, ui.done, ui.think, ui.typeInstead));
+    ui.voice = h("div", { class: "voice-controls" }, ui.heard, h("div", { class: "row" }, ui.done, ui.thinks[1], ui.typeInstead));
     ui.leave = h("button", { type: "button", class: "ghost small", onclick: () => this.leaveEarly() }, "Leave interview");
     mount(
       this.main,
@@ -288,7 +290,7 @@ class CandidatePage {
     this.submitting = false;
     this.listening = false;
     this.thinking = false;
-    this.ui.think.setAttribute("aria-pressed", "false");
+    for (const button of this.ui.thinks) button.setAttribute("aria-pressed", "false");
     this.finals = [];
     this.partial = "";
     this.showTranscript();
@@ -354,7 +356,7 @@ class CandidatePage {
     this.thinking = true;
     this.interview.send({ type: "thinking" });
     if (this.mode === "text" && this.telemetry.firstInputAt === null) this.telemetry.thought = true;
-    this.ui.think.setAttribute("aria-pressed", "true");
+    for (const button of this.ui.thinks) button.setAttribute("aria-pressed", "true");
     this.say(this.mode === "voice" ? "Take your time. Nothing ends your answer until you press “I'm done”." : "Take your time. The time you take does not count against you.");
   }
 

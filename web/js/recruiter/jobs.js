@@ -108,6 +108,7 @@ function jobForm(job) {
   const webhook = h("input", { type: "url", value: job?.webhook_url ?? "", placeholder: "https://hooks.example.com/talentcrew", autocomplete: "off" });
   const skills = joined(rubric?.core_skills);
   const length = h("input", { type: "number", min: 3, max: 12, step: 1, value: job?.interview_length ?? 6, inputmode: "numeric", class: "short" });
+  const record = h("input", { type: "checkbox", name: "record_answers", checked: job?.record_answers ?? false, "aria-describedby": "record-answers-hint" });
   let own = null;
   const coverage = coveragePanel(skills, () => ({ questions: own?.questions() ?? [], length: length.valueAsNumber || 6 }));
   own = questionsEditor(job, skills, () => coverage.refresh());
@@ -145,6 +146,22 @@ function jobForm(job) {
       field("Webhook URL (optional)", "webhook_url", webhook, "We POST each finished scorecard here (https, on the public internet)."),
       job?.webhook_url ? webhookSecret(job) : null,
     ),
+    h(
+      "fieldset",
+      {},
+      h("legend", {}, "Recordings"),
+      h(
+        "div",
+        { class: "field" },
+        h("label", { class: "check" }, record, "Record spoken answers for review"),
+        h(
+          "p",
+          { class: "hint", id: "record-answers-hint" },
+          "Off by default. When on, candidates invited from now on are told before they start that their spoken answers are recorded, ",
+          "that only your team can listen, and that recordings are erased with the interview. Each recording plays beside its transcript.",
+        ),
+      ),
+    ),
     h("div", { class: "form-foot" }, button, saved),
   );
   form.addEventListener("submit", async (event) => {
@@ -166,6 +183,7 @@ function jobForm(job) {
       hire_threshold: Number.isNaN(threshold.valueAsNumber) ? null : threshold.valueAsNumber,
       webhook_url: webhook.value.trim() || null,
       interview_length: Number.isNaN(length.valueAsNumber) ? null : length.valueAsNumber,
+      record_answers: record.checked,
     };
     if (!job) body.questions = own.questions();
     const answer = await submit(form, button, job ? "Saving…" : "Creating…", () =>

@@ -165,7 +165,7 @@ function actions(session, editable, emails) {
   const said = h("div", { class: "action-said", "aria-live": "polite" });
   const erase = h("button", { type: "button", class: "danger" }, "Erase interview");
   erase.addEventListener("click", async () => {
-    if (!confirm(`Erase the interview of ${session.candidate_name}? Its answers, flags, reviews and scorecard are deleted for good.`)) return;
+    if (!confirm(`Erase the interview of ${session.candidate_name}? Its answers, recordings, flags, reviews and scorecard are deleted for good.`)) return;
     const erased = await act(erase, "Erasing…", async () => (await call(`/sessions/${session.id}/`, { method: "DELETE" }), true));
     if (erased) navigate("/sessions");
   });

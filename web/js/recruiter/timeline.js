@@ -15,7 +15,7 @@ const SIGNALS = {
   ideal_similarity: "Close to the ideal answer",
   typing_cadence: "Typing cadence",
 };
-const REVIEWABLE = 0.5; // weaker signals are context, not flags
+const UNSURE_WORD = 0.6; // a word heard with less confidence is often misheard: marked for the reader to check
 const OUTCOMES = [
   ["upheld", "Uphold", "Upheld"],
   ["dismissed", "Dismiss", "Dismissed"],
@@ -26,6 +26,7 @@ export function timeline(detail) {
   const sessionId = detail.session.id;
   const verdicts = new Map(detail.reviews.map((review) => [`${review.kind}:${review.subject_id}`, review]));
   const review = (subjectId, kind, what) => reviewControl(sessionId, subjectId, kind, what, verdicts.get(`${kind}:${subjectId}`));
+  const threshold = detail.flag_threshold;
   const answers = [...detail.answers].sort((a, b) => a.turn_index - b.turn_index);
   const turns = new Set(answers.map((answer) => answer.turn_index));
   const signalsOf = (turn) => detail.integrity_signals.filter((signal) => signal.turn_index === turn);
@@ -39,17 +40,18 @@ export function timeline(detail) {
           "p",
           { class: "review-note" },
           h("strong", {}, "Flags are for human review, never automatic decisions. "),
-          "A flag or signal points at something worth a second look; uphold it if you agree, dismiss it if not.",
+          "A flag points at something worth a second look; uphold it if you agree, dismiss it if not. ",
+          `A signal of ${Math.round(threshold * 100)}% strength or more flags its answer; weaker ones are context, not flags.`,
         )
       : h("p", { class: "empty" }, "No answers yet. They appear here as the candidate answers."),
-    answers.map((answer) => answerCard(answer, signalsOf(answer.turn_index), review)),
+    answers.map((answer) => answerCard(answer, signalsOf(answer.turn_index), review, threshold)),
     other.length
-      ? h("article", { class: "answer" }, h("h3", {}, "Signals outside an answer"), h("div", { class: "flags" }, signalList(other, review)))
+      ? h("article", { class: "answer" }, h("h3", {}, "Signals outside an answer"), h("div", { class: "flags" }, contextBox(other, threshold, null)))
       : null,
   );
 }
 
-function answerCard(answer, signals, review) {
+function answerCard(answer, signals, review, threshold) {
   const titleId = `answer-${answer.id}`;
   return h(
     "article",
@@ -63,6 +65,8 @@ function answerCard(answer, signals, review) {
       answer.needs_clarification ? badge("Asked for clarification: not scored", "warn") : null,
       answer.needs_human_grade ? badge("Needs a human grade", "warn") : null,
       answer.off_topic ? badge("Off topic", "warn") : null,
+      answer.asked_for_time ? badge("Asked for time to think", "info") : null,
+      answer.transcript_check ? badge("Transcript uncertain – listen/check", "warn") : null,
     ),
     h(
       "div",
@@ -73,10 +77,17 @@ function answerCard(answer, signals, review) {
         h("h4", {}, "Asked"),
         h("p", { class: "asked" }, answer.question_asked),
         h("h4", {}, "Answer"),
-        h("p", { class: "said" }, answer.candidate_answer || "(no answer)"),
+        h("p", { class: "said" }, answer.candidate_answer ? saidWords(answer) : "(no answer)"),
+        answer.recording_object ? recordingPlayer(answer) : null,
         answer.pause_seconds === null || answer.pause_seconds === undefined
           ? null
           : h("p", { class: "pause small muted" }, `Paused ${answer.pause_seconds.toFixed(1)} s before answering`),
+        answer.asked_for_time
+          ? h("p", { class: "thought small muted" }, "Asked for time to think (“Let me think”): the time asked for is never counted as a pause.")
+          : null,
+        answer.transcript_confidence === null || answer.transcript_confidence === undefined
+          ? null
+          : h("p", { class: "heard small muted" }, `Heard with ${Math.round(answer.transcript_confidence * 100)}% confidence by speech recognition`),
         answer.evidence ? [h("h4", {}, "Evidence"), h("blockquote", {}, answer.evidence)] : null,
         answer.critique ? [h("h4", {}, "Critique"), h("p", {}, answer.critique)] : null,
         answer.ideal_answer ? h("details", { class: "ideal" }, h("summary", {}, "Ideal answer"), h("p", {}, answer.ideal_answer)) : null,
@@ -93,8 +104,41 @@ function answerCard(answer, signals, review) {
           : null,
       ),
     ),
-    flags(answer, signals, review),
+    flags(answer, signals, review, threshold),
   );
+}
+
+/** The answer's text with the words speech recognition was unsure of marked; the heard words are found in
+ * the text in order (a typed part, or words kept from before a reconnection, have none). */
+function saidWords(answer) {
+  const heard = answer.heard_words ?? [];
+  if (!heard.length) return answer.candidate_answer;
+  let next = 0;
+  return answer.candidate_answer.split(/(\s+)/).map((token) => {
+    const word = heard[next];
+    if (!word || token !== word.text) return token;
+    next += 1;
+    if (word.confidence >= UNSURE_WORD) return token;
+    return h("mark", { class: "unsure", title: `confidence ${word.confidence.toFixed(2)}` }, token);
+  });
+}
+
+/** The spoken answer as it was said, beside its transcript: the link is signed and expires, so it is asked for on
+ * the first play, and the recording plays in the browser's own player. */
+function recordingPlayer(answer) {
+  const label = `Recording of the answer to question ${answer.turn_index}`;
+  const audio = h("audio", { controls: true, preload: "auto", hidden: true, "aria-label": label });
+  const seconds = answer.recording_seconds ? ` (${Math.round(answer.recording_seconds)} s)` : "";
+  const button = h("button", { type: "button", class: "secondary" }, `Play recording${seconds}`);
+  button.addEventListener("click", async () => {
+    const link = await act(button, "Loading…", () => call(`/sessions/${answer.session_id}/answers/${answer.turn_index}/recording/`));
+    if (!link) return;
+    audio.src = link.url;
+    audio.hidden = false;
+    button.hidden = true;
+    audio.play().catch(() => {}); // a browser that refuses to start it still shows the player's controls
+  });
+  return h("div", { class: "recording" }, button, audio);
 }
 
 function scoreBar(label, value, id) {
@@ -107,15 +151,27 @@ function scoreBar(label, value, id) {
   );
 }
 
-function flags(answer, signals, review) {
+/** An integrity flag (sessions.is_integrity_flag): a flagged answer that is not a request to rephrase. */
+function isFlag(answer) {
+  return answer.is_cheating_suspected && !answer.needs_clarification;
+}
+
+/** The answer's flags, each once: its strong signals are the reasons of its integrity flag (with the grader's, if
+ * any), and every other signal is context below them, never a flag. */
+function flags(answer, signals, review, threshold) {
   const boxes = [];
-  if (answer.is_cheating_suspected) {
+  const flagged = isFlag(answer);
+  const reasons = flagged ? signals.filter((signal) => signal.strength >= threshold) : [];
+  const context = signals.filter((signal) => !reasons.includes(signal));
+  if (flagged) {
+    const others = answer.cheating_reasons.filter((reason) => !reasons.some((signal) => signal.reason === reason));
     boxes.push(
       h(
         "div",
         { class: "flag" },
         h("h4", {}, "Possible outside help"),
-        answer.cheating_reasons.length ? h("ul", {}, answer.cheating_reasons.map((reason) => h("li", {}, reason))) : null,
+        reasons.length ? signalList(reasons, () => "At or above the flag threshold: a reason for this flag.") : null,
+        others.length ? h("ul", {}, others.map((reason) => h("li", {}, reason))) : null,
         review(answer.id, "integrity", `possible outside help, question ${answer.turn_index}`),
       ),
     );
@@ -131,11 +187,22 @@ function flags(answer, signals, review) {
       ),
     );
   }
-  if (signals.length) boxes.push(h("div", { class: "flag flag-signals" }, h("h4", {}, "Integrity signals"), signalList(signals, review)));
+  if (context.length) boxes.push(contextBox(context, threshold, answer));
   return boxes.length ? h("div", { class: "flags" }, boxes) : null;
 }
 
-function signalList(signals, review) {
+/** Signals that are not flags, each saying why: most are below the threshold; a strong one on an answer that is
+ * not a flag (a request to rephrase, or no answer) is not counted either. */
+function contextBox(signals, threshold, answer) {
+  const why = (signal) => {
+    if (signal.strength < threshold) return `Context, below the flag threshold (${Math.round(threshold * 100)}%): not a flag.`;
+    if (answer?.needs_clarification) return "Not a flag: a request to rephrase the question is not an answer.";
+    return "Not a flag: its answer is not flagged.";
+  };
+  return h("div", { class: "flag flag-signals" }, h("h4", {}, "Context: signals that are not flags"), signalList(signals, why));
+}
+
+function signalList(signals, note) {
   return h(
     "ul",
     { class: "signals" },
@@ -158,9 +225,7 @@ function signalList(signals, review) {
           ),
         ),
         h("p", {}, signal.reason),
-        signal.strength >= REVIEWABLE
-          ? review(signal.id, "integrity", `${name.toLowerCase()} signal, turn ${signal.turn_index}`)
-          : h("p", { class: "small muted" }, "A weak signal, shown for context."),
+        h("p", { class: "small muted" }, note(signal)),
       );
     }),
   );
