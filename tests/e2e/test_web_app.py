@@ -1,9 +1,11 @@
 """The web app end to end, in headless Chromium against the local platform as `make dev` runs it.
 
-A recruiter signs up, writes a job's rubric (meeting the API's validation on the way) and invites two
-candidates; one answers by typing, the other by voice through Chromium's fake microphone playing a
-recorded answer; the recruiter then finds both results, opens one, downloads its scorecard and
-looks at the analytics. Any console error (a CSP violation included) fails the test.
+A recruiter signs up, writes a job's rubric (meeting the API's validation on the way), turns on recordings
+of spoken answers and invites two candidates; one answers by typing, the other by voice through Chromium's
+fake microphone playing a recorded answer (the page says the answers are recorded before they agree); the
+recruiter then finds both results, opens them, plays a spoken answer's recording beside its transcript,
+downloads a scorecard, looks at the analytics, and finally erases the spoken interview, whose recordings
+go with it. Any console error (a CSP violation included) fails the test.
 """
 
 from __future__ import annotations
@@ -12,9 +14,10 @@ import re
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Dialog, Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
+from talentcrew.recordings import object_name
 from tests.e2e.browser import (
     OWN_QUESTION,
     Network,
@@ -38,6 +41,31 @@ pytestmark = pytest.mark.timeout(600)
 def _page(browser: Browser, **options: object) -> tuple[Page, list[str]]:
     page = browser.new_context(viewport={"width": 1280, "height": 900}, **options).new_page()  # type: ignore[arg-type]
     return page, watch(page)
+
+
+def _accept(dialog: Dialog) -> None:
+    dialog.accept()
+
+
+def _record_spoken_answers(recruiter: Page) -> None:
+    """Turns recordings on for the job just created: off by default, and fixed at each invitation."""
+    record = recruiter.get_by_label("Record spoken answers for review")
+    expect(record).not_to_be_checked()
+    record.check()
+    recruiter.once("dialog", _accept)  # the job's skill nobody can ask, warned again
+    recruiter.get_by_role("button", name="Save changes").click()
+    expect(recruiter.get_by_text("Changes saved.")).to_be_visible()
+    expect(recruiter.get_by_label("Record spoken answers for review")).to_be_checked()
+
+
+def _play_first_recording(recruiter: Page) -> None:
+    """Plays the first answer's recording beside its transcript: the `<audio>` element must decode it and play."""
+    first = recruiter.locator("article.answer").first
+    first.get_by_role("button", name="Play recording").click()
+    audio = first.get_by_label("Recording of the answer to question 1")
+    expect(audio).to_be_visible()
+    decoded = "audio => !audio.error && audio.readyState >= 2 && audio.duration > 1 && audio.currentTime > 0.2"
+    recruiter.wait_for_function(decoded, arg=audio.element_handle(), timeout=20_000)
 
 
 def _download_scorecard(page: Page) -> bytes:
@@ -89,10 +117,38 @@ def _typed_interview(browser: Browser, link: str) -> list[str]:
 def _spoken_interview(browser: Browser, link: str) -> list[str]:
     """Opens the link in its old form (sent before the token moved to the fragment): it still works."""
     speaker, errors = _page(browser, permissions=["microphone"])
-    open_invite(speaker, link.replace("/interview#t=", "/interview/"), "voice")
+    old_form = link.replace("/interview#t=", "/interview/")
+    speaker.goto(old_form)
+    expect(speaker.get_by_text("each one is also recorded as audio", exact=False)).to_be_visible()  # consent
+    open_invite(speaker, old_form, "voice")
     assert speaker.url == link  # the page took the token out of the path at once
     take_voice_interview(speaker, QUESTIONS)
     return errors
+
+
+def _analytics_and_daily_audit(recruiter: Page, platform: LocalPlatform) -> None:
+    """The charts, then the daily ticks as a developer sends them: the outbox's dispatcher hands the retention
+    tick to `retention` and the analytics tick to `drift`; the page shows the report with what retention did."""
+    recruiter.get_by_role("link", name="Analytics").click()
+    for caption in ("Average score per job", "Integrity-flag rate per job", "Most-missed concepts", "Scores over time"):
+        figure = recruiter.locator("figure", has=recruiter.get_by_text(caption, exact=True))
+        expect(figure.locator("svg")).to_be_visible()
+    expect(recruiter.locator("figure", has_text="Average score per job")).to_contain_text("Backend Engineer")
+    expect(recruiter.get_by_text("The first daily audit", exact=False)).to_be_visible()
+
+    assert "announced" in platform.command("retention-tick")
+    assert "announced" in platform.command("analytics-tick")
+    audit = recruiter.get_by_role("heading", name=re.compile(r"^Daily audit · "))
+    for _ in range(30):
+        recruiter.reload()
+        if audit.count():
+            break
+        recruiter.wait_for_timeout(2000)
+    expect(audit).to_be_visible()
+    checks = recruiter.locator(".checks")
+    expect(checks).to_contain_text("golden set")  # the grader re-graded its golden set
+    expect(checks).to_contain_text("8 names")  # the name-swap audit re-graded the interviews' answers
+    expect(checks).to_contain_text("Interviews are kept until you erase them.")  # retention ran first, erasing nothing
 
 
 def test_recruiter_and_two_candidates(platform: LocalPlatform, speaking_browser: Browser) -> None:
@@ -100,6 +156,7 @@ def test_recruiter_and_two_candidates(platform: LocalPlatform, speaking_browser:
     recruiter, recruiter_errors = _page(browser, accept_downloads=True)
     sign_up(recruiter, platform.web, "rita@acme.example")
     create_job(recruiter, "Backend Engineer", QUESTIONS)
+    _record_spoken_answers(recruiter)
     typed_link = invite(recruiter, "Tess Typist", "tess@example.com")
     spoken_link = invite(recruiter, "Vic Voice", "vic@example.com")
     candidate_errors = _typed_interview(browser, typed_link) + _spoken_interview(browser, spoken_link)
@@ -130,29 +187,19 @@ def test_recruiter_and_two_candidates(platform: LocalPlatform, speaking_browser:
     answers = recruiter.locator("article.answer")
     expect(answers).to_have_count(QUESTIONS)
     expect(answers.first).to_contain_text("index")  # the transcript of what the fake microphone said
+    _play_first_recording(recruiter)
+    spoken_session = recruiter.url.rsplit("/", 1)[-1]
+    recording = platform.data_dir / "blobs" / object_name(spoken_session, 1)
+    assert recording.read_bytes().startswith(b"OggS")
     assert _download_scorecard(recruiter).startswith(b"%PDF")
 
-    recruiter.get_by_role("link", name="Analytics").click()
-    for caption in ("Average score per job", "Integrity-flag rate per job", "Most-missed concepts", "Scores over time"):
-        figure = recruiter.locator("figure", has=recruiter.get_by_text(caption, exact=True))
-        expect(figure.locator("svg")).to_be_visible()
-    expect(recruiter.locator("figure", has_text="Average score per job")).to_contain_text("Backend Engineer")
-    expect(recruiter.get_by_text("The first daily audit", exact=False)).to_be_visible()
+    _analytics_and_daily_audit(recruiter, platform)
 
-    # The daily ticks, as a developer sends them: the outbox's dispatcher hands the retention tick to
-    # `retention` and the analytics tick to `drift`; the page shows the report with what retention did.
-    assert "announced" in platform.command("retention-tick")
-    assert "announced" in platform.command("analytics-tick")
-    audit = recruiter.get_by_role("heading", name=re.compile(r"^Daily audit · "))
-    for _ in range(30):
-        recruiter.reload()
-        if audit.count():
-            break
-        recruiter.wait_for_timeout(2000)
-    expect(audit).to_be_visible()
-    checks = recruiter.locator(".checks")
-    expect(checks).to_contain_text("golden set")  # the grader re-graded its golden set
-    expect(checks).to_contain_text("8 names")  # the name-swap audit re-graded the interviews' answers
-    expect(checks).to_contain_text("Interviews are kept until you erase them.")  # retention ran first, erasing nothing
+    recruiter.get_by_role("link", name="Interviews").click()
+    recruiter.get_by_role("link", name="Vic Voice").click()
+    recruiter.once("dialog", _accept)
+    recruiter.get_by_role("button", name="Erase interview").click()
+    expect(recruiter.get_by_role("heading", name="Interviews")).to_be_visible()
+    assert not recording.exists()  # erased with the interview
 
     assert recruiter_errors + candidate_errors == []
