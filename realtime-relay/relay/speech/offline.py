@@ -7,16 +7,16 @@ runs in worker threads: the event loop only ever does the cheap part (the voice-
 Whisper is not a streaming recogniser: it transcribes a whole stretch of audio at a time. So the
 stream is cut into segments with the Silero VAD that faster-whisper bundles, and each segment is
 transcribed as it closes, while the candidate goes on speaking: a segment closes at a breath
-(0.2 s of silence) once it holds 3 s of speech, or at a pause (0.5 s, the engine's `pause_detected`).
+(0.1 s of silence) once it holds 3 s of speech, or at a pause (0.5 s, the engine's `pause_detected`).
 A shorter open segment starts its final decode early, 0.2 s into a silence, which serves as a
 partial if the speaker goes on. So when the candidate says "done", at most a few seconds of audio
 are left to decode, usually already decoding, and a "done" after a closed segment costs nothing.
 While the candidate speaks, the open segment is decoded again every second or so (partials).
 
-Each decode encodes only the segment's own length (plus 2 s of padding), not Whisper's 30 s
-window: CTranslate2 accepts the shorter input, and a 3 s stretch then costs ~0.1 s instead of
-~0.5 s. faster-whisper's `transcribe` always pads to 30 s, so the decode calls the model itself,
-with faster-whisper's feature extractor, prompt and token suppression.
+Each decode encodes only the segment's own length plus 5 s of silence (at least 10 s), not
+Whisper's 30 s window: CTranslate2 accepts the shorter input, and a 3 s stretch then costs ~0.1 s
+instead of ~0.5 s. faster-whisper's `transcribe` always pads to 30 s, so the decode calls the model
+itself, with faster-whisper's feature extractor, prompt and token suppression.
 """
 
 from __future__ import annotations
