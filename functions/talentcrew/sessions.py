@@ -82,6 +82,10 @@ class SessionDetail(BaseModel):
     flag_threshold: float = Field(
         description="A signal this strong or stronger flags its answer; weaker ones are context (`integrity.is_flag`)."
     )
+    flagged_answers: list[str] = Field(
+        description="The ids of the answers that are integrity flags (`is_integrity_flag`): what the timeline shows "
+        "as flags."
+    )
     cheating_incidents: int = Field(
         description="Answers flagged for integrity review (`is_integrity_flag`: a signal at the flag threshold, or the "
         "grader's suspicion), one per answer; weaker signals and requests to rephrase the question are not counted."
@@ -193,6 +197,7 @@ def session_detail(store: Store, caller: Caller, session_id: str) -> SessionDeta
     job = store.get(Job, session.job_id)
     answers = list(all_of(store, Answer, session.id, "turn_index"))
     signals = list(all_of(store, IntegritySignal, session.id, "id"))
+    flagged = [answer.id for answer in answers if is_integrity_flag(answer)]
     audit.record(store, caller.actor, "session.answers_read", session_id=session.id)
     return SessionDetail(
         session=session,
@@ -201,7 +206,8 @@ def session_detail(store: Store, caller: Caller, session_id: str) -> SessionDeta
         integrity_signals=signals,
         reviews=list(all_of(store, Review, session.id, "id")),
         invite_emails=invite_emails.for_session(store, session.id),
-        cheating_incidents=integrity_flags(answers),
+        flagged_answers=flagged,
+        cheating_incidents=len(flagged),
         flag_threshold=REVIEW_THRESHOLD,
         bias_incidents=sum(a.bias_flag for a in answers),
     )

@@ -27,6 +27,7 @@ export function timeline(detail) {
   const verdicts = new Map(detail.reviews.map((review) => [`${review.kind}:${review.subject_id}`, review]));
   const review = (subjectId, kind, what) => reviewControl(sessionId, subjectId, kind, what, verdicts.get(`${kind}:${subjectId}`));
   const threshold = detail.flag_threshold;
+  const flagged = new Set(detail.flagged_answers); // the domain's integrity flags (sessions.is_integrity_flag)
   const answers = [...detail.answers].sort((a, b) => a.turn_index - b.turn_index);
   const turns = new Set(answers.map((answer) => answer.turn_index));
   const signalsOf = (turn) => detail.integrity_signals.filter((signal) => signal.turn_index === turn);
@@ -44,14 +45,14 @@ export function timeline(detail) {
           `A signal of ${Math.round(threshold * 100)}% strength or more flags its answer; weaker ones are context, not flags.`,
         )
       : h("p", { class: "empty" }, "No answers yet. They appear here as the candidate answers."),
-    answers.map((answer) => answerCard(answer, signalsOf(answer.turn_index), review, threshold)),
+    answers.map((answer) => answerCard(answer, signalsOf(answer.turn_index), review, threshold, flagged.has(answer.id))),
     other.length
       ? h("article", { class: "answer" }, h("h3", {}, "Signals outside an answer"), h("div", { class: "flags" }, contextBox(other, threshold, null)))
       : null,
   );
 }
 
-function answerCard(answer, signals, review, threshold) {
+function answerCard(answer, signals, review, threshold, flagged) {
   const titleId = `answer-${answer.id}`;
   return h(
     "article",
@@ -104,7 +105,7 @@ function answerCard(answer, signals, review, threshold) {
           : null,
       ),
     ),
-    flags(answer, signals, review, threshold),
+    flags(answer, signals, review, threshold, flagged),
   );
 }
 
@@ -151,16 +152,10 @@ function scoreBar(label, value, id) {
   );
 }
 
-/** An integrity flag (sessions.is_integrity_flag): a flagged answer that is not a request to rephrase. */
-function isFlag(answer) {
-  return answer.is_cheating_suspected && !answer.needs_clarification;
-}
-
 /** The answer's flags, each once: its strong signals are the reasons of its integrity flag (with the grader's, if
  * any), and every other signal is context below them, never a flag. */
-function flags(answer, signals, review, threshold) {
+function flags(answer, signals, review, threshold, flagged) {
   const boxes = [];
-  const flagged = isFlag(answer);
   const reasons = flagged ? signals.filter((signal) => signal.strength >= threshold) : [];
   const context = signals.filter((signal) => !reasons.includes(signal));
   if (flagged) {
