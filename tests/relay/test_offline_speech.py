@@ -85,7 +85,7 @@ def words(text: str) -> str:
 
 # -- one long answer: 1 s of silence, ~9.8 s of speech, 0.8 s of silence, then finish() --------------
 # Piper breathes after "speeds up reads," (~3.4 s in): the segment closes there and is decoded while the
-# rest is spoken; the pause after the last word closes the second one.
+# rest is spoken; the pause after the last word closes the last one (Piper's noise varies its breaths).
 
 
 @pytest.fixture(scope="module")
@@ -111,8 +111,11 @@ def test_partials_come_before_each_final_and_the_pause_last(answer: tuple[Heard,
         partials = [t for t in heard.transcripts if not t.is_final and t.start_seconds == final.start_seconds]
         assert all(heard.transcripts.index(p) < heard.transcripts.index(final) for p in partials)
     last = heard.transcripts[-1]
-    assert last.is_final and last.pause_detected and not last.text  # 0.8 s of silence after the last final
-    assert not any(t.pause_detected for t in heard.transcripts[:-1])  # the breath was no pause
+    assert last.is_final and last.pause_detected  # the 0.8 s of silence after the last word
+    # Piper's breaths vary from run to run: the last segment closed at that pause (its final carries it)
+    # or at a breath before it (then an empty final reports the pause, after the segment's final).
+    assert last.text or heard.transcripts[-2] is heard.finals[-1], heard.transcripts
+    assert not any(t.pause_detected for t in heard.transcripts[:-1])  # a breath is no pause
 
 
 def test_the_finals_hold_the_answer_with_their_confidence(answer: tuple[Heard, float]) -> None:
