@@ -23,10 +23,11 @@ before it connects, so admission is what a reconnection costs: a ticket check an
 function's `resume` call. `--profile` samples the relay with py-spy (not in the requirements) during the last level
 and prints where its time goes, per frame.
 
-turn-gap: the embedded defaults (Whisper tiny.en and Piper, the local brain behind the real turn
-function, run as `make dev` runs it) and one candidate at a time, as on a laptop. The candidate
-waits for the question's audio to end, sends `playback_finished`, streams 0.5 s of silence, a
-spoken technical answer and `--think` seconds of silence in real time, then says "done"
+turn-gap: the embedded defaults (Whisper tiny.en, or base with TALENTCREW_WHISPER_MODEL=base, and
+Piper, the local brain behind the real turn function, run as `make dev` runs it) and one candidate
+at a time, as on a laptop. The candidate waits for the question's audio to end, sends
+`playback_finished`, streams 0.5 s of silence, a spoken technical answer and `--think` seconds of
+silence in real time, then says "done"
 (`user_finished_speaking`): 0.0 s (the click on the last word), 0.3 s (how people click) and 1.0 s
 (after a pause), `--turns` gaps each. The answers cycle through five voices (`bench/voices.py`:
 Piper, Piper shifted with sox, two espeak-ng voices). The gap is from "done" to the first byte of
@@ -1238,7 +1239,7 @@ async def turn_gap(args: argparse.Namespace) -> int:
 
     check_tools()
     data_dir = isolated_environment("WARNING")
-    log(f"data in {data_dir}; loading Whisper tiny.en and Piper...")
+    log(f"data in {data_dir}; loading Whisper and Piper...")
     try:
         with turn_function_process(data_dir / "turn.log") as turn_url:
             runs = await measure_turn_gaps(args, turn_url)
@@ -1260,7 +1261,7 @@ async def measure_turn_gaps(args: argparse.Namespace, turn_url: str) -> dict[flo
 
     settings = RelaySettings()
     timeline = Timeline()
-    stt, tts = WhisperSpeechToText(), PiperTextToSpeech()
+    stt, tts = WhisperSpeechToText(settings.whisper_model), PiperTextToSpeech()
     log("warming the engines and the turn function...")
     speaker = Speaker()
     await warm_up(stt, tts, speaker.answer(None).pcm, turn_url)
@@ -1326,11 +1327,14 @@ def _percentile(values: Sequence[float], q: int) -> float:
 def print_turn_gap(runs: dict[float, TurnGapRun], args: argparse.Namespace) -> None:
     from voices import word_accuracy
 
+    from relay.settings import RelaySettings
+
     print()
     print("Turn gap: 'done' -> the first byte of the next question's audio, one candidate at a time,")
     print(f"whole interviews until at least {args.turns} turns for each delay from the last word to 'done';")
     print("answers on each question's skill in five voices (bench/voices.py).")
-    print("Engines: Whisper tiny.en (int8) and Piper en_US-joe-medium in the relay; the local brain in the")
+    model = RelaySettings().whisper_model
+    print(f"Engines: Whisper {model} (int8) and Piper en_US-joe-medium in the relay; the local brain in the")
     print(f"turn function (functions-framework, its own process); {os.cpu_count()} CPU cores.")
     rows: list[tuple[str, Callable[[Gap], float]]] = [
         ("gap (done -> first audio byte)", lambda g: g.total),

@@ -13,12 +13,16 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pytest
+from pydantic import ValidationError
 
-from relay.speech.offline import PiperTextToSpeech, WhisperSpeechToText, opening
+from relay.settings import RelaySettings, build_speech
+from relay.speech.offline import PiperTextToSpeech, WhisperSpeechToText, _Decode, opening
 from relay.speech.ports import SAMPLE_RATE, Transcript
 from tests.speech_audio import frames, onset_seconds, silence, speech, to_16k
 
@@ -43,6 +47,7 @@ class Heard:
     transcripts: list[Transcript]
     finish_to_end: float  # wall seconds from finish() to the end of transcripts()
     before_finish: int  # how many transcripts came before finish() was called
+    decodes: list[_Decode]  # what was handed to Whisper, in order
 
     @property
     def finals(self) -> list[Transcript]:
@@ -56,6 +61,14 @@ class Heard:
 
 def hear(stt: WhisperSpeechToText, pcm: bytes, *, speed: float | None = None, keyterms: tuple[str, ...] = ()) -> Heard:
     """Streams `pcm` in 20 ms frames (`speed` times real time, or as fast as the loop turns), then finishes."""
+
+    decodes: list[_Decode] = []
+    decoder = stt._decoder
+    submit = decoder.submit
+
+    def recorded(job: _Decode, *, final: bool) -> Any:
+        decodes.append(job)
+        return submit(job, final=final)
 
     async def run() -> Heard:
         heard: list[Transcript] = []
@@ -74,9 +87,13 @@ def hear(stt: WhisperSpeechToText, pcm: bytes, *, speed: float | None = None, ke
             finished, before = time.monotonic(), len(heard)
             await recognition.finish()
             await asyncio.wait_for(reader, timeout=30)
-            return Heard(heard, time.monotonic() - finished, before)
+            return Heard(heard, time.monotonic() - finished, before, decodes)
 
-    return asyncio.run(run())
+    decoder.submit = recorded  # type: ignore[method-assign]
+    try:
+        return asyncio.run(run())
+    finally:
+        del decoder.submit  # the class's own again
 
 
 def words(text: str) -> str:
@@ -116,6 +133,61 @@ def test_partials_come_before_each_final_and_the_pause_last(answer: tuple[Heard,
     # or at a breath before it (then an empty final reports the pause, after the segment's final).
     assert last.text or heard.transcripts[-2] is heard.finals[-1], heard.transcripts
     assert not any(t.pause_detected for t in heard.transcripts[:-1])  # a breath is no pause
+
+
+def test_the_stretch_after_a_breath_is_heard_after_the_one_before_it(answer: tuple[Heard, float]) -> None:
+    heard, _ = answer
+    first = heard.finals[0]
+    after = [job for job in heard.decodes if job.before is not None]
+    assert after, heard.decodes
+    assert all(job.said == first.text for job in after[:1])  # the first final's words, forced as the start
+    before = after[0].before
+    assert before is not None
+    kept, spoken = len(before) / SAMPLE_RATE, first.end_seconds - first.start_seconds
+    assert spoken + 0.1 < kept < spoken + 0.26 + 0.2  # its audio: pre-roll, speech, and what followed of the tail
+    opening_words = " ".join(words(first.text).split()[:3])
+    assert not words(heard.finals[1].text).startswith(opening_words)  # only what followed, not said twice
+
+
+def audio(text: str) -> npt.NDArray[np.float32]:
+    return (np.frombuffer(speech(text), dtype="<i2") / 32768).astype(np.float32)
+
+
+def test_a_stretch_heard_after_the_one_before_gives_only_its_own_words(stt: WhisperSpeechToText) -> None:
+
+    said = "A database index is a data structure that speeds up reads, for example a B tree on the customer id column,"
+    job = _Decode(audio("but it costs extra work on every insert and update."), "", 5, lambda: False)
+
+    alone = stt._decoder.transcribe(job)
+    after = stt._decoder.transcribe(replace(job, said=said, before=audio(said)))
+
+    assert alone is not None and after is not None
+    for heard in (alone, after):
+        assert words(heard.text).startswith("but it costs"), heard.text
+        assert "database" not in words(heard.text), heard.text
+        assert "insert and update" in words(heard.text), heard.text  # all of it: the forced words take no room
+    assert 0.5 < after.confidence <= 1
+
+
+def test_whisper_base_is_english_and_hears_after_the_words_before_too() -> None:
+    base = WhisperSpeechToText("base")  # TALENTCREW_WHISPER_MODEL=base: multilingual, told it is English
+    said = "Threads share memory,"
+    job = _Decode(audio("so two workers that update the same counter need a lock."), "", 5, lambda: False)
+
+    heard = base._decoder.transcribe(replace(job, said=said, before=audio(said)))
+
+    assert base.name == "whisper-base (offline)"
+    assert heard is not None and words(heard.text).startswith("so two workers"), heard
+    assert "lock" in words(heard.text) and "threads" not in words(heard.text), heard
+
+
+def test_the_relays_setting_picks_the_model_and_refuses_an_unknown_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert build_speech(RelaySettings())[0].name == "whisper-tiny.en (offline)"  # the default
+    monkeypatch.setenv("TALENTCREW_WHISPER_MODEL", "base")
+    assert build_speech(RelaySettings())[0].name == "whisper-base (offline)"
+    monkeypatch.setenv("TALENTCREW_WHISPER_MODEL", "large-v3")
+    with pytest.raises(ValidationError, match="whisper_model"):
+        RelaySettings()
 
 
 def test_the_finals_hold_the_answer_with_their_confidence(answer: tuple[Heard, float]) -> None:
