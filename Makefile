@@ -8,7 +8,7 @@ CODE := functions realtime-relay infra tests bench
 CHROMIUM := /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: dev test lint typecheck screenshots bench-analytics bench-deployables bench-grading bench-recording bench-relay-capacity bench-relay-turn-gap bench-report clean
+.PHONY: dev test lint typecheck screenshots bench-analytics bench-deployables bench-grading bench-recording bench-relay-capacity bench-relay-turn-gap bench-report bench-word-accuracy clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -71,6 +71,10 @@ bench-relay-capacity: $(VENV)/.local-installed
 ## voice beside the targets.
 bench-relay-turn-gap: $(VENV)/.dev-installed /usr/bin/espeak-ng /usr/bin/sox
 	PYTHONPATH=functions:realtime-relay:. $(PY) bench/relay_bench.py turn-gap
+
+## The offline recogniser's word accuracy on the bench's own set: every answer in every voice (~2 min)
+bench-word-accuracy: $(VENV)/.dev-installed /usr/bin/espeak-ng /usr/bin/sox
+	PYTHONPATH=functions:realtime-relay:. $(PY) bench/relay_bench.py word-accuracy
 
 ## Recordings of spoken answers: KiB per minute of Piper speech at 16 kHz for Ogg/Opus (what the relay stores)
 ## and FLAC, the size of a 15-minute recording, and the CPU time to encode a minute of audio.

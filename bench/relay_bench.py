@@ -23,8 +23,8 @@ before it connects, so admission is what a reconnection costs: a ticket check an
 function's `resume` call. `--profile` samples the relay with py-spy (not in the requirements) during the last level
 and prints where its time goes, per frame.
 
-turn-gap: the embedded defaults (Whisper tiny.en, or base with TALENTCREW_WHISPER_MODEL=base, and
-Piper, the local brain behind the real turn function, run as `make dev` runs it) and one candidate
+turn-gap: the embedded defaults (Whisper tiny.en and Piper, the local brain behind the real turn
+function, run as `make dev` runs it) and one candidate
 at a time, as on a laptop. The candidate waits for the question's audio to end, sends
 `playback_finished`, streams 0.5 s of silence, a spoken technical answer and `--think` seconds of
 silence in real time, then says "done"
@@ -67,9 +67,12 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import uvloop
+
+if TYPE_CHECKING:
+    from talentcrew.models import Job
 
 # How the relay is served in both benchmarks: as in production (uvloop, httptools), without logs.
 UVICORN: dict[str, Any] = {
@@ -225,8 +228,7 @@ def free_port() -> int:
         return port
 
 
-def make_job() -> str:
-    from talentcrew.config import platform
+def bench_job() -> Job:
     from talentcrew.models import ExperienceLevel, Job, Rubric
 
     rubric = Rubric(
@@ -235,7 +237,13 @@ def make_job() -> str:
         experience_level=ExperienceLevel.SENIOR,
         evaluation_focus=["Depth"],
     )
-    job = Job(owner_id="bench-recruiter", title="Backend Engineer", rubric_template=rubric)
+    return Job(owner_id="bench-recruiter", title="Backend Engineer", rubric_template=rubric)
+
+
+def make_job() -> str:
+    from talentcrew.config import platform
+
+    job = bench_job()
     platform().store.create(job)
     return job.id
 
@@ -1261,7 +1269,7 @@ async def measure_turn_gaps(args: argparse.Namespace, turn_url: str) -> dict[flo
 
     settings = RelaySettings()
     timeline = Timeline()
-    stt, tts = WhisperSpeechToText(settings.whisper_model), PiperTextToSpeech()
+    stt, tts = WhisperSpeechToText(), PiperTextToSpeech()
     log("warming the engines and the turn function...")
     speaker = Speaker()
     await warm_up(stt, tts, speaker.answer(None).pcm, turn_url)
@@ -1315,6 +1323,66 @@ async def warm_up(stt: Any, tts: Any, pcm: bytes, turn_url: str) -> None:
     await asyncio.to_thread(take_turn, turn_url, body)
 
 
+async def word_accuracy_set(args: argparse.Namespace) -> int:
+    """Every answer in every voice through the offline recogniser, as the relay streams it, with the keyterms
+    the turn service sends for a bank question on the answer's skill: the bench's own set, the same each run
+    (but for Piper's own variation), unlike the turn-gap run's answers, which follow the interview."""
+    from voices import VOICES, check_tools, word_accuracy
+
+    from relay.speech.offline import WhisperSpeechToText
+    from talentcrew.interview.bank import bank
+    from talentcrew.interview.keyterms import for_answer
+
+    check_tools()
+    log(f"{sum(map(len, ANSWERS.values()))} answers in {len(VOICES)} voices, {args.speed}x real time")
+    stt, job = WhisperSpeechToText(), bench_job()
+    said: dict[str, list[str]] = {}
+    heard: dict[str, list[str]] = {}
+    started = time.process_time()
+    for voice, speak in VOICES.items():
+        for skill, answers in ANSWERS.items():
+            bank_skill = bank().skill_for(skill)
+            assert bank_skill is not None, skill
+            for index, answer in enumerate(answers):
+                keyterms = for_answer(job, bank_skill.questions[index % len(bank_skill.questions)])
+                said.setdefault(voice, []).append(answer)
+                heard.setdefault(voice, []).append(await recognised(stt, speak(answer), keyterms, args.speed))
+        log(f"  {voice}: {word_accuracy(said[voice], heard[voice]):.3f}")
+    print()
+    print("Word accuracy (1 - WER) of Whisper tiny.en (int8) on the bench's own set: each answer in each voice")
+    print(f"(bench/voices.py), streamed at {args.speed}x real time with its keyterms; {os.cpu_count()} CPU cores.")
+    for voice in VOICES:
+        print(f"  {voice:<40} {word_accuracy(said[voice], heard[voice]):.3f}  ({len(said[voice])} answers)")
+    everything = [text for voice in VOICES for text in said[voice]], [text for voice in VOICES for text in heard[voice]]
+    overall = word_accuracy(*everything)
+    print(f"  {'all voices':<40} {overall:.3f}")
+    print(f"CPU time: {time.process_time() - started:.0f} s")
+    met = "MET" if overall >= TARGET_WORD_ACCURACY else "NOT MET"
+    print(f"Target (issue 20): word accuracy >= {TARGET_WORD_ACCURACY}; measured {overall:.3f}: {met}.")
+    return 0
+
+
+async def recognised(stt: Any, pcm: bytes, keyterms: Sequence[str], speed: float) -> str:
+    """The finals' words for `pcm` streamed in 20 ms frames at `speed` times real time, then 1 s of silence."""
+    pcm += bytes(2 * 16_000)
+    finals: list[str] = []
+    async with stt.recognize(keyterms) as recognition:
+
+        async def read() -> None:
+            async for transcript in recognition.transcripts():
+                if transcript.is_final and transcript.text:
+                    finals.append(transcript.text)
+
+        reader = asyncio.create_task(read())
+        started = time.monotonic()
+        for index, offset in enumerate(range(0, len(pcm), 640)):
+            await recognition.send(pcm[offset : offset + 640])
+            await asyncio.sleep(max(0.0, started + (index + 1) * 0.02 / speed - time.monotonic()))
+        await recognition.finish()
+        await reader
+    return " ".join(finals)
+
+
 def _percentile(values: Sequence[float], q: int) -> float:
     clean = sorted(value for value in values if not math.isnan(value))
     if not clean:
@@ -1327,14 +1395,11 @@ def _percentile(values: Sequence[float], q: int) -> float:
 def print_turn_gap(runs: dict[float, TurnGapRun], args: argparse.Namespace) -> None:
     from voices import word_accuracy
 
-    from relay.settings import RelaySettings
-
     print()
     print("Turn gap: 'done' -> the first byte of the next question's audio, one candidate at a time,")
     print(f"whole interviews until at least {args.turns} turns for each delay from the last word to 'done';")
     print("answers on each question's skill in five voices (bench/voices.py).")
-    model = RelaySettings().whisper_model
-    print(f"Engines: Whisper {model} (int8) and Piper en_US-joe-medium in the relay; the local brain in the")
+    print("Engines: Whisper tiny.en (int8) and Piper en_US-joe-medium in the relay; the local brain in the")
     print(f"turn function (functions-framework, its own process); {os.cpu_count()} CPU cores.")
     rows: list[tuple[str, Callable[[Gap], float]]] = [
         ("gap (done -> first audio byte)", lambda g: g.total),
@@ -1413,6 +1478,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     gap_parser.add_argument("--lead", type=float, default=0.5, help="silence before the answer")
     gap_parser.add_argument("--keep", action="store_true", help="keep the data folder (the turn function's log)")
+    words_parser = commands.add_parser("word-accuracy", help="every answer in every voice through the recogniser")
+    words_parser.add_argument("--speed", type=float, default=3.0, help="times real time (default %(default)s)")
     relay_parser = commands.add_parser("_relay", help=argparse.SUPPRESS)  # capacity's relay process
     relay_parser.add_argument("port", type=int)
     relay_parser.add_argument("turn_url")
@@ -1420,8 +1487,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "_relay":
         serve_relay(args.port, args.turn_url)
         return 0
+    commands_run = {"capacity": capacity, "turn-gap": turn_gap, "word-accuracy": word_accuracy_set}
     with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
-        return runner.run(capacity(args) if args.command == "capacity" else turn_gap(args))
+        return runner.run(commands_run[args.command](args))
 
 
 if __name__ == "__main__":

@@ -8,8 +8,7 @@ key configured, the public half comes from the ticket key in DATA_DIR/keys, made
 process needs it first.
 
 With nothing set, speech runs on the offline engines (Whisper tiny.en and Piper), which ship inside
-PyPI packages (`TALENTCREW_WHISPER_MODEL=base`: Whisper base, fewer misheard words, slower turns);
-`TALENTCREW_SPEECH=deepgram` with `DEEPGRAM_API_KEY` uses Deepgram (Cloud Run does).
+PyPI packages; `TALENTCREW_SPEECH=deepgram` with `DEEPGRAM_API_KEY` uses Deepgram (Cloud Run does).
 Adapters are imported only when chosen, so the Cloud image never loads the offline engines.
 """
 
@@ -32,10 +31,6 @@ class RelaySettings(TurnCallSettings):
     log_level: str = "INFO"
     log_format: Literal["auto", "json", "text"] = "auto"
     speech: Literal["offline", "deepgram"] = "offline"
-    whisper_model: Literal["tiny.en", "base"] = Field(
-        default="tiny.en",
-        description="The offline recogniser: tiny.en keeps turns quick on 2 cores; base mishears fewer words.",
-    )
     deepgram_api_key: SecretStr | None = Field(
         default=None, validation_alias=AliasChoices("TALENTCREW_DEEPGRAM_API_KEY", "DEEPGRAM_API_KEY")
     )
@@ -83,4 +78,4 @@ def build_speech(settings: RelaySettings) -> tuple[SpeechToText, TextToSpeech]:
         )
     from relay.speech.offline import PiperTextToSpeech, WhisperSpeechToText
 
-    return WhisperSpeechToText(settings.whisper_model), PiperTextToSpeech()
+    return WhisperSpeechToText(), PiperTextToSpeech()

