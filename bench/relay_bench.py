@@ -1304,17 +1304,7 @@ async def measure_turn_gaps(args: argparse.Namespace, turn_url: str) -> dict[flo
 
 async def warm_up(stt: Any, tts: Any, pcm: bytes, turn_url: str) -> None:
     """First decodes, first synthesis and the turn function's first grading are slower: not measured."""
-    async with stt.recognize() as recognition:
-
-        async def read() -> None:
-            async for _ in recognition.transcripts():
-                pass
-
-        reader = asyncio.create_task(read())
-        for offset in range(0, len(pcm), 640):
-            await recognition.send(pcm[offset : offset + 640])
-        await recognition.finish()
-        await reader
+    await recognised(stt, pcm, (), speed=math.inf)
     async for _ in tts.speak("Let's start with databases. How do you find a slow query?"):
         pass
     session_id = make_session(make_job())

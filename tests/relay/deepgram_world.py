@@ -5,6 +5,7 @@ offline engines of conftest's `speech`)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from websockets.sync.client import ClientConnection
@@ -12,7 +13,7 @@ from websockets.sync.client import ClientConnection
 from relay.speech.deepgram import DeepgramSpeechToText, DeepgramTextToSpeech
 from relay.speech.ports import BYTES_PER_SECOND, SpeechToText, TextToSpeech
 from tests.deepgram_standin import DeepgramStandin, deepgram_standin
-from tests.relay.conftest import receive
+from tests.relay.conftest import World, receive
 from tests.relay.test_deepgram_speech import silence, voice
 
 
@@ -29,6 +30,16 @@ def speech(standin: DeepgramStandin) -> tuple[SpeechToText, TextToSpeech]:
         DeepgramSpeechToText(standin.api_key, base_url=standin.base_url),
         DeepgramTextToSpeech(standin.api_key, base_url=standin.base_url),
     )
+
+
+@contextmanager
+def voice_interview(world: World) -> Iterator[tuple[str, ClientConnection]]:
+    """A new session's voice interview at its opening question: the session's id and the candidate's socket."""
+    session_id, token = world.session()
+    with world.connect(session_id, world.ticket(session_id, token), mode="voice") as ws:
+        while receive(ws)["type"] != "question":
+            pass
+        yield session_id, ws
 
 
 def say(ws: ClientConnection, standin: DeepgramStandin, turn: int) -> dict[str, object]:

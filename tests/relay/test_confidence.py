@@ -14,8 +14,7 @@ from tests.api.helpers import RUBRIC, said_concept_terms
 from tests.deepgram_standin import DeepgramStandin
 from tests.relay import deepgram_world
 from tests.relay.conftest import World
-from tests.relay.conftest import receive as receive_from_relay
-from tests.relay.deepgram_world import say
+from tests.relay.deepgram_world import say, voice_interview
 from tests.relay.fakes import FakeRelay, heard, keyterms, receive
 
 standin, speech = deepgram_world.standin, deepgram_world.speech  # fixtures: the world hears through Deepgram
@@ -76,10 +75,7 @@ def _expected_keyterms(session_id: str, turn: int) -> set[str]:
 
 
 def test_a_mumbled_spoken_answer_is_marked_for_a_person_with_its_words(world: World, standin: DeepgramStandin) -> None:
-    session_id, token = world.session()
-    with world.connect(session_id, world.ticket(session_id, token), mode="voice") as ws:
-        while receive_from_relay(ws)["type"] != "question":
-            pass
+    with voice_interview(world) as (session_id, ws):
         standin.script = "Shard orders by tenant id."
         standin.unsure = {"shard": 0.31, "orders": 0.5, "tenant": 0.42}
         say(ws, standin, 1)

@@ -15,8 +15,7 @@ from talentcrew.sessions import all_of
 from tests.deepgram_standin import DeepgramStandin
 from tests.relay import deepgram_world
 from tests.relay.conftest import World
-from tests.relay.conftest import receive as receive_from_relay
-from tests.relay.deepgram_world import say
+from tests.relay.deepgram_world import say, voice_interview
 from tests.relay.fakes import FakeRelay, heard, receive
 
 PAUSE_KINDS = {SignalKind.LONG_PAUSE, SignalKind.TEXTBOOK_ANSWER, SignalKind.UNIFORM_PAUSES}
@@ -78,10 +77,7 @@ def _pause_signals(session_id: str, turn: int) -> set[SignalKind]:
 
 
 def test_the_answer_records_the_request_and_its_pause_is_not_judged(world: World, standin: DeepgramStandin) -> None:
-    session_id, token = world.session()
-    with world.connect(session_id, world.ticket(session_id, token), mode="voice") as ws:
-        while receive_from_relay(ws)["type"] != "question":
-            pass
+    with voice_interview(world) as (session_id, ws):
         standin.script = "An index."
         ws.send('{"type": "thinking"}')
         say(ws, standin, 1)
