@@ -152,7 +152,7 @@ def test_a_whole_voice_interview(world: World, connections: contextlib.ExitStack
     assert [a.turn_index for a in answers] == [1, 2, 3]
     for answer, text in zip(answers, ANSWERS, strict=True):
         said = answer.candidate_answer.lower()
-        assert sum(word in said for word in ("index", "cache", "retry", "memory", "database", "backoff")) >= 1
+        assert sum(word in said for word in ("index", "cache", "retry", "memory", "database", "backoff")) >= 1, said
         expected_pause = lead + onset_seconds(speech(text))
         assert answer.pause_seconds is not None
         assert abs(answer.pause_seconds - expected_pause) < 0.3, (answer.pause_seconds, expected_pause)
