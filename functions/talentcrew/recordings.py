@@ -32,7 +32,9 @@ def object_name(session_id: str, turn_index: int) -> str:
 def keep(store: Store, blobs: Blobs, request: RecordingRequest) -> None:
     """Stores the recording of a recorded answer of a session that records; a retried call stores nothing twice.
 
-    The object is written before the answer names it, so an answer never points at a missing recording.
+    The object is written before the answer names it, so an answer never points at a missing recording. If
+    the interview is erased meanwhile, naming it fails (NotFound) and the object goes too: a recording never
+    outlives its answer (`sessions.erase` deletes it after the answer, for one that lands in between).
     """
     session = standing(store, request.session_id)
     if not session.record_answers:
@@ -44,7 +46,11 @@ def keep(store: Store, blobs: Blobs, request: RecordingRequest) -> None:
         return
     name = object_name(session.id, request.turn_index)
     blobs.put(name, request.audio, CONTENT_TYPE)
-    store.update(Answer, answer.id, {"recording_object": name, "recording_seconds": round(request.seconds, 2)})
+    try:
+        store.update(Answer, answer.id, {"recording_object": name, "recording_seconds": round(request.seconds, 2)})
+    except NotFound:
+        blobs.delete(name)
+        raise
 
 
 def link(store: Store, blobs: Blobs, caller: Caller, session_id: str, turn_index: int, ttl: timedelta) -> str:

@@ -10,7 +10,7 @@ from typing import TypeVar
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
-from talentcrew import audit, auth, invite_emails, scoring
+from talentcrew import audit, auth, invite_emails, recordings, scoring
 from talentcrew.errors import Conflict, NotFound, NotReady
 from talentcrew.events import SESSION_COMPLETED, announcement
 from talentcrew.interview.integrity import REVIEW_THRESHOLD
@@ -335,14 +335,18 @@ def erase(store: Store, blobs: Blobs, session: InterviewSession, actor: audit.Ac
     """Erases the candidate's data: answers (and their recordings) and drafts, questions, signals, reviews, invites,
     scorecard, the session.
 
-    The session document goes last, so an erasure cut short can simply be run again; a recording goes before
-    the answer that names it.
+    The session document goes last, so an erasure cut short can simply be run again. An answer's recording goes
+    before the answer, and again after it: one the relay was storing meanwhile lands either before the second
+    delete or after the answer is gone, when `recordings.keep` deletes it itself.
     """
-    for answer in all_of(store, Answer, session.id, "turn_index"):
-        if answer.recording_object:
-            blobs.delete(answer.recording_object)
+    for answer in list(all_of(store, Answer, session.id, "turn_index")):
+        recording = recordings.object_name(session.id, answer.turn_index) if session.record_answers else None
+        if recording:
+            blobs.delete(recording)
+        store.delete(Answer, answer.id)
+        if recording:
+            blobs.delete(recording)
     kinds = (
-        (Answer, "turn_index"),
         (AnswerDraft, "turn_index"),
         (Question, "turn_index"),
         (IntegritySignal, "id"),

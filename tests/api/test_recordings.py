@@ -19,11 +19,12 @@ import pytest
 import soundfile  # type: ignore[import-untyped]
 from flask.testing import FlaskClient
 
-from talentcrew import retention
+from talentcrew import audit, recordings, retention, sessions
 from talentcrew.adapters.local_blobs import LocalBlobs
 from talentcrew.audit import AuditEntry
 from talentcrew.config import platform
-from talentcrew.interview.calls import MAX_RECORDING_BYTES
+from talentcrew.errors import NotFound
+from talentcrew.interview.calls import MAX_RECORDING_BYTES, RecordingRequest
 from talentcrew.invite_emails import RECORDING_SUMMARY
 from talentcrew.models import Answer, InterviewSession, answer_id, utcnow
 from talentcrew.recordings import object_name
@@ -186,3 +187,71 @@ def test_recordings_are_refused_where_they_do_not_belong(clients: tuple[FlaskCli
     assert refused.status_code == 410 and refused.get_json()["type"] == WITHDRAWN
     other = auth_headers(api, "someone.else@example.com")
     assert link_path(api, other, recorded).status_code == 404  # another workspace's looks like none
+
+
+class Meanwhile:
+    """A real adapter, with `then` done once just before (or after) its first call of `method`: the
+    interleavings of a recording the relay is storing and an erasure."""
+
+    def __init__(self, adapter: Any, method: str, then: Any, *, after: bool = False) -> None:
+        self._adapter, self._method, self._then, self._after = adapter, method, then, after
+        self.done = False
+
+    def __getattr__(self, name: str) -> Any:
+        call = getattr(self._adapter, name)
+        if name != self._method or self.done:
+            return call
+
+        def meanwhile(*args: Any, **kwargs: Any) -> Any:
+            self.done = True
+            if not self._after:
+                self._then()
+            result = call(*args, **kwargs)
+            if self._after:
+                self._then()
+            return result
+
+        return meanwhile
+
+
+def retention_actor(session: InterviewSession) -> audit.Actor:
+    return audit.Actor(session.owner_id, "retention", "retention")
+
+
+def erased_while_recorded(clients: tuple[FlaskClient, FlaskClient]) -> tuple[str, InterviewSession]:
+    api, turn = clients
+    headers = auth_headers(api, "recruiter@example.com")
+    session_id = answered(api, turn, headers, new_job(api, headers, record_answers=True)["id"])
+    session = store().get(InterviewSession, session_id)
+    assert session is not None
+    return session_id, session
+
+
+def test_a_recording_stored_while_the_interview_is_erased_goes_with_it(
+    clients: tuple[FlaskClient, FlaskClient],
+) -> None:
+    session_id, session = erased_while_recorded(clients)
+    blobs = platform().blobs
+    erasing = Meanwhile(
+        blobs, "put", lambda: sessions.erase(store(), blobs, session, retention_actor(session)), after=True
+    )
+
+    with pytest.raises(NotFound):  # the turn service answers 404: the relay logs the recording as not kept
+        recordings.keep(store(), erasing, RecordingRequest.model_validate(recording(session_id, 1)))
+
+    assert erasing.done
+    assert store().get(InterviewSession, session_id) is None
+    assert not blob_file(object_name(session_id, 1)).exists()
+
+
+def test_a_recording_that_lands_during_the_erasure_is_erased_too(clients: tuple[FlaskClient, FlaskClient]) -> None:
+    session_id, session = erased_while_recorded(clients)
+    blobs = platform().blobs
+    request = RecordingRequest.model_validate(recording(session_id, 1))
+    landing = Meanwhile(store(), "delete", lambda: recordings.keep(store(), blobs, request))  # of the answer
+
+    sessions.erase(landing, blobs, session, retention_actor(session))
+
+    assert landing.done
+    assert store().get(Answer, answer_id(session_id, 1)) is None
+    assert not blob_file(object_name(session_id, 1)).exists()
