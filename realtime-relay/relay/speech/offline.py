@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import difflib
 import functools
 import logging
 import math
@@ -170,6 +171,8 @@ class _Decoder:
         if frames < _WINDOW_FRAMES and get_compression_ratio(text) > _LOOPING:
             result = self._generate(features, _WINDOW_FRAMES, prompt, job.beam_size, max_length)
             text = self._tokenizer.decode(result.sequences_ids[0][said:]).strip()
+        if prefix:
+            text = without_repeat(prefix, text)
         if result.no_speech_prob >= _NO_SPEECH or not _WORDLIKE.search(text):
             return None
         # The score is the log-probability divided by the length (length penalty 1), as faster-whisper reads it;
@@ -534,6 +537,27 @@ class WhisperRecognition:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         return task
+
+
+def without_repeat(said: str, text: str) -> str:
+    """`text` less a repeat of `said` at its start: forced to continue after words it hears in the audio,
+    Whisper now and then writes them again before going on (seen on the bench's set). The repeat may
+    differ in a word or two ("customer ID" for "customer id", a word dropped), so it is matched loosely."""
+    said_words = _WORD.findall(said.casefold())
+    words = text.split()
+    heard = [" ".join(_WORD.findall(word.casefold())) for word in words[: len(said_words) + _REPEAT_SLACK]]
+    blocks = difflib.SequenceMatcher(None, said_words, heard, autojunk=False).get_matching_blocks()
+    matched = sum(block.size for block in blocks)
+    if len(said_words) < _MIN_REPEAT or matched < _REPEATED * len(said_words) or blocks[0].b > _REPEAT_SLACK:
+        return text
+    end = max(block.b + block.size for block in blocks if block.size)
+    return " ".join(words[end:])
+
+
+_WORD = re.compile(r"[a-z0-9']+")
+_MIN_REPEAT = 4  # words: fewer said again may well be new words ("and the ... and the count")
+_REPEATED = 0.8  # of the words said, found again in order at the start: a repeat, not a new sentence
+_REPEAT_SLACK = 2  # words a repeat may have more than the words said, or start after
 
 
 def _within(terms: Sequence[str], characters: int) -> str:
