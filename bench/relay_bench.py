@@ -100,30 +100,52 @@ TARGET_GAP_P95_MS = 500.0
 TARGET_THINK = 0.3  # seconds from the last word to "done": how people click
 TARGET_WORD_ACCURACY = 0.9
 
-# The candidate answers each question on its skill (the bench job's rubric: Python; databases,
-# caching, concurrency), so the speech engine hears the kind of words it was told to expect.
-ANSWERS: dict[str, tuple[str, ...]] = {
+# The candidate's answers, each to a bank question on one of the bench job's skills (Python; databases,
+# caching, concurrency): in the word-accuracy set each is heard with that question's keyterms, as the
+# turn service sends them; in the turn-gap run each answers whichever question comes up on its skill.
+ANSWERS: dict[str, tuple[tuple[str, str], ...]] = {
     "Databases": (
-        "I would add a composite index on the customer id and the created at columns, then check the query "
-        "plan to confirm that the database uses an index scan instead of a sequential scan.",
-        "To find the slow query I would look at the database logs for statements over one second, run "
-        "explain analyze on them, and compare the estimated rows with the actual rows.",
-        "A database transaction groups several statements so that they all commit or all roll back, and the "
-        "isolation level decides which changes of other transactions it can see.",
+        (
+            "databases-5",
+            "I would add a composite index on the customer id and the created at columns, then check the query "
+            "plan to confirm that the database uses an index scan instead of a sequential scan.",
+        ),
+        (
+            "databases-5",
+            "To find the slow query I would look at the database logs for statements over one second, run "
+            "explain analyze on them, and compare the estimated rows with the actual rows.",
+        ),
+        (
+            "databases-6",
+            "A database transaction groups several statements so that they all commit or all roll back, and the "
+            "isolation level decides which changes of other transactions it can see.",
+        ),
     ),
     "Caching": (
-        "A cache aside pattern reads from Redis first, and on a miss it loads the row from the database and "
-        "stores it with a time to live, so stale data expires on its own.",
-        "Cache invalidation is hard because every write must remove or update the cached copy, and if the "
-        "write and the delete race, a reader can put the old value back.",
+        (
+            "caching-3",
+            "A cache aside pattern reads from Redis first, and on a miss it loads the row from the database and "
+            "stores it with a time to live, so stale data expires on its own.",
+        ),
+        (
+            "caching-4",
+            "Cache invalidation is hard because every write must remove or update the cached copy, and if the "
+            "write and the delete race, a reader can put the old value back.",
+        ),
     ),
     "Concurrency": (
-        "Threads share memory, so two workers that update the same counter need a lock, otherwise one "
-        "increment can overwrite the other and the count is lost.",
+        (
+            "concurrency-2",
+            "Threads share memory, so two workers that update the same counter need a lock, otherwise one "
+            "increment can overwrite the other and the count is lost.",
+        ),
     ),
     "Python": (
-        "An async event loop runs one task at a time and switches at every await, which suits network calls, "
-        "but a long computation blocks every other request until it finishes.",
+        (
+            "python-5",
+            "An async event loop runs one task at a time and switches at every await, which suits network calls, "
+            "but a long computation blocks every other request until it finishes.",
+        ),
     ),
 }
 
@@ -1146,8 +1168,8 @@ class Speaker:
         from voices import VOICES
 
         self._voices = itertools.cycle(VOICES.items())
-        self._answers = {skill: itertools.cycle(texts) for skill, texts in ANSWERS.items()}
-        self._any = itertools.cycle([text for texts in ANSWERS.values() for text in texts])
+        self._answers = {skill: itertools.cycle(text for _, text in answers) for skill, answers in ANSWERS.items()}
+        self._any = itertools.cycle([text for answers in ANSWERS.values() for _, text in answers])
 
     def answer(self, skill: str | None) -> Recording:
         answers = next(
@@ -1315,8 +1337,8 @@ async def warm_up(stt: Any, tts: Any, pcm: bytes, turn_url: str) -> None:
 
 async def word_accuracy_set(args: argparse.Namespace) -> int:
     """Every answer in every voice through the offline recogniser, as the relay streams it, with the keyterms
-    the turn service sends for a bank question on the answer's skill: the bench's own set, the same each run
-    (but for Piper's own variation), unlike the turn-gap run's answers, which follow the interview."""
+    the turn service sends for the bank question it answers: the bench's own set, the same each run (but for
+    Piper's own variation), unlike the turn-gap run's answers, which follow the interview."""
     from voices import VOICES, check_tools, word_accuracy
 
     from relay.speech.offline import WhisperSpeechToText
@@ -1330,13 +1352,10 @@ async def word_accuracy_set(args: argparse.Namespace) -> int:
     heard: dict[str, list[str]] = {}
     started = time.process_time()
     for voice, speak in VOICES.items():
-        for skill, answers in ANSWERS.items():
-            bank_skill = bank().skill_for(skill)
-            assert bank_skill is not None, skill
-            for index, answer in enumerate(answers):
-                keyterms = for_answer(job, bank_skill.questions[index % len(bank_skill.questions)])
-                said.setdefault(voice, []).append(answer)
-                heard.setdefault(voice, []).append(await recognised(stt, speak(answer), keyterms, args.speed))
+        for question_id, answer in (pair for answers in ANSWERS.values() for pair in answers):
+            keyterms = for_answer(job, bank().question(question_id))
+            said.setdefault(voice, []).append(answer)
+            heard.setdefault(voice, []).append(await recognised(stt, speak(answer), keyterms, args.speed))
         log(f"  {voice}: {word_accuracy(said[voice], heard[voice]):.3f}")
     print()
     print("Word accuracy (1 - WER) of Whisper tiny.en (int8) on the bench's own set: each answer in each voice")
