@@ -326,6 +326,11 @@ def answer_id(session_id: str, turn_index: int) -> str:
     return f"{session_id}-{turn_index:03d}"
 
 
+def recording_name(session_id: str, turn_index: int) -> str:
+    """Where the recording of an answer is kept in Blobs: known from the answer alone, so an erasure finds it."""
+    return f"recordings/{session_id}/{turn_index:03d}.ogg"
+
+
 GradeLine = Annotated[str, StringConstraints(max_length=2000)]
 ConceptName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 
@@ -433,6 +438,7 @@ class AnswerDraft(Document):
     turn_index: Annotated[int, Field(ge=0, le=999)]
     text: LongText = ""
     pause_seconds: Annotated[float, Field(ge=0)] | None = None
+    thinking: bool = False  # the candidate asked for time ("Let me think") during this answer
     updated_at: Timestamp = Field(default_factory=utcnow)
 
 

@@ -17,16 +17,12 @@ from talentcrew import audit
 from talentcrew.errors import Conflict, NotFound
 from talentcrew.interview.calls import RecordingRequest
 from talentcrew.interview.turn import standing
-from talentcrew.models import Answer, InterviewSession, answer_id
+from talentcrew.models import Answer, InterviewSession, answer_id, recording_name
 from talentcrew.ports import Blobs, Store
 from talentcrew.tenancy import owned
 from talentcrew.workspaces import Caller
 
 CONTENT_TYPE = "audio/ogg"
-
-
-def object_name(session_id: str, turn_index: int) -> str:
-    return f"recordings/{session_id}/{turn_index:03d}.ogg"
 
 
 def keep(store: Store, blobs: Blobs, request: RecordingRequest) -> None:
@@ -44,7 +40,7 @@ def keep(store: Store, blobs: Blobs, request: RecordingRequest) -> None:
         raise Conflict(f"answer {request.turn_index} is not recorded")
     if answer.recording_object is not None:
         return
-    name = object_name(session.id, request.turn_index)
+    name = recording_name(session.id, request.turn_index)
     blobs.put(name, request.audio, CONTENT_TYPE)
     try:
         store.update(Answer, answer.id, {"recording_object": name, "recording_seconds": round(request.seconds, 2)})

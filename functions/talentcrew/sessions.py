@@ -10,7 +10,7 @@ from typing import TypeVar
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
-from talentcrew import audit, auth, invite_emails, recordings, scoring
+from talentcrew import audit, auth, invite_emails, scoring
 from talentcrew.errors import Conflict, NotFound, NotReady
 from talentcrew.events import SESSION_COMPLETED, announcement
 from talentcrew.interview.integrity import REVIEW_THRESHOLD
@@ -28,6 +28,7 @@ from talentcrew.models import (
     SelfIdentification,
     ShortText,
     Stage,
+    recording_name,
     utcnow,
 )
 from talentcrew.ports import Blobs, Mail, Page, Store, Update, every
@@ -340,7 +341,7 @@ def erase(store: Store, blobs: Blobs, session: InterviewSession, actor: audit.Ac
     delete or after the answer is gone, when `recordings.keep` deletes it itself.
     """
     for answer in list(all_of(store, Answer, session.id, "turn_index")):
-        recording = recordings.object_name(session.id, answer.turn_index) if session.record_answers else None
+        recording = recording_name(session.id, answer.turn_index) if session.record_answers else None
         if recording:
             blobs.delete(recording)
         store.delete(Answer, answer.id)

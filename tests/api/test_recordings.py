@@ -26,8 +26,7 @@ from talentcrew.config import platform
 from talentcrew.errors import NotFound
 from talentcrew.interview.calls import MAX_RECORDING_BYTES, RecordingRequest
 from talentcrew.invite_emails import RECORDING_SUMMARY
-from talentcrew.models import Answer, InterviewSession, answer_id, utcnow
-from talentcrew.recordings import object_name
+from talentcrew.models import Answer, InterviewSession, answer_id, recording_name, utcnow
 from talentcrew.sessions import CONSENT_NOTICE, RECORDING_NOTICE
 from tests.api.helpers import auth_headers, candidate_view, create_session
 from tests.api.test_turn_service import RUBRIC, WITHDRAWN, call, clients, ok, store
@@ -122,7 +121,7 @@ def test_a_recording_is_kept_once_played_through_a_signed_link_and_erased_with_t
     ok(call(turn, "/recording", recording(session_id, 1, ogg(seconds=1.0))), 204)  # a retry changes nothing
 
     answer = store().get(Answer, answer_id(session_id, 1))
-    assert answer is not None and answer.recording_object == object_name(session_id, 1)
+    assert answer is not None and answer.recording_object == recording_name(session_id, 1)
     assert answer.recording_seconds == SECONDS
     assert blob_file(answer.recording_object).read_bytes() == audio
     linked = ok(link_path(api, headers, session_id))
@@ -156,11 +155,11 @@ def test_retention_erases_the_recordings_of_the_interviews_it_erases(
     ok(call(turn, "/recording", recording(session_id, 1)), 204)
     ended = utcnow() - timedelta(days=31)
     store().update(InterviewSession, session_id, {"is_completed": True, "ended_at": ended})
-    assert blob_file(object_name(session_id, 1)).exists()
+    assert blob_file(recording_name(session_id, 1)).exists()
 
     [run] = retention.run(store(), platform().blobs, utcnow().date())
     assert run.sessions_erased == 1
-    assert not blob_file(object_name(session_id, 1)).exists()
+    assert not blob_file(recording_name(session_id, 1)).exists()
     assert link_path(api, headers, session_id).status_code == 404
 
 
@@ -241,7 +240,7 @@ def test_a_recording_stored_while_the_interview_is_erased_goes_with_it(
 
     assert erasing.done
     assert store().get(InterviewSession, session_id) is None
-    assert not blob_file(object_name(session_id, 1)).exists()
+    assert not blob_file(recording_name(session_id, 1)).exists()
 
 
 def test_a_recording_that_lands_during_the_erasure_is_erased_too(clients: tuple[FlaskClient, FlaskClient]) -> None:
@@ -254,4 +253,4 @@ def test_a_recording_that_lands_during_the_erasure_is_erased_too(clients: tuple[
 
     assert landing.done
     assert store().get(Answer, answer_id(session_id, 1)) is None
-    assert not blob_file(object_name(session_id, 1)).exists()
+    assert not blob_file(recording_name(session_id, 1)).exists()

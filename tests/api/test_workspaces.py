@@ -44,10 +44,10 @@ from talentcrew.models import (
     Rubric,
     SelfIdentification,
     User,
+    recording_name,
     user_id_for,
     utcnow,
 )
-from talentcrew.recordings import object_name
 from talentcrew.retention import RetentionRun, run_id
 from talentcrew.workspaces import Invitation, Member, Role, Workspace, member_id
 from tests.api.helpers import (
@@ -197,7 +197,7 @@ def team(api_client: FlaskClient) -> Team:
     question = _created(client.post(f"/api/jobs/{job['id']}/questions/", json=OWN, headers=owner))
     (done, _), (other, _), (open_, _) = (create_session(client, owner, job["id"]) for _ in range(3))
     flagged = seed_answer(done["id"], done["owner_id"], 0, 7, cheating=True)
-    platform().blobs.put(recording := object_name(done["id"], 0), b"OggS recording", "audio/ogg")
+    platform().blobs.put(recording := recording_name(done["id"], 0), b"OggS recording", "audio/ogg")
     store.update(Answer, flagged.id, {"recording_object": recording})
     for session in (done, other):
         _ended(client, owner, session["id"])

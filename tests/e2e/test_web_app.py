@@ -17,7 +17,7 @@ import pytest
 from playwright.sync_api import Browser, Dialog, Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
-from talentcrew.recordings import object_name
+from talentcrew.models import recording_name
 from tests.e2e.browser import (
     OWN_QUESTION,
     Network,
@@ -189,7 +189,7 @@ def test_recruiter_and_two_candidates(platform: LocalPlatform, speaking_browser:
     expect(answers.first).to_contain_text("index")  # the transcript of what the fake microphone said
     _play_first_recording(recruiter)
     spoken_session = recruiter.url.rsplit("/", 1)[-1]
-    recording = platform.data_dir / "blobs" / object_name(spoken_session, 1)
+    recording = platform.data_dir / "blobs" / recording_name(spoken_session, 1)
     assert recording.read_bytes().startswith(b"OggS")
     assert _download_scorecard(recruiter).startswith(b"%PDF")
 
