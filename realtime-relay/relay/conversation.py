@@ -334,6 +334,8 @@ class Conversation:
             return
         self._turn = resumed.turn_index
         self._said, self._draft_pause = resumed.said, resumed.pause_seconds
+        self._thinking = resumed.thinking  # asked for before the connection dropped: still asked for
+        self._unmeasured = resumed.thinking and resumed.pause_seconds is None
         self._record = resumed.record
         self._keyterms = resumed.keyterms
         self._to(Event.ASKED)
@@ -372,11 +374,7 @@ class Conversation:
         if transcript.text:
             self._cancel_patience()
         if transcript.is_final and transcript.text:
-            text = _join(self._said, answer.text)[: protocol.MAX_TEXT]
-            draft = DraftRequest(
-                session_id=self._session_id, turn_index=self._turn, text=text, pause_seconds=self._pause(answer)
-            )
-            self._drafts.keep(draft)
+            self._keep_draft(answer)
         if transcript.pause_detected and answer is self._answer and self._state is State.LISTENING:
             self._start_patience(answer)
         if transcript.text and self._state is not State.CLOSED:
@@ -388,6 +386,21 @@ class Conversation:
         self._cancel_patience()
         if self._draft_pause is None and (self._answer is None or self._answer.first_word_at is None):
             self._unmeasured = True
+        if self._state is State.LISTENING:
+            self._keep_draft(self._answer)  # so a reconnection still knows it was asked for
+
+    def _keep_draft(self, answer: SpokenAnswer | None) -> None:
+        """The answer so far to the turn service, so that a dropped connection resumes with it."""
+        text = _join(self._said, answer.text if answer else "")[: protocol.MAX_TEXT]
+        self._drafts.keep(
+            DraftRequest(
+                session_id=self._session_id,
+                turn_index=self._turn,
+                text=text,
+                pause_seconds=self._pause(answer),
+                thinking=self._thinking,
+            )
+        )
 
     def _start_patience(self, answer: SpokenAnswer) -> None:
         silence = self._services.settings.end_of_turn_silence_seconds

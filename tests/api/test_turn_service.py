@@ -111,6 +111,20 @@ def test_drafts_are_kept_latest_wins_and_come_back_on_resume(
     assert store().count(AnswerDraft, where={"session_id": session_id}) == 1
 
 
+def test_a_request_for_time_is_kept_with_the_draft_even_before_a_word(
+    clients: tuple[FlaskClient, FlaskClient], interview: tuple[dict[str, str], str]
+) -> None:
+    _, turn = clients
+    _, session_id = interview
+    ok(call(turn, "/resume", {"session_id": session_id}))
+    assert ok(call(turn, "/resume", {"session_id": session_id}))["thinking"] is False
+
+    ok(call(turn, "/draft", {"session_id": session_id, "turn_index": 1, "text": "", "thinking": True}), 204)
+
+    resumed = ok(call(turn, "/resume", {"session_id": session_id}))
+    assert (resumed["said"], resumed["pause_seconds"], resumed["thinking"]) == ("", None, True)
+
+
 def test_a_recorded_answer_replaces_its_draft_and_a_late_draft_of_it_changes_nothing(
     clients: tuple[FlaskClient, FlaskClient], interview: tuple[dict[str, str], str]
 ) -> None:

@@ -106,6 +106,7 @@ class FakeTurns:
                 finished=False,
                 said=kept.text if kept else "",
                 pause_seconds=kept.pause_seconds if kept else None,
+                thinking=kept.thinking if kept else False,
                 keyterms=keyterms(interview.asked),
                 record=self.records,
             )

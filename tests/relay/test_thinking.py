@@ -68,6 +68,24 @@ def test_the_request_for_time_survives_a_failed_turn(fake_relay: FakeRelay) -> N
     assert fake_relay.turns.taken(1).thinking is True
 
 
+def test_the_request_for_time_survives_a_dropped_connection(fake_relay: FakeRelay) -> None:
+    turns = fake_relay.turns
+    with fake_relay.connect(mode="voice", tts=False) as ws:
+        receive(ws)
+        ws.send_json({"type": "playback_finished", "turn": 1})
+        ws.send_json({"type": "thinking"})  # before a word is said: kept as a draft at once
+        turns.wait_for(lambda: 1 in turns.interview("s1").drafts)
+    with fake_relay.connect(mode="voice", tts=False) as again:
+        assert receive(again)["turn"] == 1
+        again.send_json({"type": "playback_finished", "turn": 1})
+        again.send_bytes(heard("an index"))
+        receive(again)  # the transcript
+        again.send_json({"type": "user_finished_speaking"})
+        assert receive(again)["turn"] == 2
+    answer = turns.taken(1)
+    assert (answer.thinking, answer.pause_seconds) == (True, None)  # still asked for; no pause measured
+
+
 # -- end to end: the Deepgram stand-in and the real turn function ------------------------------------
 
 

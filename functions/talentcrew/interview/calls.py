@@ -79,6 +79,9 @@ class Resumed(BaseModel):
     finished: bool
     said: str = Field(default="", description="Words of this answer heard before the candidate reconnected.")
     pause_seconds: Pause | None = Field(default=None, description="The kept answer's pause before its first word.")
+    thinking: bool = Field(
+        default=False, description='The candidate asked for time ("Let me think") in the kept answer.'
+    )
     keyterms: Keyterms = []
     record: bool = Field(default=False, description="Record each spoken answer and send it (`RecordingRequest`).")
 
@@ -92,6 +95,7 @@ class DraftRequest(BaseModel):
     turn_index: Annotated[int, Field(ge=1, le=100)]
     text: LongText
     pause_seconds: Pause | None = None
+    thinking: bool = Field(default=False, description='The candidate asked for time ("Let me think") in this answer.')
 
 
 MAX_RECORDING_SECONDS = 15 * 60

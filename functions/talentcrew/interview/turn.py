@@ -144,6 +144,7 @@ class Interviewer:
             finished=False,
             said=kept.text if kept else "",
             pause_seconds=kept.pause_seconds if kept else None,
+            thinking=draft is not None and draft.thinking,  # asked for before a word was said, too
             keyterms=reply.keyterms,
             record=session.record_answers,
         )
@@ -165,6 +166,7 @@ class Interviewer:
             turn_index=request.turn_index,
             text=request.text,
             pause_seconds=request.pause_seconds,
+            thinking=request.thinking,
         )
         self.store.put(draft)
 
