@@ -32,7 +32,7 @@ from relay.protocol import Close
 from relay.recording import Recording, deliver
 from relay.settings import RelaySettings
 from relay.speech.ports import BYTES_PER_SECOND, SpeechToText, SpeechUnavailable, TextToSpeech, Transcript
-from relay.spoken import SpokenAnswer
+from relay.spoken import Heard, SpokenAnswer
 from relay.states import Event, State, transition
 from relay.turns import TurnFailed, TurnService, Withdrawn
 from talentcrew.interview.calls import DraftRequest, TurnReply, TurnRequest
@@ -178,6 +178,7 @@ class Conversation:
         self._turn = 0  # the turn the answer being given will be
         self._answer: SpokenAnswer | None = None
         self._said = ""  # words of this answer kept from before (a draft, an answer whose turn failed)
+        self._said_heard = Heard()  # ...and the engine's confidence in them, kept with an answer whose turn failed
         self._draft_pause: float | None = None
         self._drafts = Drafts(services.turns, spawn, self._withdraw)
         self._told_dropped = False
@@ -466,8 +467,8 @@ class Conversation:
         self, text: str, pause: float | None, telemetry: Telemetry | None, spoken: SpokenAnswer | None
     ) -> None:
         """Sends the answer, with the engine's confidence in the spoken part's words (none when typed)."""
-        confidence = spoken.confidence if spoken is not None else None
-        words = spoken.words[:MAX_HEARD_WORDS] if spoken is not None else []
+        heard = self._said_heard + spoken.heard if spoken is not None else self._said_heard
+        confidence, words = heard.confidence, heard.words[:MAX_HEARD_WORDS]
         await self._drafts.superseded()
         request = TurnRequest(
             session_id=self._session_id,
@@ -486,7 +487,8 @@ class Conversation:
             return await self._withdraw()
         except TurnFailed as failed:
             log.warning("turn %d failed: %s", request.turn_index, failed, extra={"session_id": self._session_id})
-            self._said = text  # kept: "done" or a typed answer sends it again (its recording goes on too)
+            # kept, with the engine's confidence: "done" or a typed answer sends it again (its recording goes on too)
+            self._said, self._said_heard = text, heard
             if self._to(Event.NOT_TAKEN) is State.LISTENING:
                 await self._error("turn_failed", "your answer could not be recorded just now; send it again")
             else:
@@ -504,7 +506,7 @@ class Conversation:
             self._recording = None
 
     async def _advance(self, reply: TurnReply) -> None:
-        self._said, self._draft_pause, self._shown_at = "", None, None
+        self._said, self._said_heard, self._draft_pause, self._shown_at = "", Heard(), None, None
         self._keyterms = reply.keyterms
         self._thinking = self._unmeasured = False
         self._focus = _Focus()

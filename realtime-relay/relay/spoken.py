@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 
 from relay.audio import AudioBuffer, AudioClock
 from relay.speech.ports import BYTES_PER_SECOND, Recognition, SpeechToText, SpeechUnavailable, Transcript, Word
@@ -18,6 +19,27 @@ from relay.speech.ports import BYTES_PER_SECOND, Recognition, SpeechToText, Spee
 log = logging.getLogger(__name__)
 
 Listener = Callable[["SpokenAnswer", Transcript], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Heard:
+    """The words the engine heard in an answer, with its confidence in them: kept when the answer's turn
+    fails, so the answer sent again still carries them beside what the candidate says next."""
+
+    words: tuple[Word, ...] = ()
+    """Where the engine scores words one by one."""
+    scored: tuple[tuple[float, int], ...] = ()
+    """Per final: the sum of its words' confidences, its word count."""
+
+    @property
+    def confidence(self) -> float | None:
+        """The engine's mean confidence in the words (0-1), each word weighing the same: an engine that
+        scores a whole final (Whisper) counts its confidence once per word. None if no final had one."""
+        words = sum(count for _, count in self.scored)
+        return sum(total for total, _ in self.scored) / words if words else None
+
+    def __add__(self, later: Heard) -> Heard:
+        return Heard(self.words + later.words, self.scored + later.scored)
 
 
 class SpokenAnswer:
@@ -35,9 +57,7 @@ class SpokenAnswer:
         self._buffer = AudioBuffer(int(buffer_seconds * BYTES_PER_SECOND))
         self._clock = AudioClock(BYTES_PER_SECOND)
         self.finals: list[str] = []
-        self.words: list[Word] = []
-        """The finals' words with their confidences, where the engine scores words one by one."""
-        self._scored: list[tuple[float, int]] = []  # per final: the sum of its words' confidences, its word count
+        self.heard = Heard()
         self.first_word_at: float | None = None
         self.failure: SpeechUnavailable | None = None
         self._task = asyncio.create_task(self._run())
@@ -45,13 +65,6 @@ class SpokenAnswer:
     @property
     def text(self) -> str:
         return " ".join(self.finals)
-
-    @property
-    def confidence(self) -> float | None:
-        """The engine's mean confidence in the answer's words (0-1), each word weighing the same: an engine that
-        scores a whole final (Whisper) counts its confidence once per word. None if no final had one."""
-        words = sum(count for _, count in self._scored)
-        return sum(total for total, _ in self._scored) / words if words else None
 
     @property
     def dropped_frames(self) -> int:
@@ -103,9 +116,9 @@ class SpokenAnswer:
 
     def _keep(self, final: Transcript) -> None:
         self.finals.append(final.text)
-        self.words.extend(final.words)
         if final.words:
-            self._scored.append((sum(word.confidence for word in final.words), len(final.words)))
+            scored = (sum(word.confidence for word in final.words), len(final.words))
+            self.heard += Heard(final.words, (scored,))
         elif final.confidence is not None:
             count = len(final.text.split())
-            self._scored.append((final.confidence * count, count))
+            self.heard += Heard(scored=((final.confidence * count, count),))

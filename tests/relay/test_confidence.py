@@ -65,6 +65,26 @@ def test_a_typed_answer_keeps_the_confidence_of_what_was_said_before_it(fake_rel
     assert (typed_only.transcript_confidence, typed_only.words) == (None, [])
 
 
+def test_an_answer_sent_again_after_a_failed_turn_keeps_the_confidence_of_its_words(fake_relay: FakeRelay) -> None:
+    turns = fake_relay.turns
+    with fake_relay.connect(mode="voice", tts=False) as ws:
+        receive(ws)
+        ws.send_bytes(heard("an index", word_confidences=[0.9, 0.3]))
+        receive(ws)  # the transcript
+        turns.refuse = "unreachable"
+        ws.send_json({"type": "user_finished_speaking"})
+        assert receive(ws)["code"] == "turn_failed"
+        turns.refuse = None
+        ws.send_bytes(heard("on the column", confidence=0.6))  # said after the failure, as a new stretch
+        receive(ws)
+        ws.send_json({"type": "user_finished_speaking"})  # the kept words go again, with the new ones
+        assert receive(ws)["turn"] == 2
+    taken = turns.taken(1)
+    assert taken.answer_text == "an index on the column"
+    assert taken.transcript_confidence == pytest.approx((0.9 + 0.3 + 3 * 0.6) / 5)
+    assert [(w.text, w.confidence) for w in taken.words] == [("an", 0.9), ("index", 0.3)]
+
+
 # -- end to end: the Deepgram stand-in and the real turn function ------------------------------------
 
 
