@@ -80,9 +80,18 @@ locals {
     report = ["storage.objects.create", "storage.objects.delete"]
     # Retention erases old interviews, their PDFs and recordings included.
     retention = ["storage.objects.delete"]
-    # Stores each recording of a spoken answer once (recordings/, for jobs that record): it never reads,
-    # replaces or deletes one (erasure is the api's and retention's).
-    turn = ["storage.objects.create"]
+    # Stores each recording of a spoken answer (for jobs that record) and deletes one it stored for an
+    # answer erased meanwhile; a retried store replaces the object, which takes delete too. It never
+    # reads one, and its grant holds for recordings/ only (scorecard_conditions).
+    turn = ["storage.objects.create", "storage.objects.delete"]
+  }
+  # Grants narrowed to part of the bucket (an IAM condition on the object's name).
+  scorecard_conditions = {
+    turn = {
+      title       = "recordings-only"
+      description = "Objects under recordings/: the turn function touches no scorecard."
+      expression  = "resource.name.startsWith(\"projects/_/buckets/${google_storage_bucket.scorecards.name}/objects/recordings/\")"
+    }
   }
 }
 
@@ -104,6 +113,15 @@ resource "google_storage_bucket_iam_member" "scorecards" {
   bucket = google_storage_bucket.scorecards.name
   role   = google_project_iam_custom_role.scorecards[each.key].name
   member = local.members[each.key]
+
+  dynamic "condition" {
+    for_each = contains(keys(local.scorecard_conditions), each.key) ? [local.scorecard_conditions[each.key]] : []
+    content {
+      title       = condition.value.title
+      description = condition.value.description
+      expression  = condition.value.expression
+    }
+  }
 }
 
 # V4 signed download links: the api's runtime credentials hold no private key, so it signs

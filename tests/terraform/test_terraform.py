@@ -1118,7 +1118,14 @@ def test_least_privilege_on_scorecards_and_signing() -> None:
     permissions: dict[str, list[str]] = tree["locals"]["scorecard_permissions"]
     creators = {account for account, granted in permissions.items() if "storage.objects.create" in granted}
     assert creators == {"report", "turn"}, "only the report service writes scorecards, and the turn recordings"
-    assert permissions["turn"] == ["storage.objects.create"], "the turn function only adds recordings"
+    assert "storage.objects.get" not in permissions["turn"], "the turn function reads no scorecard or recording"
+    conditions = {
+        account: condition["expression"] for account, condition in tree["locals"]["scorecard_conditions"].items()
+    }
+    bucket = "projects/_/buckets/${google_storage_bucket.scorecards.name}"
+    assert conditions == {"turn": f'resource.name.startsWith("{bucket}/objects/recordings/")'}  # recordings only
+    binding = resources(tree, "google_storage_bucket_iam_member")["scorecards"]
+    assert "local.scorecard_conditions[each.key]" in json.dumps(binding["dynamic"]), "each condition is bound"
     assert "storage.objects.get" in permissions["api"], "signed links are authorised as the api"
     signers = resources(tree, "google_service_account_iam_member")["api_signs_as_itself"]
     assert signers["service_account_id"] == '${google_service_account.this["api"].name}'
