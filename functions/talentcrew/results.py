@@ -136,12 +136,19 @@ class Cursor:
         raise ValueError("not a cursor this list gave out")
 
 
+TRANSCRIPT_CHECKS = (
+    "Graded spoken answers whose transcript a person should check against the recording: the speech engine "
+    "was unsure of their words (`Answer.transcript_check`). Not a flag on the candidate."
+)
+
+
 class ResultRow(InterviewSession):
     """A completed interview as the results list shows it: the session, its job's title and its flags."""
 
     job_title: str
     integrity_flags: int = Field(description=INTEGRITY_FLAGS)
     bias_flags: int = Field(description="Graded answers whose question or grading was flagged for bias.")
+    transcript_checks: int = Field(description=TRANSCRIPT_CHECKS)
 
 
 class ComparedInterview(BaseModel):
@@ -153,6 +160,7 @@ class ComparedInterview(BaseModel):
     completed_at: Timestamp | None
     integrity_flags: int = Field(description=INTEGRITY_FLAGS)
     bias_flags: int
+    transcript_checks: int = Field(description=TRANSCRIPT_CHECKS)
     skills: dict[str, float | None] = Field(
         description="Each of the job's core skills: the mean (1-10, one decimal) of its graded answers, or null."
     )
@@ -238,6 +246,7 @@ class _Completed:
 
     rows: list[InterviewSession]
     flags: Flags
+    transcript_checks: Mapping[Scalar, int]
     sort: Sort
 
     def key(self, session: InterviewSession) -> SortKey:
@@ -252,7 +261,8 @@ def _completed(store: Store, caller: Caller, query: ResultsFilter) -> _Completed
     checks = _checks(query, flags)
     where: dict[str, Scalar] = {"owner_id": caller.workspace_id, "is_completed": True}
     rows = [s for s in every(store, InterviewSession, where=where, order_by="ended_at") if all(c(s) for c in checks)]
-    completed = _Completed(rows, flags, query.sort)
+    unsure = {**graded_answers(caller.workspace_id), "transcript_check": True}
+    completed = _Completed(rows, flags, store.count_by(Answer, "session_id", where=unsure), query.sort)
     rows.sort(key=completed.key, reverse=query.sort.descending)
     return completed
 
@@ -304,8 +314,13 @@ def page(store: Store, caller: Caller, query: ResultsQuery) -> Page[ResultRow]:
 
     def row(session: InterviewSession) -> ResultRow:
         integrity, bias = completed.flags.of(session.id)
-        title = jobs.title(session.job_id)
-        return ResultRow(**session.model_dump(), job_title=title, integrity_flags=integrity, bias_flags=bias)
+        return ResultRow(
+            **session.model_dump(),
+            job_title=jobs.title(session.job_id),
+            integrity_flags=integrity,
+            bias_flags=bias,
+            transcript_checks=completed.transcript_checks.get(session.id, 0),
+        )
 
     items = [row(session) for session in rows[: query.limit]]
     more = len(rows) > query.limit
@@ -325,6 +340,7 @@ EXPORT_COLUMNS = (
     "decided_by",
     "integrity_flags",
     "bias_flags",
+    "transcript_checks",
 )
 
 
@@ -376,6 +392,7 @@ def export(store: Store, caller: Caller, query: ResultsFilter) -> Export:
             spreadsheet_text(deciders.get(session.decided_by or "", "")),
             integrity,
             bias,
+            completed.transcript_checks.get(session.id, 0),
             *(_one_decimal(means.mean(session.id, skill)) for skill in skills),
         ]
 
@@ -442,6 +459,7 @@ def compare(store: Store, caller: Caller, job_id: str, session_ids: list[str]) -
                 completed_at=session.ended_at,
                 integrity_flags=integrity_flags(answers),
                 bias_flags=sum(a.bias_flag for a in answers),
+                transcript_checks=sum(a.transcript_check for a in answers),
                 skills={skill: means.mean(session.id, skill) for skill in skills},
             )
         )

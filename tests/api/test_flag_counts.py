@@ -7,12 +7,22 @@ detail, the results list, the dashboard and the scorecard must count the same fl
 
 from __future__ import annotations
 
+import csv
+import io
 from typing import Any
 
 from flask.testing import FlaskClient
 
 from talentcrew.interview import integrity
-from talentcrew.models import Answer, IntegritySignal, InterviewSession, Job, SignalKind, answer_id
+from talentcrew.models import (
+    TRANSCRIPT_CHECK_BELOW,
+    Answer,
+    IntegritySignal,
+    InterviewSession,
+    Job,
+    SignalKind,
+    answer_id,
+)
 from talentcrew.scorecard.card import gather
 from talentcrew.sessions import all_of
 from tests.api import test_turn_service
@@ -71,6 +81,29 @@ def test_only_answers_flagged_by_a_strong_signal_are_counted_and_weak_ones_stay_
     ]
     assert card.bias_flags == () and card.transcripts_to_check == ()
     assert card.for_review == 1
+
+
+def test_a_transcript_to_check_is_counted_beside_the_flags_never_as_one(
+    clients: tuple[FlaskClient, FlaskClient], interview: tuple[dict[str, str], str]
+) -> None:
+    api, turn = clients
+    headers, session_id = interview
+    ok(call(turn, "/resume", {"session_id": session_id}))
+    _turn(turn, session_id, 1, transcript_confidence=TRANSCRIPT_CHECK_BELOW - 0.2)  # the engine was unsure
+    _turn(turn, session_id, 2, transcript_confidence=0.95)
+    end(api, session_id, headers)
+
+    [row] = [item for item in results(api, headers)["items"] if item["id"] == session_id]
+    assert (row["transcript_checks"], row["integrity_flags"], row["bias_flags"]) == (1, 0, 0)
+    assert session_id in [item["id"] for item in results(api, headers, "flagged=false")["items"]]
+    export = api.get("/api/results/export.csv", headers=headers).get_data(as_text=True)
+    header, *rows = csv.reader(io.StringIO(export))
+    [exported] = [dict(zip(header, row, strict=True)) for row in rows if row[0] == session_id]
+    assert (exported["transcript_checks"], exported["integrity_flags"]) == ("1", "0")
+    session = store().get(InterviewSession, session_id)
+    job = store().get(Job, session.job_id)
+    card = gather(store(), session, job, session.overall_score, session.recommendation, job.hire_threshold)
+    assert [exchange.turn for exchange in card.transcripts_to_check] == [1]
 
 
 def test_a_request_to_rephrase_carries_no_flag_anywhere(

@@ -149,10 +149,12 @@ function outcome(session) {
 }
 
 /** How many of an interview's graded answers carry an integrity flag and a bias flag. */
-export function flagCounts(integrity, bias) {
-  if (!integrity && !bias) return badge("None", "muted");
+/** Integrity and bias flags, and (not a flag: the speech engine was unsure of the words) transcripts to check. */
+export function flagCounts(integrity, bias, transcripts = 0) {
   const count = (n, what) => (n ? badge(`${n} ${what}`, "warn") : null);
-  return h("span", { class: "outcome" }, count(integrity, "integrity"), count(bias, "bias"));
+  const flags = integrity || bias ? [count(integrity, "integrity"), count(bias, "bias")] : [badge("None", "muted")];
+  const toCheck = transcripts ? badge(`${transcripts} transcript${transcripts > 1 ? "s" : ""} to check`, "info") : null;
+  return h("span", { class: "outcome" }, ...flags, toCheck);
 }
 
 /** The table of sessions; with `titles` (job id → title) it has a Job column. Results rows (GET /results/)
@@ -202,7 +204,13 @@ export function sessionRows(sessions, titles = null, { flags = false, select = n
       h("td", { class: "hide-phone" }, stageBadge(session)),
       h("td", { class: "num" }, session.overall_score ?? "—"),
       h("td", {}, outcome(session)),
-      flags ? h("td", { class: "hide-phone" }, flagCounts(session.integrity_flags, session.bias_flags)) : null,
+      flags
+        ? h(
+            "td",
+            { class: "hide-phone" },
+            flagCounts(session.integrity_flags, session.bias_flags, session.transcript_checks),
+          )
+        : null,
       h("td", { class: "hide-phone nowrap" }, formatDay(session.ended_at ?? session.created_at)),
     ),
   );

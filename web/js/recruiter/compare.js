@@ -115,7 +115,7 @@ function sideBySide({ skills, interviews }) {
         row("Decision", (interview) =>
           interview.final_decision ? badge(interview.final_decision, interview.final_decision === "HIRE" ? "good" : "bad") : badge("Pending", "muted"),
         ),
-        row("Flags", (interview) => flagCounts(interview.integrity_flags, interview.bias_flags)),
+        row("Flags", (interview) => flagCounts(interview.integrity_flags, interview.bias_flags, interview.transcript_checks)),
       ),
     ),
   );
