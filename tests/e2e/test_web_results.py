@@ -2,11 +2,12 @@
 
 A recruiter signs up and has two jobs. Four candidates finish text interviews over the relay, three for one job
 answering three, two and none of the questions with the bank's own ideal answer (so their scores differ), one
-for the other job. On the completed list the recruiter picks interviews of both jobs and is told comparisons are
-within one job; filters to the job and sorts by highest score, and the rows follow the scores; filters to HIRE;
-exports the CSV (fetched with the bearer token, saved through a Blob URL), which holds a header and the rows shown;
-picks both HIRE interviews and compares them: the chart and the table name both candidates and show their
-per-skill means; going back restores the filters. Any console error fails the test.
+for the other job. On the completed list the recruiter sees a transcript to check beside the flags (not as one),
+picks interviews of both jobs and is told comparisons are within one job; filters to the job and sorts by
+highest score, and the rows follow the scores; filters to HIRE; exports the CSV (fetched with the bearer token,
+saved through a Blob URL), which holds a header and the rows shown; picks both HIRE interviews and compares
+them: the chart and the table name both candidates and show their per-skill means; going back restores the
+filters. Any console error fails the test.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from playwright.sync_api import Browser, Locator, Page, expect
 from websockets.sync.client import connect
 
 from talentcrew.adapters.sqlite_store import SqliteStore
-from talentcrew.models import Question, answer_id
+from talentcrew.models import Answer, Question, answer_id
 from tests.api.helpers import RUBRIC, invite_token
 from tests.e2e.browser import sign_up, signed_in, watch
 from tests.e2e.local_platform import LocalPlatform
@@ -41,9 +42,9 @@ def _job(platform: LocalPlatform, recruiter: dict[str, str], title: str, hire_th
     return str(created.json()["id"])
 
 
-def _interview(platform: LocalPlatform, recruiter: dict[str, str], job_id: str, name: str, ideal: int) -> None:
+def _interview(platform: LocalPlatform, recruiter: dict[str, str], job_id: str, name: str, ideal: int) -> str:
     """A text interview over the relay, to its end: the first `ideal` answers are the bank's ideal answer to the
-    question asked (read from the platform's store), the others a candidate who does not know."""
+    question asked (read from the platform's store), the others a candidate who does not know. Its session id."""
     api = platform.api
     email = f"{name.split(maxsplit=1)[0].lower()}@example.com"
     draft = {"job": job_id, "candidate_name": name, "candidate_email": email}
@@ -63,6 +64,7 @@ def _interview(platform: LocalPlatform, recruiter: dict[str, str], job_id: str, 
             text = asked.reference.ideal_answer if turn < ideal else DOES_NOT_KNOW
             ws.send(json.dumps({"type": "text_message", "text": text, "pause_seconds": 1.0}))
             turn += 1
+    return str(session_id)
 
 
 def _results(platform: LocalPlatform, recruiter: dict[str, str], query: str) -> list[dict[str, Any]]:
@@ -81,8 +83,11 @@ def _seed(platform: LocalPlatform, recruiter: dict[str, str]) -> tuple[str, list
     """Four finished interviews, Ada's the newest; returns the job of three and its rows, best score first."""
     job = _job(platform, recruiter, JOB, HIRE_AT)
     other_job = _job(platform, recruiter, OTHER_JOB, 70)
-    for name, job_id, ideal in (("Ben Okafor", job, 2), ("Cy Young", job, 0), ("Dee Data", other_job, 1)):
+    for name, job_id, ideal in (("Ben Okafor", job, 2), ("Cy Young", job, 0)):
         _interview(platform, recruiter, job_id, name, ideal)
+    dee = _interview(platform, recruiter, other_job, "Dee Data", 1)
+    # As if Dee's first answer had been spoken and the speech engine were unsure of its words
+    SqliteStore(platform.data_dir / "talentcrew.db").update(Answer, answer_id(dee, 1), {"transcript_check": True})
     _interview(platform, recruiter, job, "Ada Byron", 3)
     ranked = sorted(_results(platform, recruiter, f"job={job}"), key=lambda row: -row["overall_score"])
     scores = [row["overall_score"] for row in ranked]
@@ -98,6 +103,9 @@ def _sort_and_filter(page: Page, ranked: list[dict[str, Any]], hired: list[str])
     ada = page.locator("table.sessions tbody tr", has_text="Ada Byron")
     expect(ada).to_contain_text(JOB)
     expect(ada).to_contain_text("None")  # no integrity or bias flags
+    dee = page.locator("table.sessions tbody tr", has_text="Dee Data")
+    expect(dee).to_contain_text("None")  # a transcript to check is not a flag...
+    expect(dee).to_contain_text("1 transcript to check")  # ...but shown beside them
     page.get_by_label("Select Ada Byron to compare").check()
     page.get_by_label("Select Dee Data to compare").check()
     expect(page.get_by_text("Comparisons are within one job")).to_be_visible()
