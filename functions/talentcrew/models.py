@@ -381,6 +381,19 @@ class HeardWord(BaseModel):
     confidence: Likelihood
 
 
+class HeardSoFar(BaseModel):
+    """The speech engine's confidence in the words of an answer not yet given, kept with its draft so that a
+    reconnection still knows how sure the engine was of the words said before it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    confidence: Likelihood | None = Field(default=None, description="The mean over `scored_words` words.")
+    scored_words: Annotated[int, Field(ge=0)] = 0
+    words: Annotated[list[HeardWord], Field(max_length=MAX_HEARD_WORDS)] = Field(
+        default=[], description="The words the engine scored one by one (Deepgram's)."
+    )
+
+
 class Answer(Document, Grade):
     """One graded exchange (the prototype's PerAnswerMetric): the grade, and what it grades."""
 
@@ -439,6 +452,7 @@ class AnswerDraft(Document):
     text: LongText = ""
     pause_seconds: Annotated[float, Field(ge=0)] | None = None
     thinking: bool = False  # the candidate asked for time ("Let me think") during this answer
+    heard: HeardSoFar = Field(default_factory=HeardSoFar)
     updated_at: Timestamp = Field(default_factory=utcnow)
 
 

@@ -37,7 +37,6 @@ from relay.states import Event, State, transition
 from relay.turns import TurnFailed, TurnService, Withdrawn
 from talentcrew.interview.calls import DraftRequest, TurnReply, TurnRequest
 from talentcrew.interview.integrity import Telemetry
-from talentcrew.models import MAX_HEARD_WORDS, HeardWord
 
 log = logging.getLogger(__name__)
 
@@ -178,7 +177,7 @@ class Conversation:
         self._turn = 0  # the turn the answer being given will be
         self._answer: SpokenAnswer | None = None
         self._said = ""  # words of this answer kept from before (a draft, an answer whose turn failed)
-        self._said_heard = Heard()  # ...and the engine's confidence in them, kept with an answer whose turn failed
+        self._said_heard = Heard()  # ...and the engine's confidence in them
         self._draft_pause: float | None = None
         self._drafts = Drafts(services.turns, spawn, self._withdraw)
         self._told_dropped = False
@@ -335,6 +334,7 @@ class Conversation:
             return
         self._turn = resumed.turn_index
         self._said, self._draft_pause = resumed.said, resumed.pause_seconds
+        self._said_heard = Heard.kept(resumed.heard)
         self._thinking = resumed.thinking  # asked for before the connection dropped: still asked for
         self._unmeasured = resumed.thinking and resumed.pause_seconds is None
         self._record = resumed.record
@@ -393,6 +393,7 @@ class Conversation:
     def _keep_draft(self, answer: SpokenAnswer | None) -> None:
         """The answer so far to the turn service, so that a dropped connection resumes with it."""
         text = _join(self._said, answer.text if answer else "")[: protocol.MAX_TEXT]
+        heard = self._said_heard + answer.heard if answer else self._said_heard
         self._drafts.keep(
             DraftRequest(
                 session_id=self._session_id,
@@ -400,6 +401,7 @@ class Conversation:
                 text=text,
                 pause_seconds=self._pause(answer),
                 thinking=self._thinking,
+                heard=heard.so_far(),
             )
         )
 
@@ -468,7 +470,7 @@ class Conversation:
     ) -> None:
         """Sends the answer, with the engine's confidence in the spoken part's words (none when typed)."""
         heard = self._said_heard + spoken.heard if spoken is not None else self._said_heard
-        confidence, words = heard.confidence, heard.words[:MAX_HEARD_WORDS]
+        so_far = heard.so_far()
         await self._drafts.superseded()
         request = TurnRequest(
             session_id=self._session_id,
@@ -476,8 +478,8 @@ class Conversation:
             answer_text=text[: protocol.MAX_TEXT],
             pause_seconds=pause,
             telemetry=telemetry,
-            transcript_confidence=round(confidence, 3) if confidence is not None else None,
-            words=[HeardWord(text=word.text[:100], confidence=round(word.confidence, 3)) for word in words],
+            transcript_confidence=so_far.confidence,
+            words=so_far.words,
             thinking=self._thinking,  # kept until the turn is taken, so a resent answer still says so
         )
         try:

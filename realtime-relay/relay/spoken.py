@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from relay.audio import AudioBuffer, AudioClock
 from relay.speech.ports import BYTES_PER_SECOND, Recognition, SpeechToText, SpeechUnavailable, Transcript, Word
+from talentcrew.models import MAX_HEARD_WORDS, HeardSoFar, HeardWord
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +41,25 @@ class Heard:
 
     def __add__(self, later: Heard) -> Heard:
         return Heard(self.words + later.words, self.scored + later.scored)
+
+    def so_far(self) -> HeardSoFar:
+        """As the turn service keeps it (with a draft) and takes it (with the answer)."""
+        confidence = self.confidence
+        return HeardSoFar(
+            confidence=round(confidence, 3) if confidence is not None else None,
+            scored_words=sum(count for _, count in self.scored),
+            words=[HeardWord(text=word.text[:100], confidence=round(word.confidence, 3)) for word in self.words][
+                :MAX_HEARD_WORDS
+            ],
+        )
+
+    @classmethod
+    def kept(cls, so_far: HeardSoFar) -> Heard:
+        """What a draft kept, to go on from after a reconnection."""
+        words = tuple(Word(word.text, word.confidence) for word in so_far.words)
+        if so_far.confidence is None or not so_far.scored_words:
+            return cls(words)
+        return cls(words, ((so_far.confidence * so_far.scored_words, so_far.scored_words),))
 
 
 class SpokenAnswer:

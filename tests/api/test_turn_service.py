@@ -125,6 +125,22 @@ def test_a_request_for_time_is_kept_with_the_draft_even_before_a_word(
     assert (resumed["said"], resumed["pause_seconds"], resumed["thinking"]) == ("", None, True)
 
 
+def test_the_engines_confidence_is_kept_with_the_draft(
+    clients: tuple[FlaskClient, FlaskClient], interview: tuple[dict[str, str], str]
+) -> None:
+    _, turn = clients
+    _, session_id = interview
+    ok(call(turn, "/resume", {"session_id": session_id}))
+    heard = {"confidence": 0.6, "scored_words": 2, "words": [{"text": "an", "confidence": 0.9}]}
+    draft = {"session_id": session_id, "turn_index": 1, "text": "an index", "heard": heard}
+
+    ok(call(turn, "/draft", draft), 204)
+
+    assert ok(call(turn, "/resume", {"session_id": session_id}))["heard"] == heard
+    refused = call(turn, "/draft", {**draft, "heard": {**heard, "confidence": 1.5}})
+    assert refused.status_code == 422 and refused.mimetype == "application/problem+json"
+
+
 def test_a_recorded_answer_replaces_its_draft_and_a_late_draft_of_it_changes_nothing(
     clients: tuple[FlaskClient, FlaskClient], interview: tuple[dict[str, str], str]
 ) -> None:

@@ -29,6 +29,7 @@ from relay.speech.ports import BYTES_PER_SECOND, SpeechUnavailable, Transcript, 
 from relay.turns import TurnFailed, Withdrawn
 from talentcrew.auth import TokenKeys, Tokens, public_half
 from talentcrew.interview.calls import DraftRequest, RecordingRequest, Resumed, TurnReply, TurnRequest
+from talentcrew.models import HeardSoFar
 from talentcrew.ports import Store
 from tests.conftest import KEYS
 
@@ -107,6 +108,7 @@ class FakeTurns:
                 said=kept.text if kept else "",
                 pause_seconds=kept.pause_seconds if kept else None,
                 thinking=kept.thinking if kept else False,
+                heard=kept.heard if kept else HeardSoFar(),
                 keyterms=keyterms(interview.asked),
                 record=self.records,
             )

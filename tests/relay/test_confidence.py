@@ -85,6 +85,27 @@ def test_an_answer_sent_again_after_a_failed_turn_keeps_the_confidence_of_its_wo
     assert [(w.text, w.confidence) for w in taken.words] == [("an", 0.9), ("index", 0.3)]
 
 
+def test_an_answer_resumed_after_a_dropped_connection_keeps_the_confidence_of_its_words(
+    fake_relay: FakeRelay,
+) -> None:
+    turns = fake_relay.turns
+    with fake_relay.connect(mode="voice", tts=False) as ws:
+        receive(ws)
+        ws.send_bytes(heard("an index", word_confidences=[0.9, 0.3]))
+        turns.wait_for(lambda: 1 in turns.interview("s1").drafts)
+    with fake_relay.connect(mode="voice", tts=False) as again:
+        assert receive(again)["turn"] == 1
+        assert receive(again)["text"] == "an index"  # the words kept
+        again.send_bytes(heard("on the column", confidence=0.6))
+        receive(again)
+        again.send_json({"type": "user_finished_speaking"})
+        assert receive(again)["turn"] == 2
+    taken = turns.taken(1)
+    assert taken.answer_text == "an index on the column"
+    assert taken.transcript_confidence == pytest.approx((0.9 + 0.3 + 3 * 0.6) / 5)
+    assert [(w.text, w.confidence) for w in taken.words] == [("an", 0.9), ("index", 0.3)]
+
+
 # -- end to end: the Deepgram stand-in and the real turn function ------------------------------------
 
 

@@ -77,7 +77,14 @@ def test_each_call_has_its_path_body_and_authorization(server: TurnServer) -> No
     ]
     assert [body for _, _, body in server.calls][:2] == [
         {"session_id": "s1"},
-        {"session_id": "s1", "turn_index": 2, "text": "an index", "pause_seconds": 0.5, "thinking": False},
+        {
+            "session_id": "s1",
+            "turn_index": 2,
+            "text": "an index",
+            "pause_seconds": 0.5,
+            "thinking": False,
+            "heard": {"confidence": None, "scored_words": 0, "words": []},
+        },
     ]
 
 

@@ -19,7 +19,7 @@ from typing import Annotated
 from pydantic import Base64Bytes, BaseModel, ConfigDict, Field, field_validator
 
 from talentcrew.interview.integrity import Telemetry
-from talentcrew.models import MAX_HEARD_WORDS, HeardWord, Likelihood, LongText
+from talentcrew.models import MAX_HEARD_WORDS, HeardSoFar, HeardWord, Likelihood, LongText
 
 SessionId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
 Pause = Annotated[float, Field(ge=0, le=3600)]
@@ -82,6 +82,7 @@ class Resumed(BaseModel):
     thinking: bool = Field(
         default=False, description='The candidate asked for time ("Let me think") in the kept answer.'
     )
+    heard: HeardSoFar = Field(default=HeardSoFar(), description="The engine's confidence in the kept answer's words.")
     keyterms: Keyterms = []
     record: bool = Field(default=False, description="Record each spoken answer and send it (`RecordingRequest`).")
 
@@ -96,6 +97,7 @@ class DraftRequest(BaseModel):
     text: LongText
     pause_seconds: Pause | None = None
     thinking: bool = Field(default=False, description='The candidate asked for time ("Let me think") in this answer.')
+    heard: HeardSoFar = Field(default=HeardSoFar(), description="The engine's confidence in these words.")
 
 
 MAX_RECORDING_SECONDS = 15 * 60

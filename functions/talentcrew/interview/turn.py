@@ -27,6 +27,7 @@ from talentcrew.models import (
     TRANSCRIPT_CHECK_BELOW,
     Answer,
     AnswerDraft,
+    HeardSoFar,
     IntegritySignal,
     InterviewSession,
     Job,
@@ -145,6 +146,7 @@ class Interviewer:
             said=kept.text if kept else "",
             pause_seconds=kept.pause_seconds if kept else None,
             thinking=draft is not None and draft.thinking,  # asked for before a word was said, too
+            heard=kept.heard if kept else HeardSoFar(),
             keyterms=reply.keyterms,
             record=session.record_answers,
         )
@@ -167,6 +169,7 @@ class Interviewer:
             text=request.text,
             pause_seconds=request.pause_seconds,
             thinking=request.thinking,
+            heard=request.heard,
         )
         self.store.put(draft)
 
