@@ -81,7 +81,8 @@ def _download_scorecard(page: Page) -> bytes:
 
 
 def _typed_interview(browser: Browser, link: str) -> list[str]:
-    """Types every answer; asks for time and pastes in the first; the network drops while the last is half typed."""
+    """Types every answer; asks for time and pastes in the first; asks for time in the last, and the network drops
+    while it is half typed: the request for time outlives the drop."""
     typist, errors = _page(browser, permissions=["clipboard-read", "clipboard-write"])
     network = Network(typist)
     open_invite(typist, link, "text")
@@ -101,10 +102,13 @@ def _typed_interview(browser: Browser, link: str) -> list[str]:
     typist.get_by_role("button", name="Submit answer").click()
     take_text_interview(typist, QUESTIONS, first=2, last=QUESTIONS - 1)
     expect(typist.get_by_text(f"Question {QUESTIONS} of {QUESTIONS}")).to_be_visible()
+    expect(think).to_have_attribute("aria-pressed", "false")  # a new question: not asked for yet
+    think.click()
     box.press_sequentially(BEFORE_THE_DROP, delay=2)
     network.drop()
     expect(typist.get_by_role("status")).to_have_text("Reconnected.", timeout=15_000)
     expect(box).to_have_value(BEFORE_THE_DROP)  # nothing typed is lost
+    expect(think).to_have_attribute("aria-pressed", "true")  # nor the request for time
     box.press_sequentially(AFTER_THE_DROP, delay=2)
     typist.get_by_role("button", name="Submit answer").click()
     expect(typist.get_by_role("heading", name="Thank you, Tess Typist!")).to_be_visible(timeout=30_000)
@@ -179,6 +183,7 @@ def test_recruiter_and_two_candidates(platform: LocalPlatform, speaking_browser:
     expect(flags.first).to_be_visible()
     expect(recruiter.locator(".session-head")).to_contain_text(re.compile(rf"(?<!\d){flags.count()} integrity flag"))
     expect(typed.last).to_contain_text(BEFORE_THE_DROP + AFTER_THE_DROP)
+    expect(typed.last).to_contain_text("Asked for time to think")  # asked before the drop, kept by the relay
     expect(typed.last).to_contain_text(OWN_QUESTION)  # the recruiter's own question, asked for its skill
     recruiter.go_back()
 

@@ -289,8 +289,11 @@ class CandidatePage {
     this.turn = message.turn;
     this.submitting = false;
     this.listening = false;
-    this.thinking = false;
-    for (const button of this.ui.thinks) button.setAttribute("aria-pressed", "false");
+    if (!again) {
+      // A reconnection keeps the request for time, as the relay does (it kept it with the answer's draft)
+      this.thinking = false;
+      for (const button of this.ui.thinks) button.setAttribute("aria-pressed", "false");
+    }
     this.finals = [];
     this.partial = "";
     this.showTranscript();
