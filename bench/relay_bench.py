@@ -24,10 +24,9 @@ function's `resume` call. `--profile` samples the relay with py-spy (not in the 
 and prints where its time goes, per frame.
 
 turn-gap: the embedded defaults (Whisper tiny.en and Piper, the local brain behind the real turn
-function, run as `make dev` runs it) and one candidate
-at a time, as on a laptop. The candidate waits for the question's audio to end, sends
-`playback_finished`, streams 0.5 s of silence, a spoken technical answer and `--think` seconds of
-silence in real time, then says "done"
+function, run as `make dev` runs it) and one candidate at a time, as on a laptop. The candidate
+waits for the question's audio to end, sends `playback_finished`, streams 0.5 s of silence, a
+spoken technical answer and `--think` seconds of silence in real time, then says "done"
 (`user_finished_speaking`): 0.0 s (the click on the last word), 0.3 s (how people click) and 1.0 s
 (after a pause), `--turns` gaps each. The answers cycle through five voices (`bench/voices.py`:
 Piper, Piper shifted with sox, two espeak-ng voices). The gap is from "done" to the first byte of
@@ -1373,7 +1372,7 @@ async def word_accuracy_set(args: argparse.Namespace) -> int:
 
 async def recognised(stt: Any, pcm: bytes, keyterms: Sequence[str], speed: float) -> str:
     """The finals' words for `pcm` streamed in 20 ms frames at `speed` times real time, then 1 s of silence."""
-    pcm += bytes(2 * 16_000)
+    pcm += bytes(1000 * BYTES_PER_MS)
     finals: list[str] = []
     async with stt.recognize(keyterms) as recognition:
 

@@ -341,11 +341,11 @@ def erase(store: Store, blobs: Blobs, session: InterviewSession, actor: audit.Ac
     delete or after the answer is gone, when `recordings.keep` deletes it itself.
     """
     for answer in list(all_of(store, Answer, session.id, "turn_index")):
-        recording = recording_name(session.id, answer.turn_index) if session.record_answers else None
-        if recording:
+        recordings = [recording_name(session.id, answer.turn_index)] if session.record_answers else []
+        for recording in recordings:
             blobs.delete(recording)
         store.delete(Answer, answer.id)
-        if recording:
+        for recording in recordings:
             blobs.delete(recording)
     kinds = (
         (AnswerDraft, "turn_index"),

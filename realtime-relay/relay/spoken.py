@@ -24,32 +24,33 @@ Listener = Callable[["SpokenAnswer", Transcript], Awaitable[None]]
 
 @dataclass(frozen=True)
 class Heard:
-    """The words the engine heard in an answer, with its confidence in them: kept when the answer's turn
-    fails, so the answer sent again still carries them beside what the candidate says next."""
+    """The words the engine heard in an answer and its confidence in them: the answer's own, and those kept
+    from before it (a draft across a reconnection, an answer whose turn failed), added together."""
 
     words: tuple[Word, ...] = ()
     """Where the engine scores words one by one."""
-    scored: tuple[tuple[float, int], ...] = ()
-    """Per final: the sum of its words' confidences, its word count."""
+    total: float = 0.0
+    """The sum of the confidences of the `scored_words` words scored."""
+    scored_words: int = 0
 
     @property
     def confidence(self) -> float | None:
         """The engine's mean confidence in the words (0-1), each word weighing the same: an engine that
         scores a whole final (Whisper) counts its confidence once per word. None if no final had one."""
-        words = sum(count for _, count in self.scored)
-        return sum(total for total, _ in self.scored) / words if words else None
+        return self.total / self.scored_words if self.scored_words else None
 
     def __add__(self, later: Heard) -> Heard:
-        return Heard(self.words + later.words, self.scored + later.scored)
+        return Heard(self.words + later.words, self.total + later.total, self.scored_words + later.scored_words)
 
     def so_far(self) -> HeardSoFar:
         """As the turn service keeps it (with a draft) and takes it (with the answer)."""
         confidence = self.confidence
         return HeardSoFar(
             confidence=round(confidence, 3) if confidence is not None else None,
-            scored_words=sum(count for _, count in self.scored),
-            words=[HeardWord(text=word.text[:100], confidence=round(word.confidence, 3)) for word in self.words][
-                :MAX_HEARD_WORDS
+            scored_words=self.scored_words,
+            words=[
+                HeardWord(text=word.text[:100], confidence=round(word.confidence, 3))
+                for word in self.words[:MAX_HEARD_WORDS]
             ],
         )
 
@@ -57,9 +58,9 @@ class Heard:
     def kept(cls, so_far: HeardSoFar) -> Heard:
         """What a draft kept, to go on from after a reconnection."""
         words = tuple(Word(word.text, word.confidence) for word in so_far.words)
-        if so_far.confidence is None or not so_far.scored_words:
+        if so_far.confidence is None:
             return cls(words)
-        return cls(words, ((so_far.confidence * so_far.scored_words, so_far.scored_words),))
+        return cls(words, so_far.confidence * so_far.scored_words, so_far.scored_words)
 
 
 class SpokenAnswer:
@@ -137,8 +138,7 @@ class SpokenAnswer:
     def _keep(self, final: Transcript) -> None:
         self.finals.append(final.text)
         if final.words:
-            scored = (sum(word.confidence for word in final.words), len(final.words))
-            self.heard += Heard(final.words, (scored,))
+            self.heard += Heard(final.words, sum(word.confidence for word in final.words), len(final.words))
         elif final.confidence is not None:
             count = len(final.text.split())
-            self.heard += Heard(scored=((final.confidence * count, count),))
+            self.heard += Heard(total=final.confidence * count, scored_words=count)
