@@ -341,7 +341,11 @@ class Conversation:
         self._keyterms = resumed.keyterms
         self._to(Event.ASKED)
         question = protocol.Question(
-            text=resumed.question or "", turn=self._turn, skill=resumed.skill, notice=resumed.notice
+            text=resumed.question or "",
+            turn=self._turn,
+            skill=resumed.skill,
+            notice=resumed.notice,
+            thinking=resumed.thinking,
         )
         if not resumed.said:
             return await self._ask(question)

@@ -86,11 +86,15 @@ client_message: TypeAdapter[ClientMessage] = TypeAdapter(ClientMessage)
 
 
 class Question(BaseModel):
+    """The question to answer now. `thinking`: the candidate already asked for time on this answer (a
+    question repeated after a reconnection or a reload of the page), so the page shows it still asked for."""
+
     type: Literal["question"] = "question"
     text: str
     turn: int
     skill: str | None
     notice: str = ""
+    thinking: bool = False
 
 
 class Transcript(BaseModel):

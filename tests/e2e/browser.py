@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import re
 import wave
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from playwright.sync_api import Browser, ConsoleMessage, Dialog, Page, Playwright, WebSocketRoute, expect
@@ -27,6 +29,7 @@ CHROMIUM_ARGS = [
 ]
 PASSWORD = "correct horse battery"
 ANSWERED_4XX = re.compile(r"^Failed to load resource: the server responded with a status of 4\d\d ")
+OFFLINE = "Failed to load resource: net::ERR_INTERNET_DISCONNECTED"  # asked while a test took the network down
 FINISHED = re.compile(r"^Thank you, .+!$")  # a question may open with "Thank you." too
 INVITE_LINK = re.compile(r"^http://127\.0\.0\.1:\d+/interview#t=[A-Za-z0-9_-]{43}$")  # the token in the fragment
 SPOKEN_ANSWER = (
@@ -85,7 +88,7 @@ def watch(page: Page) -> list[str]:
     def console(message: ConsoleMessage) -> None:
         # Chromium logs every 4xx the app asked for (a 422 it shows inline, a 409 "not ready"):
         # those are answers the page handles; anything else is a problem.
-        if message.type == "error" and not ANSWERED_4XX.match(message.text):
+        if message.type == "error" and not ANSWERED_4XX.match(message.text) and message.text != OFFLINE:
             problems.append(f"console: {message.text} at {message.location.get('url')}")
 
     page.on("console", console)
@@ -97,6 +100,7 @@ class Network:
     """The page's interview sockets pass through here, so the test can cut them like a dropped network."""
 
     def __init__(self, page: Page) -> None:
+        self.page = page
         self.sockets: list[tuple[WebSocketRoute, WebSocketRoute]] = []
         page.route_web_socket(re.compile(r"/ws/interview/"), self._route)
 
@@ -109,6 +113,16 @@ class Network:
             server_side.close(code=1001, reason="network dropped")
             page_side.close(code=1001, reason="network dropped")
         self.sockets.clear()
+
+    @contextmanager
+    def down(self) -> Iterator[None]:
+        """The connection drops and every try to reconnect fails until the block ends."""
+        self.page.context.set_offline(True)
+        self.drop()
+        try:
+            yield
+        finally:
+            self.page.context.set_offline(False)
 
 
 # -- the recruiter -------------------------------------------------------------------------------------

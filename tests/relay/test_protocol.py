@@ -39,7 +39,14 @@ def _held(turns: FakeTurns) -> Iterator[threading.Event]:
 
 def test_a_whole_text_interview(fake_relay: FakeRelay) -> None:
     with fake_relay.connect() as ws:
-        assert receive(ws) == {"type": "question", "text": question(1), "turn": 1, "skill": "Databases", "notice": ""}
+        assert receive(ws) == {
+            "type": "question",
+            "text": question(1),
+            "turn": 1,
+            "skill": "Databases",
+            "notice": "",
+            "thinking": False,
+        }
         assert _answer(ws, "An index.", pause_seconds=1.5)["turn"] == 2
         assert _answer(ws, "A cache.")["turn"] == 3
         assert _answer(ws, "Retries.") == {"type": "closing", "text": CLOSING, "turn": 4}
@@ -298,7 +305,14 @@ def test_an_answer_being_taken_makes_the_next_one_wait(fake_relay: FakeRelay) ->
         assert receive(ws)["code"] == "busy"
         ws.send_bytes(heard("not heard: nobody listens between answers"))
         gate.set()
-        assert receive(ws) == {"type": "question", "text": question(2), "turn": 2, "skill": "Databases", "notice": ""}
+        assert receive(ws) == {
+            "type": "question",
+            "text": question(2),
+            "turn": 2,
+            "skill": "Databases",
+            "notice": "",
+            "thinking": False,
+        }
     assert fake_relay.turns.interview("s1").answers[1].answer_text == "An index."
 
 

@@ -71,17 +71,18 @@ def test_the_request_for_time_survives_a_failed_turn(fake_relay: FakeRelay) -> N
 def test_the_request_for_time_survives_a_dropped_connection(fake_relay: FakeRelay) -> None:
     turns = fake_relay.turns
     with fake_relay.connect(mode="voice", tts=False) as ws:
-        receive(ws)
+        assert receive(ws)["thinking"] is False
         ws.send_json({"type": "playback_finished", "turn": 1})
         ws.send_json({"type": "thinking"})  # before a word is said: kept as a draft at once
         turns.wait_for(lambda: 1 in turns.interview("s1").drafts)
     with fake_relay.connect(mode="voice", tts=False) as again:
-        assert receive(again)["turn"] == 1
+        question = receive(again)
+        assert (question["turn"], question["thinking"]) == (1, True)  # the page shows it still asked for
         again.send_json({"type": "playback_finished", "turn": 1})
         again.send_bytes(heard("an index"))
         receive(again)  # the transcript
         again.send_json({"type": "user_finished_speaking"})
-        assert receive(again)["turn"] == 2
+        assert receive(again)["thinking"] is False  # the next question: not asked for yet
     answer = turns.taken(1)
     assert (answer.thinking, answer.pause_seconds) == (True, None)  # still asked for; no pause measured
 

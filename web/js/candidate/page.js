@@ -289,11 +289,12 @@ class CandidatePage {
     this.turn = message.turn;
     this.submitting = false;
     this.listening = false;
-    if (!again) {
-      // A reconnection keeps the request for time, as the relay does (it kept it with the answer's draft)
-      this.thinking = false;
-      for (const button of this.ui.thinks) button.setAttribute("aria-pressed", "false");
-    }
+    // The relay keeps a request for time with the answer's draft, and says so when it asks again (after a
+    // reconnection or a reload); one made while the connection was down is sent now.
+    const lost = again && this.thinking && !message.thinking;
+    this.thinking = Boolean(message.thinking) || lost;
+    if (lost) this.interview.send({ type: "thinking" });
+    for (const button of this.ui.thinks) button.setAttribute("aria-pressed", String(this.thinking));
     this.finals = [];
     this.partial = "";
     this.showTranscript();
