@@ -17,11 +17,12 @@ import jiwer
 from tests.speech_audio import speech
 
 RAW_16K = ["-t", "raw", "-r", "16000", "-c", "1", "-b", "16", "-e", "signed-integer"]
+SOX = ["sox", "-D"]  # no dither: sox's default adds random noise of a bit or so, and Whisper's words move with it
 
 
 def _sox(pcm: bytes, *effects: str) -> bytes:
     """Piper's 16 kHz audio through sox effects, still 16 kHz mono PCM16."""
-    command = ["sox", *RAW_16K, "-", *RAW_16K, "-", *effects]
+    command = [*SOX, *RAW_16K, "-", *RAW_16K, "-", *effects]
     return subprocess.run(command, input=pcm, capture_output=True, check=True).stdout
 
 
@@ -30,7 +31,7 @@ def _espeak(text: str, voice: str, words_per_minute: int) -> bytes:
     wav = subprocess.run(
         ["espeak-ng", "-v", voice, "-s", str(words_per_minute), "--stdout", text], capture_output=True, check=True
     ).stdout
-    return subprocess.run(["sox", "-t", "wav", "-", *RAW_16K, "-"], input=wav, capture_output=True, check=True).stdout
+    return subprocess.run([*SOX, "-t", "wav", "-", *RAW_16K, "-"], input=wav, capture_output=True, check=True).stdout
 
 
 VOICES: dict[str, Callable[[str], bytes]] = {

@@ -147,6 +147,15 @@ def test_the_stretch_after_a_breath_is_heard_after_the_one_before_it(answer: tup
     assert not words(heard.finals[1].text).startswith(opening_words)  # only what followed, not said twice
 
 
+def test_the_stretch_after_a_breath_waits_for_the_words_before_it(stt: WhisperSpeechToText) -> None:
+    """Streamed faster than Whisper decodes (as on a busy CPU), the stretch after a breath is still heard after
+    the one before it: its decode waits for that one's final, so what is heard does not depend on timing."""
+    heard = hear(stt, silence(1.0) + speech(ANSWER) + silence(0.8))  # every frame at once
+    after = [job for job in heard.decodes if job.before is not None]
+    assert after, heard.decodes  # without waiting, it was decoded with no words or audio before it
+    assert after[0].said == heard.finals[0].text
+
+
 def audio(text: str) -> npt.NDArray[np.float32]:
     return (np.frombuffer(speech(text), dtype="<i2") / 32768).astype(np.float32)
 

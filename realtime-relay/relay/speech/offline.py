@@ -293,7 +293,7 @@ class WhisperRecognition:
         self._position = 0  # samples the VAD has heard
         self._pre_roll: deque[Audio] = deque(maxlen=max(1, round(options.pre_roll_seconds * SAMPLE_RATE / _VAD_CHUNK)))
         self._segment: _Segment | None = None
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._tasks: set[asyncio.Task[Any]] = set()
         self._last_final: asyncio.Task[None] | None = None
         self._out: asyncio.Queue[Transcript | Exception | None] = asyncio.Queue()
         self._finished = False
@@ -462,7 +462,27 @@ class WhisperRecognition:
         audio = self._final_audio(segment, offset) if final else segment.audio(offset)
         beam_size = self._final_beam_size if final else 1  # a partial is soon replaced: the fastest search
         skip = lambda: self._closed or stale()  # noqa: E731
-        before = self._before[1] if self._before is not None and self._before[0] == segment.follows else None
+        previous = self._last_final
+        if final and previous is not None and not previous.done():
+            # Whisper hears it after the words before it, which a busy CPU may still be decoding: it waits for
+            # them, so that what is heard never depends on timing (nor loses the context at a cut).
+            after = self._queue_after(previous, audio, beam_size, skip, segment.follows)
+            task = asyncio.get_running_loop().create_task(after)
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+            return task
+        return self._queue(audio, beam_size, skip, segment.follows, final=final)
+
+    async def _queue_after(
+        self, previous: asyncio.Task[None], audio: Audio, beam_size: int, skip: Callable[[], bool], follows: int | None
+    ) -> _Heard | None:
+        await asyncio.wait([previous])
+        return await self._queue(audio, beam_size, skip, follows, final=True)
+
+    def _queue(
+        self, audio: Audio, beam_size: int, skip: Callable[[], bool], follows: int | None, *, final: bool
+    ) -> asyncio.Future[_Heard | None]:
+        before = self._before[1] if self._before is not None and self._before[0] == follows else None
         if before is not None and len(before) + len(audio) > _samples(self._options.max_segment_seconds):
             before = None  # both would not fit Whisper's window
         job = _Decode(audio, self._prompt, beam_size, skip, said=self._said, before=before)
