@@ -19,6 +19,8 @@ its final text forced as the start (Whisper's prefix): Whisper hears the words a
 and writes only what follows. On the bench's own set (`make bench-word-accuracy`: every answer in
 five voices) word accuracy went from 0.849 to 0.874. The forced words cost about what decoding them
 does: with "done" 0.3 s after the last word, the turn gap's p95 rose from ~60 to ~290 ms (p50 ~40 ms).
+Every final is heard after the words of the one before it (in the prompt, or forced), so its decode
+waits for that one's: what is heard never depends on how busy the CPU was.
 
 Each decode encodes only the segment's own length plus 5 s of silence (at least 10 s), not
 Whisper's 30 s window: CTranslate2 accepts the shorter input, and a 3 s stretch then costs ~0.1 s
