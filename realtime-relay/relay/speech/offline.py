@@ -39,11 +39,11 @@ import math
 import re
 import threading
 from collections import deque
-from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -56,6 +56,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 Audio = npt.NDArray[np.float32]
+_T = TypeVar("_T")
 
 TECHNICAL_PROMPT = (
     "Technical interview about software engineering: Python, SQL, PostgreSQL, APIs, caching, Redis, "
@@ -468,11 +469,7 @@ class WhisperRecognition:
         if final and previous is not None and not previous.done():
             # Whisper hears it after the words before it, which a busy CPU may still be decoding: it waits for
             # them, so that what is heard never depends on timing (nor loses the context at a cut).
-            after = self._queue_after(previous, audio, beam_size, skip, segment.follows)
-            task = asyncio.get_running_loop().create_task(after)
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
-            return task
+            return self._spawn(self._queue_after(previous, audio, beam_size, skip, segment.follows))
         return self._queue(audio, beam_size, skip, segment.follows, final=final)
 
     async def _queue_after(
@@ -554,8 +551,8 @@ class WhisperRecognition:
         log.warning("whisper failed: %s", error)
         self._out.put_nowait(SpeechUnavailable(f"offline speech recognition failed: {error}"))
 
-    def _spawn(self, coroutine: Any) -> asyncio.Task[None]:
-        task: asyncio.Task[None] = asyncio.get_running_loop().create_task(coroutine)
+    def _spawn(self, coroutine: Coroutine[Any, Any, _T]) -> asyncio.Task[_T]:
+        task = asyncio.get_running_loop().create_task(coroutine)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         return task

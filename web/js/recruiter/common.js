@@ -148,7 +148,6 @@ function outcome(session) {
   );
 }
 
-/** How many of an interview's graded answers carry an integrity flag and a bias flag. */
 /** Integrity and bias flags, and (not a flag: the speech engine was unsure of the words) transcripts to check. */
 export function flagCounts(integrity, bias, transcripts = 0) {
   const count = (n, what) => (n ? badge(`${n} ${what}`, "warn") : null);
