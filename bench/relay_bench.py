@@ -23,11 +23,11 @@ before it connects, so admission is what a reconnection costs: a ticket check an
 function's `resume` call. `--profile` samples the relay with py-spy (not in the requirements) during the last level
 and prints where its time goes, per frame.
 
-turn-gap: the embedded defaults (Whisper tiny.en and Piper, the local brain behind the real turn
-function, run as `make dev` runs it) and one candidate at a time, as on a laptop. The candidate
-waits for the question's audio to end, sends `playback_finished`, streams 0.5 s of silence, a
-spoken technical answer and `--think` seconds of silence in real time, then says "done"
-(`user_finished_speaking`): 0.0 s (the click on the last word), 0.3 s (how people click) and 1.0 s
+turn-gap: the embedded defaults (Whisper tiny.en, or TALENTCREW_WHISPER_MODEL's, and Piper, the local
+brain behind the real turn function, run as `make dev` runs it) and one candidate at a time, as on a
+laptop. The candidate waits for the question's audio to end, sends `playback_finished`, streams
+0.5 s of silence, a spoken technical answer and `--think` seconds of silence in real time, then says
+"done" (`user_finished_speaking`): 0.0 s (the click on the last word), 0.3 s (how people click) and 1.0 s
 (after a pause), `--turns` gaps each. The answers cycle through five voices (`bench/voices.py`:
 Piper, Piper shifted with sox, two espeak-ng voices). The gap is from "done" to the first byte of
 the next question's audio. The relay runs in this process with thin wrappers around its ports and
@@ -1290,7 +1290,7 @@ async def measure_turn_gaps(args: argparse.Namespace, turn_url: str) -> dict[flo
 
     settings = RelaySettings()
     timeline = Timeline()
-    stt, tts = WhisperSpeechToText(), PiperTextToSpeech()
+    stt, tts = WhisperSpeechToText(settings.whisper_model), PiperTextToSpeech()
     log("warming the engines and the turn function...")
     speaker = Speaker()
     await warm_up(stt, tts, speaker.answer(None).pcm, turn_url)
@@ -1340,13 +1340,15 @@ async def word_accuracy_set(args: argparse.Namespace) -> int:
     Piper's own variation), unlike the turn-gap run's answers, which follow the interview."""
     from voices import VOICES, check_tools, word_accuracy
 
+    from relay.settings import RelaySettings
     from relay.speech.offline import WhisperSpeechToText
     from talentcrew.interview.bank import bank
     from talentcrew.interview.keyterms import for_answer
 
     check_tools()
     log(f"{sum(map(len, ANSWERS.values()))} answers in {len(VOICES)} voices, {args.speed}x real time")
-    stt, job = WhisperSpeechToText(), bench_job()
+    model = RelaySettings().whisper_model
+    stt, job = WhisperSpeechToText(model), bench_job()
     said: dict[str, list[str]] = {}
     heard: dict[str, list[str]] = {}
     started = time.process_time()
@@ -1357,7 +1359,7 @@ async def word_accuracy_set(args: argparse.Namespace) -> int:
             heard.setdefault(voice, []).append(await recognised(stt, speak(answer), keyterms, args.speed))
         log(f"  {voice}: {word_accuracy(said[voice], heard[voice]):.3f}")
     print()
-    print("Word accuracy (1 - WER) of Whisper tiny.en (int8) on the bench's own set: each answer in each voice")
+    print(f"Word accuracy (1 - WER) of Whisper {model} (int8) on the bench's own set: each answer in each voice")
     print(f"(bench/voices.py), streamed at {args.speed}x real time with its keyterms; {os.cpu_count()} CPU cores.")
     for voice in VOICES:
         print(f"  {voice:<40} {word_accuracy(said[voice], heard[voice]):.3f}  ({len(said[voice])} answers)")
@@ -1407,8 +1409,10 @@ def print_turn_gap(runs: dict[float, TurnGapRun], args: argparse.Namespace) -> N
     print("Turn gap: 'done' -> the first byte of the next question's audio, one candidate at a time,")
     print(f"whole interviews until at least {args.turns} turns for each delay from the last word to 'done';")
     print("answers on each question's skill in five voices (bench/voices.py).")
-    print("Engines: Whisper tiny.en (int8) and Piper en_US-joe-medium in the relay; the local brain in the")
-    print(f"turn function (functions-framework, its own process); {os.cpu_count()} CPU cores.")
+    from relay.settings import RelaySettings
+
+    print(f"Engines: Whisper {RelaySettings().whisper_model} (int8) and Piper en_US-joe-medium in the relay; the local")
+    print(f"brain in the turn function (functions-framework, its own process); {os.cpu_count()} CPU cores.")
     rows: list[tuple[str, Callable[[Gap], float]]] = [
         ("gap (done -> first audio byte)", lambda g: g.total),
         ("  1. final transcript (done -> recogniser done)", lambda g: g.final_transcript),

@@ -20,6 +20,7 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
+from relay.settings import RelaySettings, build_speech
 from relay.speech.offline import PiperTextToSpeech, WhisperSpeechToText, _Decode, opening, without_repeat
 from relay.speech.ports import SAMPLE_RATE, Transcript
 from tests.speech_audio import frames, onset_seconds, silence, speech, to_16k
@@ -330,6 +331,19 @@ def test_round_trip_piper_to_whisper(stt: WhisperSpeechToText, tts: PiperTextToS
     (final,) = heard.finals
     for word in ("kubernetes", "container", "probe"):
         assert word in words(final.text), final.text
+
+
+def test_the_settings_choose_whisper_base(monkeypatch: pytest.MonkeyPatch) -> None:
+    """TALENTCREW_WHISPER_MODEL=base loads Whisper base from the two packages that ship it (its model.bin in
+    halves) and runs it in English: told the language, a multilingual model transcribes what it hears."""
+    monkeypatch.setenv("TALENTCREW_WHISPER_MODEL", "base")
+    base, _ = build_speech(RelaySettings())
+    assert isinstance(base, WhisperSpeechToText) and base.name == "whisper-base (offline)"
+
+    heard = hear(base, silence(0.5) + speech("The liveness probe restarts the container when it fails.") + silence(0.7))
+
+    (final,) = heard.finals
+    assert all(word in words(final.text) for word in ("probe", "restarts", "container", "fails")), final.text
 
 
 def test_a_questions_opening_words_are_synthesised_once(tts: PiperTextToSpeech) -> None:

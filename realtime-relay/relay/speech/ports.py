@@ -9,10 +9,11 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Literal, Protocol
 
 SAMPLE_RATE = 16_000  # of the candidate's audio
 BYTES_PER_SECOND = SAMPLE_RATE * 2
+WhisperModelName = Literal["tiny.en", "base"]  # the offline recogniser's models: the settings pick one
 
 
 class SpeechUnavailable(RuntimeError):
