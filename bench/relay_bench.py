@@ -1405,12 +1405,12 @@ def _percentile(values: Sequence[float], q: int) -> float:
 def print_turn_gap(runs: dict[float, TurnGapRun], args: argparse.Namespace) -> None:
     from voices import word_accuracy
 
+    from relay.settings import RelaySettings
+
     print()
     print("Turn gap: 'done' -> the first byte of the next question's audio, one candidate at a time,")
     print(f"whole interviews until at least {args.turns} turns for each delay from the last word to 'done';")
     print("answers on each question's skill in five voices (bench/voices.py).")
-    from relay.settings import RelaySettings
-
     print(f"Engines: Whisper {RelaySettings().whisper_model} (int8) and Piper en_US-joe-medium in the relay; the local")
     print(f"brain in the turn function (functions-framework, its own process); {os.cpu_count()} CPU cores.")
     rows: list[tuple[str, Callable[[Gap], float]]] = [
