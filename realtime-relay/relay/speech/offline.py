@@ -631,8 +631,8 @@ class WhisperSpeechToText:
     """Whisper tiny.en or base (int8, CTranslate2) behind the VAD endpointing above; no network.
 
     The model loads here, once per process (tiny.en ~0.3 s, base ~1 s); every recognition shares
-    it. The defaults suit a 2-core machine: a decode uses one core (`cpu_threads`), and at most two run at once
-    (`workers`): one partial, and a final beside it, so a final never waits behind a partial.
+    it. The defaults suit a 2-core machine: a decode uses one core (`cpu_threads`), and at most two
+    run at once (`workers`): one partial, and a final beside it, so a final never waits behind a partial.
     Finals search with a beam of `final_beam_size` (5: a quarter fewer word errors on technical
     answers than greedy decoding, for ~30% more time on the few seconds left at "done").
     The answer's keyterms join the prompt, where Whisper takes them as words already heard.
